@@ -1,0 +1,132 @@
+"""The `storning` group, the shared context and the error handling every command uses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from storning import services
+from storning.app import App
+from storning.clock import parse_instant, system_now
+from storning.config import Settings, settings_markdown
+from storning.errors import DefinitionError, StorningError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Ctx:
+    """What every command gets: settings, the time of the operation and the acting user."""
+
+    def __init__(self, settings: Settings, now: datetime, actor: str) -> None:
+        self.settings = settings
+        self.now = now
+        self.actor = actor
+        self._app: App | None = None
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App.create(self.settings)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.db.dispose()
+            self._app = None
+
+    def instant(self, text: str | None) -> datetime | None:
+        return None if text is None else parse_instant(text, self.settings.zone)
+
+
+def fail(message: str, code: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def handles_errors(func: F) -> F:
+    """Turn a user error into one sentence and exit 1; never a traceback for a user error."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return func(*args, **kwargs)
+        except DefinitionError as error:
+            fail(str(error), error.code, as_json)
+        except StorningError as error:
+            fail(str(error), error.code, as_json)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], str]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(human(data))
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Skriv ett JSON-dokument till stdout."
+)
+
+
+@click.group()
+@click.option("--db", envvar="STORNING_DB", help="Databas-URL (standard: sqlite:///storning.db).")
+@click.option("--now", "now_text", envvar="STORNING_NOW", help="Tidpunkt för kommandot (ISO 8601).")
+@click.option(
+    "--as", "actor", envvar="STORNING_USER", help="Användare att agera som (standard: admin)."
+)
+@click.pass_context
+def main(ctx: click.Context, db: str | None, now_text: str | None, actor: str | None) -> None:
+    """Storning – störningsärenden och vräkningsförebyggande arbete."""
+    try:
+        settings = Settings.from_env()
+        if db:
+            settings = _replace(settings, db_url=db)
+        now = parse_instant(now_text, settings.zone) if now_text else system_now()
+    except StorningError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    ctx.obj = Ctx(settings, now, actor or "admin")
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+@main.command()
+@click.pass_obj
+@handles_errors
+def init(obj: Ctx) -> None:
+    """Skapa eller uppgradera databasen och läs in arbetsflödena.
+
+    Exempel: storning --db sqlite:///storning.db init
+    """
+    for workflow_id, version, status in services.init_database(obj.app, obj.now):
+        click.echo(f"{workflow_id} version {version}: {status}")
+    click.echo(f"Databasen är klar: {obj.settings.db_url}")
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Skriv tabellen som Markdown (docs/settings.md).")
+def settings(markdown: bool) -> None:
+    """Visa alla inställningar (miljövariabler) med standardvärden."""
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
+    current = Settings.from_env()
+    click.echo(
+        f"Databas: {current.db_url}\nTidszon: {current.zone.key}\nArbetsflöden: {current.workflows_dir}"
+    )

@@ -1,0 +1,216 @@
+"""`storning case …` and `storning incident add`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from storning import services
+from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.render import case_text, case_rows
+from storning.clock import parse_day
+from storning.errors import InvalidInput
+from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
+
+
+@main.group()
+def case() -> None:
+    """Öppna, visa och driva ärenden."""
+
+
+@case.command("open")
+@click.option("--type", "case_type", type=click.Choice(["storning", "hyresskuld"]), required=True)
+@click.option("--tenant", required=True, help="Hyresgästens namn (kontraktsinnehavare).")
+@click.option("--co-tenant", "co_tenants", multiple=True, help="Ytterligare kontraktsinnehavare.")
+@click.option("--address", required=True)
+@click.option("--apartment", required=True, help="Lägenhetsnummer.")
+@click.option("--postal-code")
+@click.option("--city")
+@click.option("--municipality", help="Kommunen där lägenheten ligger (socialnämnden).")
+@click.option("--contract", help="Kontraktsnummer.")
+@click.option("--complainant", "complainants", multiple=True, help="Klagande (kan upprepas).")
+@click.option("--protected", is_flag=True, help="Klagandens identitet är skyddad.")
+@click.option("--due-date", help="Förfallodag för obetald hyra (hyresskuld).")
+@click.option("--amount", help="Obetalt belopp i kronor (hyresskuld).")
+@click.option("--owner", help="Handläggare som äger ärendet (standard: du).")
+@json_option
+@click.pass_obj
+@handles_errors
+def open_case(
+    obj: Ctx,
+    case_type: str,
+    tenant: str,
+    co_tenants: tuple[str, ...],
+    address: str,
+    apartment: str,
+    postal_code: str | None,
+    city: str | None,
+    municipality: str | None,
+    contract: str | None,
+    complainants: tuple[str, ...],
+    protected: bool,
+    due_date: str | None,
+    amount: str | None,
+    owner: str | None,
+    as_json: bool,
+) -> None:
+    """Registrera ett klagomål som ett nytt ärende.
+
+    Exempel: storning case open --type storning --tenant "Kim Hyresgäst" --address "Storgatan 1"
+    --apartment 1102 --municipality Norrköping --complainant "Greta Granne" --protected
+    """
+    facts: dict[str, Any] = {}
+    if case_type == "hyresskuld":
+        if not (due_date and amount):
+            raise InvalidInput("Ett hyresskuldsärende kräver --due-date och --amount.")
+        facts = {"due_date": parse_day(due_date).isoformat(), "amount": _amount(amount)}
+    new = services.NewCase(
+        case_type=case_type,
+        tenant=tenant,
+        address=address,
+        apartment=apartment,
+        municipality=municipality,
+        contract=contract,
+        postal_code=postal_code,
+        city=city,
+        co_tenants=list(co_tenants),
+        complainants=[(c, protected) for c in complainants],
+        facts=facts,
+        owner=owner,
+    )
+    emit(services.open_case(obj.app, obj.actor, obj.now, new), as_json, case_text)
+
+
+def _amount(text: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        raise InvalidInput(
+            f"Ogiltigt belopp '{text}': ange kronor, till exempel 8450 eller 8450,50."
+        ) from None
+    if value <= 0:
+        raise InvalidInput("Beloppet måste vara större än noll.")
+    return str(value)
+
+
+@case.command("list")
+@click.option("--open", "open_only", is_flag=True, help="Bara öppna ärenden.")
+@click.option("--mine", is_flag=True, help="Bara mina ärenden.")
+@click.option("--overdue", is_flag=True, help="Bara ärenden med passerade frister.")
+@json_option
+@click.pass_obj
+@handles_errors
+def list_cases(obj: Ctx, open_only: bool, mine: bool, overdue: bool, as_json: bool) -> None:
+    """Lista ärenden, det som förfaller först överst."""
+    rows = services.list_cases(
+        obj.app, obj.actor, obj.now, open_only=open_only, mine=mine, overdue=overdue
+    )
+    emit(rows, as_json, case_rows)
+
+
+@case.command("show")
+@click.argument("ref")
+@json_option
+@click.pass_obj
+@handles_errors
+def show(obj: Ctx, ref: str, as_json: bool) -> None:
+    """Visa ett ärende: spåren, möjliga åtgärder (och varför de är spärrade), frister, brev, journal."""
+    emit(services.show_case(obj.app, obj.actor, obj.now, ref), as_json, case_text)
+
+
+@case.command("fire")
+@click.argument("ref")
+@click.argument("event")
+@click.option("--track", type=click.Choice(["legal", "authority", "customer"]))
+@click.option("--reason", help="Motivering (krävs för vissa händelser).")
+@click.option(
+    "--override", help="Skriftlig motivering för att åsidosätta en spärr som får åsidosättas."
+)
+@click.option("--param", "params", multiple=True, help="Parameter NAMN=VÄRDE (kan upprepas).")
+@json_option
+@click.pass_obj
+@handles_errors
+def fire(
+    obj: Ctx,
+    ref: str,
+    event: str,
+    track: str | None,
+    reason: str | None,
+    override: str | None,
+    params: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Utför en händelse i ett spår.
+
+    Exempel: storning case fire S-2026-0001 issue_uppmaning
+    """
+    parsed = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.UsageError(f"--param '{item}' ska skrivas NAMN=VÄRDE.")
+        parsed[name.strip()] = value
+    document = services.fire_event(
+        obj.app,
+        obj.actor,
+        obj.now,
+        ref,
+        event,
+        track=track,
+        params=parsed,
+        reason=reason,
+        override=override,
+    )
+    emit(document, as_json, case_text)
+
+
+@main.group()
+def incident() -> None:
+    """Registrera störningshändelser."""
+
+
+@incident.command("add")
+@click.argument("ref")
+@click.option("--at", "at_text", required=True, help="När händelsen inträffade (ISO 8601).")
+@click.option("--kind", type=click.Choice(list(INCIDENT_KINDS)), required=True)
+@click.option("--text", required=True, help="Vad som hände.")
+@click.option("--verified-by", type=click.Choice(list(VERIFICATION)))
+@click.option("--reporter", help="Vem som rapporterade (pseudonymiseras i rapporter).")
+@click.option("--place", help="Var det hördes eller sågs.")
+@json_option
+@click.pass_obj
+@handles_errors
+def add_incident(
+    obj: Ctx,
+    ref: str,
+    at_text: str,
+    kind: str,
+    text: str,
+    verified_by: str | None,
+    reporter: str | None,
+    place: str | None,
+    as_json: bool,
+) -> None:
+    """Registrera en händelse; spåren reagerar (t.ex. ny störning efter uppmaning).
+
+    Exempel: storning incident add S-2026-0001 --at 2026-03-01T23:40 --kind noise
+    --text "Hög musik" --verified-by jour
+    """
+    at = obj.instant(at_text)
+    assert at is not None
+    document = services.add_incident(
+        obj.app,
+        obj.actor,
+        obj.now,
+        ref,
+        at=at,
+        kind=kind,
+        text=text,
+        verified_by=verified_by,
+        reporter=reporter,
+        place=place,
+    )
+    emit(document, as_json, case_text)

@@ -1,0 +1,94 @@
+"""`storning letter …`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from storning import services
+from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.render import letter_rows
+from storning.letters.records import SENDING_METHODS
+
+
+@main.group()
+def letter() -> None:
+    """Brev: lista, hämta PDF, markera som skickade och delgivna."""
+
+
+@letter.command("list")
+@click.argument("ref")
+@json_option
+@click.pass_obj
+@handles_errors
+def list_letters(obj: Ctx, ref: str, as_json: bool) -> None:
+    """Lista ärendets brev, äldst först."""
+    emit(services.list_letters(obj.app, obj.actor, ref), as_json, letter_rows)
+
+
+@letter.command("sent")
+@click.argument("letter_id", type=int)
+@click.option("--method", type=click.Choice(list(SENDING_METHODS)), required=True)
+@click.option("--at", "at_text", help="När brevet skickades (standard: --now).")
+@click.option("--delivered-on", help="Dag då mottagaren fick brevet, om känd.")
+@json_option
+@click.pass_obj
+@handles_errors
+def sent(
+    obj: Ctx,
+    letter_id: int,
+    method: str,
+    at_text: str | None,
+    delivered_on: str | None,
+    as_json: bool,
+) -> None:
+    """Markera ett brev som skickat; ett utkast upprättas (PDF) först.
+
+    Exempel: storning letter sent 3 --method rekommenderat --at 2026-03-02
+    """
+    from storning.clock import parse_day
+
+    result = services.mark_letter_sent(
+        obj.app,
+        obj.actor,
+        obj.now,
+        letter_id,
+        method=method,
+        at=obj.instant(at_text),
+        delivered_on=parse_day(delivered_on) if delivered_on else None,
+    )
+    emit(
+        result, as_json, lambda d: f"Brev {d['id']} ({d['template']}) skickat {d['sent_at'][:10]}."
+    )
+
+
+@letter.command("served")
+@click.argument("letter_id", type=int)
+@click.option("--at", "at_text", required=True, help="Dag för delgivningen.")
+@click.option("--proof", help="Bevis, t.ex. delgivningskvitto eller stämningsmannens intyg.")
+@json_option
+@click.pass_obj
+@handles_errors
+def served(obj: Ctx, letter_id: int, at_text: str, proof: str | None, as_json: bool) -> None:
+    """Registrera att ett brev delgivits (innebär att det också är skickat)."""
+    at = obj.instant(at_text)
+    assert at is not None
+    result = services.mark_letter_served(obj.app, obj.actor, obj.now, letter_id, at=at, proof=proof)
+    emit(
+        result,
+        as_json,
+        lambda d: f"Brev {d['id']} ({d['template']}) delgivet {d['served_at'][:10]}.",
+    )
+
+
+@letter.command("pdf")
+@click.argument("letter_id", type=int)
+@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_obj
+@handles_errors
+def pdf(obj: Ctx, letter_id: int, output: Path) -> None:
+    """Skriv brevets PDF till en fil (ett utkast upprättas först och ändras sedan aldrig)."""
+    data, sha256 = services.letter_pdf(obj.app, obj.actor, obj.now, letter_id)
+    output.write_bytes(data)
+    click.echo(f"{output} ({len(data)} byte, sha256 {sha256[:16]}…)")

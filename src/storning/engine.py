@@ -1,0 +1,478 @@
+"""The engine: `fire` is the only writer of track state (invariant 1).
+
+One call runs, inside the caller's transaction: choose the transition (source state and `when`), check its
+guards (blocking with reasons, or honouring a written override by a role that may), let the cached flat
+state machine move the request-local model, journal the event, cancel the timers scoped to the state that
+was left, run the effects (letters, emitted events, timers, facts) and start the new state's timers. If
+anything raises, the caller's transaction rolls back and nothing of the event is stored (invariant 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storning.calendar import SwedishCalendar
+from storning.context import EventContext
+from storning.definitions.model import Track, Transition, Workflow
+from storning.definitions.registry import WorkflowRegistry
+from storning.definitions.schema import ParamDef
+from storning.effects import EFFECTS, matches
+from storning.errors import (
+    ClockError,
+    EventNotAvailable,
+    GuardBlocked,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from storning.guards import blocked_by
+from storning.store.models import Case, Incident, JournalEntry, User
+from storning.timers import TimerBook
+
+ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
+OVERRIDING_ROLES = frozenset({"chef", "admin"})
+
+
+class _TrackModel:
+    """The request-local object the shared machine moves; never attached to the machine."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+@dataclass(frozen=True)
+class Action:
+    track: str
+    event: str
+    label: str
+    allowed: bool
+    blocked_by: list[dict[str, object]]
+    requires_reason: bool
+    params: dict[str, ParamDef]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "track": self.track,
+            "event": self.event,
+            "label": self.label,
+            "allowed": self.allowed,
+            "blocked_by": self.blocked_by,
+            "requires_reason": self.requires_reason,
+            "params": {k: p.model_dump() for k, p in self.params.items()},
+        }
+
+
+class Engine:
+    def __init__(
+        self,
+        registry: WorkflowRegistry,
+        zone: ZoneInfo,
+        calendar: SwedishCalendar,
+        severe_kinds: frozenset[str],
+    ) -> None:
+        self.registry = registry
+        self.zone = zone
+        self.calendar = calendar
+        self.severe_kinds = severe_kinds
+        self.timers = TimerBook(zone, calendar)
+
+    # --- public ------------------------------------------------------------------------------------
+
+    def workflow_of(self, session: Session, case: Case) -> Workflow:
+        return self.registry.get(session, case.case_type, case.workflow_version)
+
+    def fire(
+        self,
+        session: Session,
+        case: Case,
+        track: str,
+        event: str,
+        *,
+        actor: User,
+        now: datetime,
+        params: dict[str, Any] | None = None,
+        reason: str | None = None,
+        override: str | None = None,
+        timer_id: int | None = None,
+    ) -> list[JournalEntry]:
+        """Fire a user (or timer) event into one track. Raises when it is unknown, unavailable or blocked."""
+        self.check_clock(case, now)
+        if not ACTING_ROLES & actor.role_set and actor.username != "system":
+            raise PermissionDenied(
+                f"Användaren {actor.username} har inte behörighet att handlägga ärenden."
+            )
+        entries: list[JournalEntry] = []
+        self._fire(
+            session,
+            case,
+            track,
+            event,
+            actor,
+            now,
+            params or {},
+            reason,
+            override,
+            None,
+            timer_id,
+            None,
+            entries,
+            system=False,
+        )
+        self._touch(case, now)
+        return entries
+
+    def dispatch(
+        self,
+        session: Session,
+        case: Case,
+        event: str,
+        *,
+        actor: User,
+        now: datetime,
+        params: dict[str, Any],
+        incident: Incident | None = None,
+        caused_by: int | None = None,
+    ) -> list[JournalEntry]:
+        """Offer a system event (incident_recorded, letter_sent, …) to every track; those with a matching
+        transition whose guards pass react, the others ignore it."""
+        entries: list[JournalEntry] = []
+        workflow = self.workflow_of(session, case)
+        for name in workflow.tracks:
+            if case.status == "closed":
+                break
+            self._fire(
+                session,
+                case,
+                name,
+                event,
+                actor,
+                now,
+                params,
+                None,
+                None,
+                incident,
+                None,
+                caused_by,
+                entries,
+                system=True,
+            )
+        self._touch(case, now)
+        return entries
+
+    def check_clock(self, case: Case, now: datetime) -> None:
+        if now < case.last_event_at:
+            raise ClockError(
+                f"Tidpunkten {now.astimezone(self.zone):%Y-%m-%d %H:%M} är tidigare än ärendets senaste "
+                f"händelse ({case.last_event_at.astimezone(self.zone):%Y-%m-%d %H:%M}); "
+                "journalen är ordnad, ange en senare --now."
+            )
+
+    def available_actions(
+        self, session: Session, case: Case, actor: User, now: datetime
+    ) -> list[Action]:
+        """Every user event the current state of each track has a transition for, allowed or not."""
+        if case.status == "closed":
+            return []
+        workflow = self.workflow_of(session, case)
+        actions = []
+        for name, track in workflow.tracks.items():
+            state = case.track_state(name).state
+            for transition in track.events_from(state):
+                ctx = self._context(
+                    session, case, workflow, track, transition.event, actor, now, {}
+                )
+                ctx.transition = transition
+                blocked = [g.reason().as_dict() for g in blocked_by(ctx, transition.guards)]
+                actions.append(
+                    Action(
+                        name,
+                        transition.event,
+                        transition.label,
+                        not blocked,
+                        blocked,
+                        transition.requires_reason,
+                        transition.params,
+                    )
+                )
+        return actions
+
+    def start_case(
+        self, session: Session, case: Case, workflow: Workflow, actor: User, now: datetime
+    ) -> None:
+        """Enter every track's initial state: its timers and the track's `on_open` effects."""
+        for name, track in workflow.tracks.items():
+            ctx = self._context(session, case, workflow, track, "open", actor, now, {})
+            self.timers.start_state_timers(ctx, track.initial)
+            self._run_effects(ctx, track.on_open)
+
+    # --- the event -------------------------------------------------------------------------------
+
+    def _fire(
+        self,
+        session: Session,
+        case: Case,
+        track_name: str,
+        event: str,
+        actor: User,
+        now: datetime,
+        params: dict[str, Any],
+        reason: str | None,
+        override: str | None,
+        incident: Incident | None,
+        timer_id: int | None,
+        caused_by: int | None,
+        entries: list[JournalEntry],
+        *,
+        system: bool,
+    ) -> None:
+        workflow = self.workflow_of(session, case)
+        track = workflow.tracks.get(track_name)
+        if track is None:
+            raise NotFound(f"Okänt spår '{track_name}'; spåren är {', '.join(workflow.tracks)}.")
+        if case.status == "closed":
+            raise EventNotAvailable(f"Ärendet {case.ref} är avslutat; inga händelser kan utföras.")
+        row = case.track_state(track_name)
+        ctx = self._context(session, case, workflow, track, event, actor, now, params)
+        ctx.reason, ctx.override, ctx.incident = reason, override, incident
+        transition = self._choose(ctx, track, row.state, system)
+        if transition is None:
+            return
+        ctx.transition = transition
+        if not transition.system:
+            ctx.params = _coerce_params(transition, params, self.zone)
+        overridden = self._check_guards(ctx, transition, actor, override)
+        if overridden is None:
+            return  # a system reaction whose guard does not hold: nothing happens
+        if transition.requires_reason and not (reason or "").strip():
+            raise InvalidInput(f"Händelsen '{event}' kräver en motivering (--reason).")
+        model = _TrackModel(row.state)
+        track.machine.events[event].trigger(model, transition.index)
+        from_state = row.state
+        entry = JournalEntry(
+            case_id=case.id,
+            at=now,
+            actor=actor.username,
+            track=track_name,
+            event=event,
+            from_state=from_state,
+            to_state=model.state,
+            reason=reason,
+            override=override if overridden else None,
+            overridden=overridden or None,
+            params=_jsonable(ctx.params) or None,
+            caused_by=caused_by,
+            timer_id=timer_id,
+        )
+        session.add(entry)
+        session.flush()
+        entries.append(entry)
+        ctx.journal_id = entry.id
+        external = transition.dest is not None
+        if external:
+            self.timers.cancel_state_timers(ctx, from_state)
+            row.state, row.since = model.state, now
+        self._run_effects(ctx, transition.effects)
+        if external:
+            self.timers.start_state_timers(ctx, model.state)
+            if track_name == "legal" and track.is_final(model.state):
+                self._close(session, case, now)
+
+    def _choose(
+        self, ctx: EventContext, track: Track, state: str, system: bool
+    ) -> Transition | None:
+        candidates = [t for t in track.candidates(ctx.event, state) if matches(ctx, t.when)]
+        if candidates:
+            return candidates[0]
+        if system:
+            return None
+        if not any(t.event == ctx.event and not t.system for t in track.transitions):
+            raise NotFound(f"Spåret '{track.name}' har ingen händelse '{ctx.event}'.")
+        raise EventNotAvailable(
+            f"Händelsen '{ctx.event}' kan inte utföras när {track.title.lower()} är i läget "
+            f"'{track.label(state)}'; se 'storning case show {ctx.case.ref}' för möjliga åtgärder."
+        )
+
+    def _check_guards(
+        self, ctx: EventContext, transition: Transition, actor: User, override: str | None
+    ) -> list[str] | None:
+        """The ids of overridden guards ([] when all pass); None for a system reaction that is blocked."""
+        blocked = blocked_by(ctx, transition.guards)
+        if not blocked:
+            return []
+        if transition.system:
+            return None
+        if any(not g.overridable for g in blocked) or not (override or "").strip():
+            raise GuardBlocked(ctx.event, [g.reason() for g in blocked])
+        if not OVERRIDING_ROLES & actor.role_set:
+            raise PermissionDenied(
+                f"Endast chef eller administratör får åsidosätta en spärr; {actor.username} saknar den rollen."
+            )
+        return [g.id for g in blocked]
+
+    def _run_effects(self, ctx: EventContext, effects: tuple[Any, ...]) -> None:
+        for call in effects:
+            if matches(ctx, call.when):
+                EFFECTS[call.name].apply(ctx, call.arg)
+
+    def _close(self, session: Session, case: Case, now: datetime) -> None:
+        case.status = "closed"
+        case.closed_at = now
+        self.timers.cancel_all(session, case)
+
+    def _touch(self, case: Case, now: datetime) -> None:
+        case.updated_at = now
+        case.last_event_at = max(case.last_event_at, now)
+
+    def _context(
+        self,
+        session: Session,
+        case: Case,
+        workflow: Workflow,
+        track: Track,
+        event: str,
+        actor: User,
+        now: datetime,
+        params: dict[str, Any],
+    ) -> EventContext:
+        return EventContext(
+            session=session,
+            case=case,
+            workflow=workflow,
+            track=track,
+            event=event,
+            actor=actor,
+            now=now,
+            zone=self.zone,
+            calendar=self.calendar,
+            severe_kinds=self.severe_kinds,
+            operations=self,
+            params=params,
+        )
+
+    # --- operations for effects --------------------------------------------------------------------
+
+    def emit(self, ctx: EventContext, track: str, event: str) -> None:
+        """Fire `event` into another track if its current state has a transition for it."""
+        target = ctx.workflow.tracks[track]
+        if not target.candidates(event, ctx.case.track_state(track).state):
+            return
+        entries: list[JournalEntry] = []
+        self._fire(
+            ctx.session,
+            ctx.case,
+            track,
+            event,
+            ctx.actor,
+            ctx.now,
+            {},
+            None,
+            None,
+            None,
+            None,
+            ctx.journal_id,
+            entries,
+            system=False,
+        )
+
+    def start_timer(self, ctx: EventContext, name: str) -> None:
+        self.timers.start(ctx, name)
+
+    def cancel_timers(self, ctx: EventContext, name: str | None) -> None:
+        self.timers.cancel(ctx, name)
+
+    def create_letter(self, ctx: EventContext, template: str) -> None:
+        from storning.letters.records import create_draft
+
+        create_draft(ctx, template)
+
+    def notify(self, ctx: EventContext, recipients: list[str], subject: str) -> None:
+        from storning.notifications import notify_case_people
+
+        notify_case_people(ctx.session, ctx.case, recipients, subject, ctx.now)
+
+
+def replay_states(workflow: Workflow, entries: list[JournalEntry]) -> dict[str, str]:
+    """Rebuild every track's state from the journal alone; raise ValueError on any inconsistency."""
+    states = {name: track.initial for name, track in workflow.tracks.items()}
+    for entry in entries:
+        if entry.track is None:
+            continue
+        track = workflow.tracks[entry.track]
+        if entry.from_state != states[entry.track]:
+            raise ValueError(
+                f"journal {entry.id}: {entry.track} was {states[entry.track]}, not {entry.from_state}"
+            )
+        valid = any(
+            (t.dest or entry.from_state) == entry.to_state
+            for t in track.candidates(entry.event, entry.from_state)
+        )
+        if not valid:
+            raise ValueError(
+                f"journal {entry.id}: no transition {entry.event} {entry.from_state}->{entry.to_state}"
+            )
+        states[entry.track] = entry.to_state or entry.from_state
+    return states
+
+
+def journal_of(session: Session, case: Case) -> list[JournalEntry]:
+    query = select(JournalEntry).where(JournalEntry.case_id == case.id).order_by(JournalEntry.id)
+    return list(session.scalars(query))
+
+
+def _coerce_params(transition: Transition, given: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    unknown = sorted(set(given) - set(transition.params))
+    if unknown:
+        known = ", ".join(transition.params) or "inga"
+        raise InvalidInput(
+            f"Okänd parameter {', '.join(unknown)} för '{transition.event}' (tillåtna: {known})."
+        )
+    result: dict[str, Any] = {}
+    for name, spec in transition.params.items():
+        raw = given.get(name)
+        if raw is None or raw == "":
+            if spec.required:
+                raise InvalidInput(
+                    f"Händelsen '{transition.event}' kräver --param {name}=… ({spec.label})."
+                )
+            continue
+        result[name] = _coerce(name, spec, raw, zone)
+    return result
+
+
+def _coerce(name: str, spec: ParamDef, raw: Any, zone: ZoneInfo) -> Any:
+    text = str(raw).strip()
+    try:
+        if spec.type == "date":
+            return date.fromisoformat(text[:10]).isoformat()
+        if spec.type == "datetime":
+            moment = datetime.fromisoformat(text)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+        if spec.type == "amount":
+            return str(Decimal(text.replace(" ", "").replace(",", ".")))
+        if spec.type == "int":
+            return int(text)
+        if spec.type == "bool":
+            return text.lower() in {"1", "true", "ja", "yes"}
+    except (ValueError, InvalidOperation):
+        raise InvalidInput(f"Parametern {name}='{text}' har fel format ({spec.type}).") from None
+    if spec.type == "choice" and spec.choices and text not in spec.choices:
+        raise InvalidInput(
+            f"Parametern {name}='{text}' måste vara en av: {', '.join(spec.choices)}."
+        )
+    return text
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in params.items()}
+
+
+__all__ = ["Action", "Engine", "journal_of", "replay_states"]

@@ -1,0 +1,97 @@
+"""Errors a user can cause and fix. Each message is one sentence that says what is wrong and what to do.
+
+Interfaces (CLI, web, API) catch `StorningError` and show `str(error)`; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StorningError(Exception):
+    """Base for every error caused by input or state, never by a bug."""
+
+    code = "error"
+
+
+class NotFound(StorningError):
+    """An unknown case reference, letter id, event, track or user."""
+
+    code = "not_found"
+
+
+class InvalidInput(StorningError):
+    """A value given by the user is malformed or missing."""
+
+    code = "invalid_input"
+
+
+class DefinitionError(StorningError):
+    """A workflow definition is invalid; the message lists every problem with file, path and line."""
+
+    code = "definition_error"
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class EventNotAvailable(StorningError):
+    """The event has no transition from the track's current state."""
+
+    code = "event_not_available"
+
+
+@dataclass(frozen=True)
+class BlockedReason:
+    """Why a guard blocks an action: its id, the officer's message, the law, and whether it may be overridden."""
+
+    guard: str
+    message: str
+    law: str | None
+    overridable: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "guard": self.guard,
+            "message": self.message,
+            "law": self.law,
+            "overridable": self.overridable,
+        }
+
+    def sentence(self) -> str:
+        law = f" ({self.law})" if self.law else ""
+        hint = (
+            " Kan åsidosättas med en skriftlig motivering (--override)." if self.overridable else ""
+        )
+        return f"{self.message}{law}.{hint}"
+
+
+class GuardBlocked(StorningError):
+    """One or more guards block the event; the message names each rule and its paragraph."""
+
+    code = "blocked"
+
+    def __init__(self, event: str, reasons: list[BlockedReason]) -> None:
+        self.event = event
+        self.reasons = reasons
+        joined = " ".join(f"[{r.guard}] {r.sentence()}" for r in reasons)
+        super().__init__(f"Händelsen '{event}' är spärrad: {joined}")
+
+
+class PermissionDenied(StorningError):
+    """The acting user lacks the role the action needs."""
+
+    code = "forbidden"
+
+
+class StaleCase(StorningError):
+    """The case changed after the user loaded it; the write was refused and nothing was lost."""
+
+    code = "stale"
+
+
+class ClockError(StorningError):
+    """The operation's time is earlier than the case's latest journal entry."""
+
+    code = "clock"

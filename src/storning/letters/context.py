@@ -1,0 +1,143 @@
+"""The data a letter is rendered from, built from the case (the contract in letters/README.md).
+
+Complainant protection: only complainant-facing templates get `complainants`; nothing else in the
+context names them (incident reporters are left out of every letter).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storning.config import Settings
+from storning.store.models import Case, Complainant, Incident, Letter
+from storning.vocabulary import INCIDENT_KINDS, verification_label
+
+DATE_FACTS = (
+    "uppmaning_given_on",
+    "social_services_notified_on",
+    "terminated_on",
+    "served_on",
+    "lease_end_on",
+    "referral_deadline",
+    "due_date",
+    "recovery_deadline",
+    "earliest_eviction_decision",
+)
+
+
+def build_context(
+    session: Session, settings: Settings, case: Case, letter: Letter, audience: str, today: date
+) -> dict[str, Any]:
+    zone = settings.zone
+    landlord = settings.landlord
+    facts = _facts(case.facts)
+    context: dict[str, Any] = {
+        "landlord": {
+            "name": landlord.name,
+            "org_number": landlord.org_number,
+            "address": landlord.address,
+            "postal_address": landlord.postal_address,
+            "phone": landlord.phone,
+            "email": landlord.email,
+            "logo": None,
+            "website": "",
+        },
+        "officer": {
+            "name": case.owner.name,
+            "title": "Handläggare",
+            "phone": landlord.phone,
+            "email": case.owner.email or landlord.email,
+        },
+        "letter": {"date": today, "template": letter.template, "id": letter.id},
+        "case": {
+            "ref": case.ref,
+            "type": case.case_type,
+            "opened_on": case.opened_at.astimezone(zone).date(),
+        },
+        "tenant": {
+            "name": case.tenant_name,
+            "co_tenants": list(case.co_tenants),
+            "address": case.address,
+            "postal_code": case.postal_code or "",
+            "city": case.city or "",
+            "apartment": case.apartment,
+            "contract": case.contract or "",
+            "municipality": case.municipality or "",
+        },
+        "incidents": [
+            {
+                "at": i.at.astimezone(zone),
+                "kind": i.kind,
+                "kind_label": INCIDENT_KINDS.get(i.kind, i.kind),
+                "text": i.text,
+                "place": i.place,
+                "verified_by": i.verified_by,
+                "verified_label": verification_label(i.verified_by),
+            }
+            for i in session.scalars(
+                select(Incident).where(Incident.case_id == case.id).order_by(Incident.at)
+            )
+        ],
+        "facts": facts,
+        "meeting": None,
+        "payments": [],
+        "instalments": [],
+    }
+    context["recipient"] = _recipient(context, audience)
+    if audience == "complainant":
+        complainants = session.scalars(select(Complainant).where(Complainant.case_id == case.id))
+        context["complainants"] = [{"name": c.name, "protected": c.protected} for c in complainants]
+    return context
+
+
+def _facts(raw: dict[str, Any]) -> dict[str, Any]:
+    facts: dict[str, Any] = {name: None for name in DATE_FACTS}
+    for name, value in raw.items():
+        facts[name] = value
+    given = raw.get("uppmaning_given_at")
+    facts["uppmaning_given_on"] = date.fromisoformat(given[:10]) if given else None
+    for name in DATE_FACTS:
+        value = facts.get(name)
+        if isinstance(value, str):
+            facts[name] = date.fromisoformat(value[:10])
+    facts["served_on"] = facts.get("served_on") or _day(raw.get("termination_served_on"))
+    facts["severe"] = bool(raw.get("severe"))
+    facts["amount"] = Decimal(raw["amount"]) if raw.get("amount") else None
+    return facts
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+
+
+def _recipient(context: dict[str, Any], audience: str) -> dict[str, Any]:
+    tenant = context["tenant"]
+    if audience == "social_services":
+        municipality = tenant["municipality"] or "kommunen"
+        return {
+            "name": f"Socialnämnden i {municipality}",
+            "lines": [f"{municipality} kommun", "Socialtjänsten"],
+        }
+    names = ", ".join([tenant["name"], *tenant["co_tenants"]])
+    return {
+        "name": names,
+        "lines": [tenant["address"], f"{tenant['postal_code']} {tenant['city']}".strip()],
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """The context as JSON for the letter record (dates ISO, amounts as strings)."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,48 @@
+"""Issuing a letter: render its PDF from the case once, store bytes, sha256, template version and the data
+it was rendered from. An issued letter never changes; re-issuing makes a new letter (invariant 6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from storning.clock import local_day
+from storning.letters.context import build_context, jsonable
+from storning.store.models import Case, Letter
+
+if TYPE_CHECKING:
+    from storning.app import App
+
+
+def audience_of(template: str) -> str:
+    from storning.letters import TEMPLATE_CATALOG
+
+    entry = TEMPLATE_CATALOG.get(template)
+    return entry.audience if entry is not None else "tenant"
+
+
+def issue(app: App, session: Session, case: Case, letter: Letter, now: datetime) -> Letter:
+    """Render a draft and freeze it; an already issued letter is returned unchanged."""
+    from storning.letters import render_letter
+
+    if letter.pdf is not None:
+        return letter
+    context = build_context(
+        session, app.settings, case, letter, audience_of(letter.template), local_day(now, app.zone)
+    )
+    rendered = render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
+    letter.pdf = rendered.pdf
+    letter.sha256 = rendered.sha256
+    letter.template_version = rendered.template_version
+    letter.data = jsonable(context)
+    letter.issued_at = now
+    if letter.status == "draft":
+        letter.status = "issued"
+    return letter
+
+
+def issue_if_draft(app: App, session: Session, case: Case, letter: Letter, now: datetime) -> None:
+    if letter.pdf is None:
+        issue(app, session, case, letter, now)

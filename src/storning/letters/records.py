@@ -1,0 +1,31 @@
+"""Letter records: drafts created by workflow effects; issued letters never change (invariant 6)."""
+
+from __future__ import annotations
+
+from storning.context import EventContext
+from storning.store.models import Letter
+
+SENDING_METHODS: dict[str, str] = {
+    "vanligt": "Vanligt brev",
+    "rekommenderat": "Rekommenderat brev",
+    "delgivning": "Delgivning",
+    "stamningsman": "Stämningsman",
+    "personligen": "Personligen",
+    "epost": "E-post",
+    "bud": "Bud",
+}
+
+
+def create_draft(ctx: EventContext, template: str) -> Letter:
+    """A draft of `template` for the case, linked to the journal entry of the event that asked for it."""
+    letter = Letter(
+        case_id=ctx.case.id,
+        template=template,
+        status="draft",
+        created_at=ctx.now,
+        created_by=ctx.actor.username,
+        journal_id=ctx.journal_id,
+        data={"event": ctx.event, "track": ctx.track.name},
+    )
+    ctx.session.add(letter)
+    return letter

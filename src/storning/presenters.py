@@ -1,0 +1,148 @@
+"""The case as the JSON contract describes it (DESIGN.md §7), used by the CLI, the web and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storning.clock import iso
+from storning.engine import Engine, journal_of
+from storning.store.models import Case, Complainant, Incident, Letter, Timer, User
+from storning.vocabulary import INCIDENT_KINDS, verification_label
+
+
+def case_document(
+    session: Session, engine: Engine, case: Case, actor: User, now: datetime
+) -> dict[str, Any]:
+    zone = engine.zone
+    workflow = engine.workflow_of(session, case)
+    tracks = {}
+    for name, track in workflow.tracks.items():
+        row = case.track_state(name)
+        tracks[name] = {
+            "state": row.state,
+            "label": track.label(row.state),
+            "since": iso(row.since, zone),
+            "title": track.title,
+            "final": track.is_final(row.state),
+        }
+    return {
+        "ref": case.ref,
+        "type": case.case_type,
+        "workflow_version": case.workflow_version,
+        "status": case.status,
+        "version": case.version,
+        "opened_at": iso(case.opened_at, zone),
+        "closed_at": iso(case.closed_at, zone),
+        "owner": case.owner.username,
+        "team": case.team,
+        "tenant": {
+            "name": case.tenant_name,
+            "co_tenants": case.co_tenants,
+            "address": case.address,
+            "postal_code": case.postal_code,
+            "city": case.city,
+            "apartment": case.apartment,
+            "municipality": case.municipality,
+            "contract": case.contract,
+        },
+        "complainants": [complainant_dict(c) for c in _complainants(session, case)],
+        "tracks": tracks,
+        "actions": [a.as_dict() for a in engine.available_actions(session, case, actor, now)],
+        "timers": [timer_dict(t, zone) for t in _timers(session, case)],
+        "facts": dict(sorted(case.facts.items())),
+        "incidents": [incident_dict(i, zone) for i in _incidents(session, case)],
+        "letters": [letter_dict(letter, zone) for letter in letters_of(session, case)],
+        "journal": [
+            {
+                "at": iso(e.at, zone),
+                "actor": e.actor,
+                "track": e.track,
+                "event": e.event,
+                "from": e.from_state,
+                "to": e.to_state,
+                "reason": e.reason,
+                "override": e.override,
+                "overridden": e.overridden,
+                "params": e.params,
+            }
+            for e in journal_of(session, case)
+        ],
+    }
+
+
+def complainant_dict(c: Complainant) -> dict[str, Any]:
+    return {"id": c.id, "name": c.name, "contact": c.contact, "protected": c.protected}
+
+
+def timer_dict(t: Timer, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "track": t.track,
+        "name": t.name,
+        "label": t.label,
+        "kind": t.kind,
+        "due_on": t.due_on.isoformat(),
+        "due_at": iso(t.due_at, zone),
+        "status": t.status,
+        "fires": t.fires,
+        "recipients": t.recipients,
+    }
+
+
+def incident_dict(i: Incident, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "at": iso(i.at, zone),
+        "kind": i.kind,
+        "kind_label": INCIDENT_KINDS.get(i.kind, i.kind),
+        "text": i.text,
+        "place": i.place,
+        "verified_by": i.verified_by,
+        "verified_label": verification_label(i.verified_by),
+        "reporter": i.reporter,
+    }
+
+
+def letter_dict(letter: Letter, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "template": letter.template,
+        "status": letter.status,
+        "created_at": iso(letter.created_at, zone),
+        "sent_at": iso(letter.sent_at, zone),
+        "sent_method": letter.sent_method,
+        "served_at": iso(letter.served_at, zone),
+        "delivered_on": letter.delivered_on.isoformat() if letter.delivered_on else None,
+        "proof": letter.proof,
+        "sha256": letter.sha256,
+        "template_version": letter.template_version,
+    }
+
+
+def letters_of(session: Session, case: Case) -> list[Letter]:
+    return list(
+        session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id))
+    )
+
+
+def _complainants(session: Session, case: Case) -> list[Complainant]:
+    query = select(Complainant).where(Complainant.case_id == case.id).order_by(Complainant.id)
+    return list(session.scalars(query))
+
+
+def _timers(session: Session, case: Case) -> list[Timer]:
+    return list(
+        session.scalars(
+            select(Timer).where(Timer.case_id == case.id).order_by(Timer.due_at, Timer.id)
+        )
+    )
+
+
+def _incidents(session: Session, case: Case) -> list[Incident]:
+    query = select(Incident).where(Incident.case_id == case.id).order_by(Incident.at, Incident.id)
+    return list(session.scalars(query))

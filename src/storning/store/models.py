@@ -1,0 +1,286 @@
+"""The tables. Times are stored as UTC and handed out timezone-aware; days are dates.
+
+A case row carries a version (optimistic locking, invariant 8); track state lives in `case_tracks` and is
+written only by `engine.fire` (invariant 1); `journal` is append-only (invariant 3).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as naive UTC, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class WorkflowVersion(Base):
+    """A workflow definition exactly as loaded; cases point at (workflow_id, version) forever."""
+
+    __tablename__ = "workflow_versions"
+    workflow_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(String(400))
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(
+        String(200)
+    )  # comma-separated: handlaggare,chef,admin,lasare
+    team: Mapped[str | None] = mapped_column(String(80))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    api_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    case_type: Mapped[str] = mapped_column(String(40))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team: Mapped[str | None] = mapped_column(String(80))
+    tenant_name: Mapped[str] = mapped_column(String(200))
+    co_tenants: Mapped[list[Any]] = mapped_column(default=list)
+    address: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    apartment: Mapped[str] = mapped_column(String(40))
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    contract: Mapped[str | None] = mapped_column(String(80))
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_event_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    tracks: Mapped[list[CaseTrack]] = relationship(
+        back_populates="case", order_by="CaseTrack.track", lazy="selectin"
+    )
+    owner: Mapped[User] = relationship(lazy="joined")
+
+    # Bumped once per committed change by the service layer; the UPDATE checks the old value.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (Index("ix_cases_owner_status", "owner_id", "status"),)
+
+    def track_state(self, track: str) -> CaseTrack:
+        for row in self.tracks:
+            if row.track == track:
+                return row
+        raise KeyError(track)
+
+
+class CaseTrack(Base):
+    """The current state of one track of one case. Only engine.fire writes `state`."""
+
+    __tablename__ = "case_tracks"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    track: Mapped[str] = mapped_column(String(20), primary_key=True)
+    state: Mapped[str] = mapped_column(String(60))
+    since: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="tracks")
+
+    __table_args__ = (Index("ix_case_tracks_track_state", "track", "state"),)
+
+
+class Complainant(Base):
+    __tablename__ = "complainants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200))
+    verified_by: Mapped[str | None] = mapped_column(String(20))
+    reporter: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+class JournalEntry(Base):
+    """Append-only. `track`/`from_state`/`to_state` are null for case-level records (incident, letter)."""
+
+    __tablename__ = "journal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    track: Mapped[str | None] = mapped_column(String(20))
+    event: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(60))
+    to_state: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    override: Mapped[str | None] = mapped_column(Text)
+    overridden: Mapped[list[Any] | None] = mapped_column(JSON)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    caused_by: Mapped[int | None] = mapped_column(ForeignKey("journal.id"))
+    timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id"), unique=True)
+
+    __table_args__ = (Index("ix_journal_case", "case_id", "id"),)
+
+
+class Timer(Base):
+    """A deadline or reminder as a row (invariant 5). Scope `state` dies when the track leaves the state."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    track: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # fires | reminds | before | escalate
+    fires: Mapped[str | None] = mapped_column(String(60))
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    scope: Mapped[str] = mapped_column(String(10))  # state | case
+    scope_state: Mapped[str | None] = mapped_column(String(60))
+    due_on: Mapped[date] = mapped_column(Date)  # the deadline's day
+    due_at: Mapped[datetime]  # when the worker acts
+    every: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        Index("ix_timers_due", "status", "due_at"),
+        Index("ix_timers_owner_due", "owner_id", "status", "due_on"),
+    )
+
+
+class Letter(Base):
+    """A letter: a draft until issued; once issued its PDF and data never change (invariant 6)."""
+
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    template: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft|issued|sent|served
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("journal.id"))
+    template_version: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    sent_method: Mapped[str | None] = mapped_column(String(20))
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    served_at: Mapped[datetime | None]
+    proof: Mapped[str | None] = mapped_column(Text)
+
+
+class Outbox(Base):
+    """Notifications written in the event's transaction, delivered after commit, each at most once."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    channel: Mapped[str] = mapped_column(String(10))  # inapp | email
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # pending|sending|sent|failed|read
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_user", "user_id", "status"),)
+
+
+class AccessLog(Base):
+    """Who read or exported what, when (GDPR art. 5.2, 32)."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseCounter(Base):
+    """The last number used for a reference prefix and year (S-2026-0001)."""
+
+    __tablename__ = "case_counters"
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+__all__ = [
+    "AccessLog",
+    "Base",
+    "Case",
+    "CaseCounter",
+    "CaseTrack",
+    "Complainant",
+    "Incident",
+    "JournalEntry",
+    "Letter",
+    "Outbox",
+    "Timer",
+    "User",
+    "WorkflowVersion",
+]

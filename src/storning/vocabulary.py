@@ -1,0 +1,54 @@
+"""Ids used in data and the contract, with the Swedish words an officer reads (DESIGN.md §4, §6b)."""
+
+from __future__ import annotations
+
+INCIDENT_KINDS: dict[str, str] = {
+    "noise": "Buller",
+    "harassment": "Trakasserier",
+    "threat": "Hot",
+    "violence": "Våld",
+    "crime": "Brott",
+    "drugs": "Narkotika",
+    "arson": "Anlagd brand",
+    "smell": "Lukt",
+    "neglect": "Vanvård",
+    "clutter": "Nedskräpning",
+    "vermin": "Ohyra",
+    "common_areas": "Gemensamma utrymmen",
+    "other": "Övrigt",
+}
+
+VERIFICATION: dict[str, str] = {
+    "staff": "Personal",
+    "jour": "Störningsjour",
+    "inspection": "Besiktning",
+    "police": "Polis",
+}
+UNVERIFIED = "Ej verifierad"
+
+ROLES: dict[str, str] = {
+    "handlaggare": "Handläggare",
+    "chef": "Chef",
+    "admin": "Administratör",
+    "lasare": "Läsare",
+}
+
+CASE_TYPES: dict[str, str] = {"storning": "Störning", "hyresskuld": "Hyresskuld"}
+
+TIMER_STATUS: dict[str, str] = {
+    "pending": "Väntar",
+    "fired": "Utförd",
+    "cancelled": "Avbruten",
+    "obsolete": "Inaktuell",
+}
+
+LETTER_STATUS: dict[str, str] = {
+    "draft": "Utkast",
+    "issued": "Upprättad",
+    "sent": "Skickad",
+    "served": "Delgiven",
+}
+
+
+def verification_label(code: str | None) -> str:
+    return VERIFICATION.get(code or "", UNVERIFIED)

@@ -1,0 +1,135 @@
+"""A small named world, on SQLite and on PostgreSQL.
+
+Every test that takes `app` runs twice: on a fresh SQLite file and on a fresh schema in the PostgreSQL
+named by STORNING_TEST_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Without a
+reachable PostgreSQL the PostgreSQL half is skipped with the reason printed, except under CI (CI=true),
+where that is a failure.
+
+The people: alice and bob are officers (handläggare) in team norr and team syd; carl is team norr's chef
+and alice's supervisor; lisa only reads. Time is fixed: T0 is Monday 2 March 2026, 09:00 in Stockholm.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storning import services
+from storning.app import App
+from storning.config import Settings
+from storning.store.db import Database
+from storning.store.models import Base
+
+ROOT = Path(__file__).resolve().parents[1]
+ZONE = ZoneInfo("Europe/Stockholm")
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)
+PG_URL = os.environ.get("STORNING_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def at(days: float = 0, hours: float = 0) -> datetime:
+    """T0 plus a number of days and hours."""
+    return T0 + timedelta(days=days, hours=hours)
+
+
+def base_settings(db_url: str) -> Settings:
+    return replace(
+        Settings.from_env({}), db_url=db_url, workflows_dir=ROOT / "workflows", letters_dir=Path(os.environ.get("TMP_LETTERS", ROOT / "letters"))
+    )
+
+
+def populate(app: App) -> None:
+    services.init_database(app, T0 - timedelta(days=1))
+    services.add_user(app, "carl", "Carl Chef", ["chef"], team="norr", email="carl@example.se")
+    services.add_user(app, "alice", "Alice Handläggare", ["handlaggare"], team="norr", supervisor="carl",
+                      email="alice@example.se")
+    services.add_user(app, "bob", "Bob Handläggare", ["handlaggare"], team="syd")
+    services.add_user(app, "lisa", "Lisa Läsare", ["lasare"], team="norr")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One initialised SQLite file per test session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = App.create(base_settings(f"sqlite:///{path}"))
+    populate(app)
+    app.db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    """A private schema in the test PostgreSQL, migrated once, dropped at the end."""
+    try:
+        probe = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with probe.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        message = f"PostgreSQL not reachable at {PG_URL}: {error.__class__.__name__}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: PostgreSQL is required)")
+        pytest.skip(message)
+    schema = f"storning_test_{uuid.uuid4().hex[:10]}"
+    with probe.begin() as conn:
+        conn.execute(text(f"create schema {schema}"))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    app = App.create(base_settings(url))
+    from storning.store.schema import upgrade
+
+    upgrade(app.db.engine)
+    app.db.engine.dispose()
+    yield url
+    with probe.begin() as conn:
+        conn.execute(text(f"drop schema {schema} cascade"))
+    probe.dispose()
+
+
+def _truncate(database: Database) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"truncate {tables} restart identity cascade"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "storning.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = str(request.getfixturevalue("pg_schema"))
+    fresh = App.create(base_settings(url))
+    _truncate(fresh.db)
+    populate(fresh)
+    fresh.db.dispose()
+    return url
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[App]:
+    application = App.create(base_settings(db_url))
+    yield application
+    application.db.dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, sqlite_template: Path) -> Iterator[App]:
+    """SQLite only, for tests about the embedded default itself."""
+    path = tmp_path / "storning.db"
+    shutil.copy(sqlite_template, path)
+    application = App.create(base_settings(f"sqlite:///{path}"))
+    yield application
+    application.db.dispose()

@@ -1,0 +1,152 @@
+"""The CLI contract (DESIGN.md §7), driven through click's CliRunner as a user types it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from storning.cli import main
+
+CONTRACT_KEYS = {"ref", "type", "status", "tracks", "actions", "timers", "facts", "incidents", "letters", "journal"}
+
+
+@pytest.fixture
+def run(db_url, monkeypatch):
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("STORNING_WORKFLOWS", str(ROOT / "workflows"))
+    import os
+
+    monkeypatch.setenv("STORNING_LETTERS_DIR", os.environ.get("TMP_LETTERS", str(ROOT / "letters")))
+    runner = CliRunner()
+
+    def invoke(*args: str, now: str = "2026-03-02T09:00", user: str | None = None):
+        prefix = ["--db", db_url, "--now", now] + (["--as", user] if user else [])
+        return runner.invoke(main, [*prefix, *args], catch_exceptions=False)
+
+    assert invoke("init").exit_code == 0
+    return invoke
+
+
+def open_case(run, *extra):
+    result = run("case", "open", "--type", "storning", "--tenant", "Kim Hyresgäst", "--address", "Storgatan 1",
+                 "--apartment", "1102", "--municipality", "Norrköping", *extra, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_case_open_json_has_the_contract_keys(run):
+    doc = open_case(run, "--complainant", "Greta Granne", "--protected")
+    assert CONTRACT_KEYS <= set(doc)
+    assert set(doc["tracks"]["legal"]) >= {"state", "label", "since"}
+    assert doc["tracks"]["legal"]["since"] == "2026-03-02T09:00:00+01:00"
+    action = doc["actions"][0]
+    assert set(action) >= {"track", "event", "label", "allowed", "blocked_by"}
+    assert set(action["blocked_by"][0]) == {"guard", "message", "law", "overridable"}
+    assert set(doc["timers"][0]) >= {"id", "track", "name", "due_at", "status"}
+    assert set(doc["letters"][0]) >= {"id", "template", "status", "sent_at", "served_at", "sha256"}
+    assert set(doc["journal"][0]) >= {"at", "actor", "track", "event", "from", "to", "reason"}
+
+
+def test_show_json_is_exactly_one_document_and_matches_open(run):
+    opened = open_case(run)
+    shown = run("case", "show", opened["ref"], "--json")
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout) == opened
+
+
+def test_the_walkthrough_shows_blocked_actions_with_their_paragraph(run):
+    ref = open_case(run)["ref"]
+    result = run("incident", "add", ref, "--at", "2026-03-01T23:40", "--kind", "noise", "--text", "Hög musik",
+                 "--verified-by", "jour", now="2026-03-02T10:00")
+    assert result.exit_code == 0, result.output
+    result = run("case", "fire", ref, "issue_uppmaning", now="2026-03-02T10:05")
+    assert result.exit_code == 0, result.output
+    assert "Uppmaning given" in result.stdout
+    assert "Underrättelse upprättad" in result.stdout
+    text = run("case", "show", ref).stdout
+    assert "terminate_term_end" in text
+    assert "12 kap. 42 § tredje stycket jordabalken" in text
+
+
+def test_a_blocked_event_exits_1_with_one_sentence_and_json_error(run):
+    ref = open_case(run)["ref"]
+    result = run("case", "fire", ref, "issue_uppmaning", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == "blocked"
+    assert "has_incident" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ("case", "show", "S-1999-0001"),
+    ("case", "fire", "S-2026-0001", "no_such_event"),
+    ("letter", "sent", "999", "--method", "vanligt"),
+])
+def test_unknown_things_exit_1(run, args):
+    open_case(run)
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stderr.strip() and "Traceback" not in result.stderr
+
+
+def test_a_usage_error_exits_2(run):
+    assert run("case", "open", "--type", "storning").exit_code == 2
+    assert run("incident", "add", "S-2026-0001", "--at", "x", "--kind", "bogus", "--text", "t").exit_code == 2
+
+
+def test_an_earlier_now_than_the_journal_is_refused(run):
+    ref = open_case(run)["ref"]
+    result = run("case", "fire", ref, "record_contact", "--param", "channel=phone", now="2026-03-01T08:00")
+    assert result.exit_code == 1
+    assert "senare --now" in result.stderr
+
+
+def test_a_bad_time_is_one_clear_sentence(run):
+    result = run("case", "list", now="igår")
+    assert result.exit_code == 1
+    assert "Ogiltig tidpunkt 'igår'" in result.stderr
+
+
+def test_case_list_json_and_filters(run):
+    open_case(run)
+    second = open_case(run)["ref"]
+    run("case", "fire", second, "tenant_moved")
+    rows = json.loads(run("case", "list", "--open", "--json").stdout)
+    assert [r["ref"] for r in rows] == ["S-2026-0001"]
+    assert rows[0]["next_due"] == "2026-03-09"
+    everything = json.loads(run("case", "list", "--json").stdout)
+    assert {r["ref"] for r in everything} == {"S-2026-0001", "S-2026-0002"}
+    overdue = json.loads(run("case", "list", "--overdue", "--json", now="2026-03-20T09:00").stdout)
+    assert [r["ref"] for r in overdue] == ["S-2026-0001"]
+
+
+def test_a_reader_cannot_change_a_case(run):
+    ref = open_case(run)["ref"]
+    from storning import services
+    from storning.app import App
+    from storning.config import Settings
+
+    result = run("case", "fire", ref, "tenant_moved", user="nobody")
+    assert result.exit_code == 1 and "Okänd användare" in result.stderr
+    assert Settings and services and App
+
+
+def test_workflow_check_reports_file_line_and_path(run, tmp_path):
+    from tests.conftest import ROOT
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "workflows" / "storning.yaml").read_text().replace("to: kronofogden", "to: kronofogen"))
+    result = run("workflow", "check", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}, rad " in result.stderr and "unknown state 'kronofogen'" in result.stderr
+
+
+def test_workflow_list_and_graph(run):
+    assert "storning" in run("workflow", "list").stdout
+    mermaid = run("workflow", "graph", "storning", "--track", "legal").stdout
+    assert mermaid.startswith("stateDiagram-v2") and "assessment --> uppmaning_issued" in mermaid
+    dot = run("workflow", "graph", "storning", "--format", "dot").stdout
+    assert "subgraph cluster_authority" in dot

@@ -1,0 +1,125 @@
+"""Workflow YAML: a landlord's admin edits it, so every mistake must name file, line and path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storning.definitions import load_file, load_text
+from storning.errors import DefinitionError
+from tests.conftest import ROOT
+
+LETTERS = ROOT / "letters"
+GOOD = (ROOT / "workflows" / "storning.yaml").read_text(encoding="utf-8")
+
+
+def problems_for(text: str) -> list[str]:
+    with pytest.raises(DefinitionError) as error:
+        load_text(text, "wf.yaml", LETTERS)
+    return error.value.problems
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.yaml")))
+def test_the_shipped_workflows_load(path: Path):
+    workflow = load_file(path, LETTERS)
+    assert set(workflow.tracks) == {"legal", "authority", "customer"}
+
+
+def test_the_contract_ids_of_the_disturbance_workflow_are_present():
+    wf = load_file(ROOT / "workflows" / "storning.yaml", LETTERS)
+    legal = wf.tracks["legal"]
+    assert legal.initial == "assessment"
+    assert {"uppmaning_issued", "monitoring", "termination_ready", "severe_review", "terminated",
+            "terminated_served", "term_end_terminated", "hyresnamnd", "kronofogden", "evicted",
+            "closed"} <= set(legal.states)
+    assert legal.is_final("evicted") and legal.is_final("closed")
+    events = {t.event for t in legal.transitions}
+    assert {"issue_uppmaning", "incident_recorded", "mark_rectified", "classify_severe", "terminate",
+            "record_service", "terminate_term_end", "refer_to_hyresnamnd", "apply_eviction",
+            "record_eviction", "withdraw", "close", "tenant_moved"} <= events
+    assert wf.tracks["authority"].initial == "not_notified"
+    assert wf.tracks["customer"].initial == "contact_pending"
+
+
+def test_an_unknown_target_state_names_file_line_and_path():
+    text = GOOD.replace("to: kronofogden", "to: kronofogen")
+    [problem] = problems_for(text)
+    assert problem.startswith(f"wf.yaml, rad {line_of(text, 'to: kronofogen')}, tracks.legal.transitions[")
+    assert "unknown state 'kronofogen'" in problem
+
+
+def test_an_unknown_guard_is_rejected_with_the_known_ones_listed():
+    text = GOOD.replace("guards: [before_referral_deadline]", "guards: [before_deadline]")
+    [problem] = problems_for(text)
+    assert f"rad {line_of(text, 'before_deadline')}" in problem
+    assert "unknown guard 'before_deadline'" in problem and "before_referral_deadline" in problem
+
+
+def test_an_unknown_effect_and_a_missing_letter_template_are_both_reported():
+    text = GOOD.replace("- letter: ansokan_avhysning", "- letter: ansokan").replace(
+        "- notify: [supervisor]", "- notfy: [supervisor]"
+    )
+    problems = problems_for(text)
+    assert any("letter template 'ansokan' has no file ansokan.typ.j2" in p for p in problems)
+    assert any("unknown effect 'notfy'" in p and f"rad {line_of(text, 'notfy')}" in p for p in problems)
+
+
+def test_a_duplicate_event_from_one_state_is_rejected():
+    text = GOOD.replace(
+        "      - event: record_eviction\n",
+        "      - event: apply_eviction\n        label: Igen\n        from: terminated_served\n"
+        "        to: kronofogden\n      - event: record_eviction\n",
+    )
+    problems = problems_for(text)
+    assert any("duplicate event 'apply_eviction' from state 'terminated_served'" in p for p in problems)
+
+
+def test_an_unreachable_state_is_reported():
+    text = GOOD.replace("      evicted: {label: Avhyst, final: true}\n",
+                        "      evicted: {label: Avhyst, final: true}\n      limbo: {label: Ingenstans}\n")
+    [problem] = problems_for(text)
+    assert "state 'limbo' is unreachable" in problem and f"rad {line_of(text, 'limbo')}" in problem
+
+
+def test_a_misspelt_key_and_a_missing_label_are_located():
+    text = GOOD.replace("        label: Avhysning verkställd\n", "        lable: Avhysning verkställd\n")
+    problems = problems_for(text)
+    assert any("unknown key" in p and f"rad {line_of(text, 'lable:')}" in p for p in problems)
+
+
+def test_broken_yaml_syntax_names_the_line():
+    text = GOOD.replace("title: Störningsärende", "title: [Störningsärende")
+    [problem] = problems_for(text)
+    assert problem.startswith("wf.yaml, rad ")
+    assert "invalid YAML" in problem
+
+
+def test_a_key_written_twice_is_an_error_not_a_silent_overwrite():
+    text = GOOD.replace("version: 1\n", "version: 1\nversion: 2\n")
+    [problem] = problems_for(text)
+    assert "the key 'version' appears twice" in problem and "rad 5" in problem
+
+
+def test_a_timer_with_a_bad_period_is_rejected():
+    text = GOOD.replace("after: 15 working days", "after: 15 arbetsdagar")
+    [problem] = problems_for(text)
+    assert "timers.uppmaning_follow_up.after" in problem and "15 arbetsdagar" in problem
+
+
+def test_the_tracks_must_be_exactly_legal_authority_and_customer():
+    text = GOOD.replace("  customer:\n", "  kund:\n")
+    problems = problems_for(text)
+    assert any("must define exactly the tracks legal, authority, customer" in p for p in problems)
+
+
+def test_each_state_machine_is_built_once_and_has_no_automatic_transitions():
+    wf = load_file(ROOT / "workflows" / "storning.yaml", LETTERS)
+    legal = wf.tracks["legal"]
+    assert legal.machine is legal.machine
+    assert not any(name.startswith("to_") for name in legal.machine.events)
+    assert legal.machine.models == []
