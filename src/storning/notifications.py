@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storning.store.models import Case, Outbox, User
+from storning.config import Settings
+from storning.store.models import Case, Outbox, Timer, User
+
+if TYPE_CHECKING:
+    from storning.app import App
 
 
 def recipients_for(session: Session, case: Case, roles: list[str]) -> list[User]:
@@ -51,3 +61,129 @@ def notify_case_people(
             session.add(row)
             rows.append(row)
     return rows
+
+
+# --- delivery after commit -----------------------------------------------------------------------------
+
+
+@dataclass
+class Mailer:
+    """SMTP settings; `None` host means e-mail is off and e-mail rows stay pending."""
+
+    host: str
+    port: int
+    tls: bool
+    user: str
+    password: str
+    sender: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Mailer | None:
+        if not settings.smtp_host:
+            return None
+        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.smtp_user,
+                   settings.smtp_password, settings.mail_from)
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, to, subject
+        message.set_content(body)
+        with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
+            if self.tls:
+                smtp.starttls()
+            if self.user:
+                smtp.login(self.user, self.password)
+            smtp.send_message(message)
+
+
+def deliver_email(app: App, now: datetime, *, limit: int = 100) -> int:
+    """Send pending e-mail rows, each at most once: a row is marked `sending` and committed before the
+    SMTP call, so a crash after sending can never send it again (it stays `sending` for an operator)."""
+    mailer = Mailer.from_settings(app.settings)
+    if mailer is None:
+        return 0
+    with app.db.write() as session:
+        query = select(Outbox).where(Outbox.channel == "email", Outbox.status == "pending").order_by(Outbox.id)
+        if not app.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        rows = list(session.scalars(query.limit(limit)))
+        jobs = []
+        for row in rows:
+            row.status = "sending"
+            person = session.get(User, row.user_id)
+            jobs.append((row.id, person.email if person else None, row.subject, row.body))
+    sent = 0
+    for row_id, address, subject, body in jobs:
+        try:
+            if not address:
+                raise ValueError("no address")
+            mailer.send(address, subject, body)
+            status = "sent"
+            sent += 1
+        except (OSError, smtplib.SMTPException, ValueError):
+            status = "failed"
+        with app.db.write() as session:
+            row = session.get(Outbox, row_id)
+            assert row is not None
+            row.status, row.sent_at = status, now
+    return sent
+
+
+def send_digests(app: App, now: datetime) -> int:
+    """Each officer's morning digest of what is due this week and overdue; once per officer and day,
+    however many workers run it (the unique `dedupe_key` decides)."""
+    today = now.astimezone(app.zone).date()
+    horizon = today + timedelta(days=7)
+    made = 0
+    with app.db.write() as session:
+        officers = session.scalars(select(User).where(User.active.is_(True), User.username != "system"))
+        for officer in officers:
+            items = session.execute(
+                select(Timer.due_on, Timer.label, Case.ref)
+                .join(Case, Case.id == Timer.case_id)
+                .where(Timer.owner_id == officer.id, Timer.status == "pending", Timer.due_on <= horizon,
+                       Case.status == "open")
+                .order_by(Timer.due_on)
+            ).all()
+            if not items:
+                continue
+            lines = [f"{'FÖRSENAT ' if due < today else ''}{due.isoformat()}  {ref}  {label}" for due, label, ref in items]
+            subject = f"Storning: {len(items)} att göra ({today.isoformat()})"
+            body = "Det här förfaller denna vecka eller har passerat:\n\n" + "\n".join(lines) + \
+                f"\n\n{app.settings.base_url}/\n"
+            for channel in ["inapp"] + (["email"] if officer.email else []):
+                try:
+                    with session.begin_nested():
+                        session.add(Outbox(user_id=officer.id, channel=channel, subject=subject, body=body,
+                                           created_at=now, status="pending",
+                                           dedupe_key=f"digest:{today.isoformat()}:{officer.id}:{channel}"))
+                        session.flush()
+                    made += 1
+                except IntegrityError:
+                    pass  # another worker made today's digest already
+    return made
+
+
+def reminders_for(app: App, username: str, *, include_read: bool = False) -> list[dict[str, Any]]:
+    """'Mina påminnelser': the in-app rows for one person, newest first."""
+    with app.db.read() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            return []
+        query = select(Outbox).where(Outbox.user_id == user.id, Outbox.channel == "inapp")
+        if not include_read:
+            query = query.where(Outbox.status == "pending")
+        rows = session.scalars(query.order_by(Outbox.id.desc()).limit(200))
+        return [{"id": r.id, "at": r.created_at.astimezone(app.zone).isoformat(timespec="seconds"),
+                 "subject": r.subject, "read": r.status == "read"} for r in rows]
+
+
+def mark_read(app: App, username: str, reminder_id: int) -> None:
+    with app.db.write() as session:
+        row = session.get(Outbox, reminder_id)
+        user = session.scalar(select(User).where(User.username == username))
+        if row is None or user is None or row.user_id != user.id:
+            from storning.errors import NotFound
+
+            raise NotFound(f"Det finns ingen påminnelse {reminder_id} för {username}.")
+        row.status = "read"

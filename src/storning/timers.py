@@ -11,10 +11,12 @@ case closes. A recurring timer (`every`) schedules its next row when it fires.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storning.calendar import Period, SwedishCalendar, parse_period
@@ -22,13 +24,16 @@ from storning.clock import at_local, start_of_next_day
 from storning.context import EventContext
 from storning.definitions.schema import TimerDef
 from storning.errors import InvalidInput
-from storning.store.models import Case, Timer
+from storning.store.models import Case, JournalEntry, Timer, User
+
+if TYPE_CHECKING:
+    from storning.app import App
 
 REMINDER_TIME = time(7, 0)
 
 
 class TimerBook:
-    """Starting and cancelling timer rows; firing them is `run_due` in storning.worklist/timers runner."""
+    """Starting and cancelling timer rows in the event's transaction; `run_due` (below) fires them."""
 
     def __init__(self, zone: ZoneInfo, calendar: SwedishCalendar) -> None:
         self.zone = zone
@@ -147,3 +152,134 @@ class TimerBook:
             .where(Timer.case_id == case.id, Timer.status == "pending")
             .values(status="cancelled")
         )
+
+
+# --- firing ------------------------------------------------------------------------------------------
+
+CLAIM_BATCH = 200
+
+
+@dataclass
+class RunResult:
+    """What one `run_due` call did."""
+
+    fired: int = 0
+    obsolete: int = 0
+    deferred: int = 0
+    batches: int = 0
+
+    def __iadd__(self, other: RunResult) -> RunResult:
+        self.fired += other.fired
+        self.obsolete += other.obsolete
+        self.deferred += other.deferred
+        self.batches += other.batches
+        return self
+
+
+def run_due(app: App, now: datetime, *, batch_size: int = CLAIM_BATCH, max_batches: int | None = None) -> RunResult:
+    """Fire every timer due at `now`, a batch per transaction, until none is left (or `max_batches`).
+
+    Several workers may run this at once: on PostgreSQL each claims its batch with
+    `FOR UPDATE SKIP LOCKED`; on SQLite the write transaction (BEGIN IMMEDIATE) serialises them. Each
+    timer fires inside a savepoint of the batch's transaction together with the event or reminder it
+    causes, and its journal row carries `timer_id` (unique), so a timer can never fire twice.
+    """
+    total = RunResult()
+    while max_batches is None or total.batches < max_batches:
+        result = run_one_batch(app, now, batch_size)
+        total += result
+        if result.batches == 0:
+            break
+    return total
+
+
+def run_one_batch(app: App, now: datetime, batch_size: int = CLAIM_BATCH) -> RunResult:
+    """Claim and fire one batch; `batches == 0` in the result means nothing was due."""
+    result = RunResult()
+    with app.db.write() as session:
+        timers = _claim(session, now, batch_size, skip_locked=not app.db.is_sqlite)
+        if not timers:
+            return result
+        result.batches = 1
+        system = _system_user(session)
+        for timer in sorted(timers, key=lambda t: (t.case_id, t.due_at, t.id)):
+            outcome = _fire_one(app, session, timer, system, now)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def _claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> list[Timer]:
+    query = (
+        select(Timer)
+        .where(Timer.status == "pending", Timer.due_at <= now)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datetime) -> str:
+    """Fire one claimed timer in a savepoint; returns 'fired', 'obsolete' or 'deferred'."""
+    from storning.errors import ClockError, StorningError
+
+    case = session.scalar(select(Case).where(Case.id == timer.case_id).with_for_update(of=Case))
+    assert case is not None
+    if case.status == "closed" or (
+        timer.scope == "state" and case.track_state(timer.track).state != timer.scope_state
+    ):
+        timer.status = "obsolete"
+        return "obsolete"
+    try:
+        with session.begin_nested():
+            if timer.kind == "fires" and timer.fires:
+                app.engine.fire(session, case, timer.track, timer.fires, actor=system, now=now, timer_id=timer.id)
+            else:
+                _remind(app, session, case, timer, now)
+            timer.status, timer.fired_at = "fired", now
+            _schedule_next(app, session, timer, now)
+            case.version = case.version + 1
+            session.flush()
+    except ClockError:
+        return "deferred"  # the case has events later than this run's clock; a later run fires it
+    except StorningError:
+        timer.status = "obsolete"  # e.g. the event's guard no longer holds: the case has moved on
+        return "obsolete"
+    return "fired"
+
+
+def _remind(app: App, session: Session, case: Case, timer: Timer, now: datetime) -> None:
+    from storning.notifications import notify_case_people
+
+    prefix = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}.get(timer.kind, "Att göra")
+    subject = f"{prefix}: {timer.label} – {case.ref} (senast {timer.due_on.isoformat()})"
+    body = (
+        f"{subject}\n\nÄrende {case.ref}, {case.tenant_name}, {case.address} lgh {case.apartment}.\n"
+        f"{app.settings.base_url}/arenden/{case.ref}\n"
+    )
+    notify_case_people(session, case, list(timer.recipients), subject, now, body=body,
+                       dedupe_key=f"timer:{timer.id}")
+    session.add(JournalEntry(case_id=case.id, at=now, actor="system", event=f"timer_{timer.kind}",
+                             params={"timer": timer.name, "due_on": timer.due_on.isoformat()},
+                             timer_id=timer.id))
+    case.last_event_at = max(case.last_event_at, now)
+
+
+def _schedule_next(app: App, session: Session, timer: Timer, now: datetime) -> None:
+    if not timer.every:
+        return
+    due_on = app.engine.calendar.due(timer.due_on, parse_period(timer.every), "working_days")
+    session.add(Timer(
+        case_id=timer.case_id, track=timer.track, name=timer.name, label=timer.label, kind=timer.kind,
+        fires=timer.fires, recipients=list(timer.recipients), scope=timer.scope, scope_state=timer.scope_state,
+        due_on=due_on, due_at=at_local(due_on, REMINDER_TIME, app.zone), every=timer.every, status="pending",
+        created_at=now, owner_id=timer.owner_id,
+    ))
+
+
+def _system_user(session: Session) -> User:
+    user = session.scalar(select(User).where(User.username == "system"))
+    if user is None:
+        raise RuntimeError("the system user is missing; run 'storning init'")
+    return user
