@@ -33,7 +33,7 @@ def _load_spec() -> tuple[Any, Any]:
     return parser.get_spec(PROCESS_ID), BpmnWorkflowSerializer()
 
 
-def _run_instance(spec: Any, serializer: Any, persist: bool) -> int:
+def _run_instance(spec: Any, serializer: Any, persist: bool, save: Any = None) -> int:
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.util.task import TaskState
 
@@ -58,11 +58,36 @@ def _run_instance(spec: Any, serializer: Any, persist: bool) -> int:
             workflow.refresh_timers()
             workflow.do_engine_steps()
             if persist:
-                serializer.serialize_json(workflow)
+                state = serializer.serialize_json(workflow)
+                if save is not None:
+                    save(state)
     return done
 
 
-def run_spiff(instances: int, persist: bool = False) -> dict:
+def run_spiff_durable(instances: int, db_path: Path) -> dict:
+    """Like `run_spiff(persist=True)`, and each serialized state is also written to a SQLite file
+    (WAL, synchronous=NORMAL — the settings storning uses) in its own transaction, as a durable
+    workflow service must do after every step."""
+    import sqlite3
+
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("CREATE TABLE IF NOT EXISTS workflows (id INTEGER PRIMARY KEY, state TEXT)")
+    counter = {"id": 0}
+
+    def save(state: str) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT OR REPLACE INTO workflows (id, state) VALUES (?, ?)", (counter["id"], state))
+        connection.execute("COMMIT")
+
+    try:
+        return run_spiff(instances, persist=True, save=save, on_instance=lambda n: counter.update(id=n))
+    finally:
+        connection.close()
+
+
+def run_spiff(instances: int, persist: bool = False, save: Any = None, on_instance: Any = None) -> dict:
     """Run `instances` complete lifecycles with SpiffWorkflow 3.2 and return
     {"instances": n, "steps": total user tasks completed (9*n), "seconds": wall time,
     "steps_per_s": float}.
@@ -80,8 +105,10 @@ def run_spiff(instances: int, persist: bool = False) -> dict:
         spec, serializer = _load_spec()
         steps = 0
         start = time.perf_counter()
-        for _ in range(instances):
-            done = _run_instance(spec, serializer, persist)
+        for n in range(instances):
+            if on_instance is not None:
+                on_instance(n)
+            done = _run_instance(spec, serializer, persist, save)
             assert done == USER_TASKS_PER_INSTANCE, f"expected 9 user tasks, got {done}"
             steps += done
         seconds = time.perf_counter() - start

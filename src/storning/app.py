@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storning.calendar import SwedishCalendar
 from storning.config import Settings
 from storning.definitions.registry import WorkflowRegistry
 from storning.engine import Engine
 from storning.store.db import Database
+from storning.store.models import User
+
+ACTOR_CACHE_SECONDS = 30.0
 
 
 @dataclass
@@ -17,6 +25,7 @@ class App:
     db: Database
     registry: WorkflowRegistry
     engine: Engine
+    _actors: dict[str, tuple[User, float]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> App:
@@ -26,5 +35,20 @@ class App:
         return cls(settings, db or Database.connect(settings.db_url), registry, engine)
 
     @property
-    def zone(self):
+    def zone(self) -> ZoneInfo:
         return self.settings.zone
+
+    def actor(self, session: Session, username: str) -> User | None:
+        """The acting user, detached, cached for a few seconds: every action looks its actor up, and
+        a role change or deactivation takes effect within ACTOR_CACHE_SECONDS in every process."""
+        cached = self._actors.get(username)
+        if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS:
+            return cached[0]
+        user = session.scalar(select(User).where(User.username == username))
+        if user is not None:
+            session.expunge(user)
+            self._actors[username] = (user, time.monotonic())
+        return user
+
+    def forget_actor(self, username: str) -> None:
+        self._actors.pop(username, None)

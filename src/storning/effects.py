@@ -94,7 +94,8 @@ def _fact_values(arg: Any, _scope: LoadScope) -> list[str]:
 
 
 def _is_source(value: str) -> bool:
-    return value in VALUE_SOURCES or value.startswith("$param.")
+    """`$now`, `$today`, `$reason`, `$incident.*`, `$param.NAME`, or alternatives `$a|$b` (first set)."""
+    return all(part in VALUE_SOURCES or part.startswith("$param.") for part in value.split("|"))
 
 
 def _recipients(arg: Any, _scope: LoadScope) -> list[str]:
@@ -119,6 +120,12 @@ def resolve_value(ctx: EventContext, value: Any) -> Any:
     """A literal, or a `$source`: the event time, its day, the reason, a parameter, or the incident."""
     if not isinstance(value, str) or not value.startswith("$"):
         return value
+    if "|" in value:
+        for part in value.split("|"):
+            resolved = resolve_value(ctx, part)
+            if resolved is not None:
+                return resolved
+        return None
     if value == "$now":
         return ctx.now
     if value == "$today":
@@ -173,6 +180,11 @@ def _append_fact(ctx: EventContext, values: dict[str, Any]) -> None:
 def _link_incident(ctx: EventContext, fact: str) -> None:
     if ctx.incident is not None:
         ctx.set_fact(fact, [*ctx.facts.get(fact, []), ctx.incident.id])
+
+
+@effect("increment_fact", _fact_name)
+def _increment_fact(ctx: EventContext, fact: str) -> None:
+    ctx.set_fact(fact, int(ctx.facts.get(fact) or 0) + 1)
 
 
 @effect("compute_lease_end", _months)

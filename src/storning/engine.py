@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storning.calendar import SwedishCalendar
@@ -103,14 +103,14 @@ class Engine:
         reason: str | None = None,
         override: str | None = None,
         timer_id: int | None = None,
-    ) -> list[JournalEntry]:
+    ) -> list[int]:
         """Fire a user (or timer) event into one track. Raises when it is unknown, unavailable or blocked."""
         self.check_clock(case, now)
         if not ACTING_ROLES & actor.role_set and actor.username != "system":
             raise PermissionDenied(
                 f"Användaren {actor.username} har inte behörighet att handlägga ärenden."
             )
-        entries: list[JournalEntry] = []
+        entries: list[int] = []
         self._fire(
             session,
             case,
@@ -141,10 +141,10 @@ class Engine:
         params: dict[str, Any],
         incident: Incident | None = None,
         caused_by: int | None = None,
-    ) -> list[JournalEntry]:
+    ) -> list[int]:
         """Offer a system event (incident_recorded, letter_sent, …) to every track; those with a matching
         transition whose guards pass react, the others ignore it."""
-        entries: list[JournalEntry] = []
+        entries: list[int] = []
         workflow = self.workflow_of(session, case)
         for name in workflow.tracks:
             if case.status == "closed":
@@ -230,7 +230,7 @@ class Engine:
         incident: Incident | None,
         timer_id: int | None,
         caused_by: int | None,
-        entries: list[JournalEntry],
+        entries: list[int],
         *,
         system: bool,
     ) -> None:
@@ -257,25 +257,27 @@ class Engine:
         model = _TrackModel(row.state)
         track.machine.events[event].trigger(model, transition.index)
         from_state = row.state
-        entry = JournalEntry(
-            case_id=case.id,
-            at=now,
-            actor=actor.username,
-            track=track_name,
-            event=event,
-            from_state=from_state,
-            to_state=model.state,
-            reason=reason,
-            override=override if overridden else None,
-            overridden=overridden or None,
-            params=_jsonable(ctx.params) or None,
-            caused_by=caused_by,
-            timer_id=timer_id,
-        )
-        session.add(entry)
-        session.flush()
-        entries.append(entry)
-        ctx.journal_id = entry.id
+        entry_id = session.execute(
+            insert(JournalEntry)
+            .values(
+                case_id=case.id,
+                at=now,
+                actor=actor.username,
+                track=track_name,
+                event=event,
+                from_state=from_state,
+                to_state=model.state,
+                reason=reason,
+                override=override if overridden else None,
+                overridden=overridden or None,
+                params=_jsonable(ctx.params) or None,
+                caused_by=caused_by,
+                timer_id=timer_id,
+            )
+            .returning(JournalEntry.id)
+        ).scalar_one()
+        entries.append(entry_id)
+        ctx.journal_id = entry_id
         external = transition.dest is not None
         if external:
             self.timers.cancel_state_timers(ctx, from_state)
@@ -365,7 +367,7 @@ class Engine:
         target = ctx.workflow.tracks[track]
         if not target.candidates(event, ctx.case.track_state(track).state):
             return
-        entries: list[JournalEntry] = []
+        entries: list[int] = []
         self._fire(
             ctx.session,
             ctx.case,
@@ -385,6 +387,9 @@ class Engine:
 
     def start_timer(self, ctx: EventContext, name: str) -> None:
         self.timers.start(ctx, name)
+
+    def start_reminder(self, ctx: EventContext, name: str, label: str, due_on: date) -> None:
+        self.timers.start_reminder(ctx, name, label, due_on)
 
     def cancel_timers(self, ctx: EventContext, name: str | None) -> None:
         self.timers.cancel(ctx, name)

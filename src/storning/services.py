@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storning.app import App
 from storning.clock import local_day
@@ -202,8 +202,12 @@ def fire_event(
     reason: str | None = None,
     override: str | None = None,
     expected_version: int | None = None,
+    document: bool = True,
 ) -> dict[str, Any]:
-    """Fire an officer's event; `expected_version` (from a form) refuses a stale edit."""
+    """Fire an officer's event; `expected_version` (from a form) refuses a stale edit.
+
+    Returns the case document, or `{}` with `document=False` (scripts and benchmarks that don't read it).
+    """
     return _change(
         app,
         actor,
@@ -221,6 +225,7 @@ def fire_event(
             reason=reason,
             override=override,
         ),
+        document=document,
     )
 
 
@@ -237,6 +242,7 @@ def add_incident(
     reporter: str | None = None,
     place: str | None = None,
     expected_version: int | None = None,
+    document: bool = True,
 ) -> dict[str, Any]:
     """Record an incident on the case and offer `incident_recorded` to every track."""
     if kind not in INCIDENT_KINDS:
@@ -281,7 +287,7 @@ def add_incident(
             caused_by=entry.id,
         )
 
-    return _change(app, actor, now, ref, expected_version, record)
+    return _change(app, actor, now, ref, expected_version, record, document=document)
 
 
 # --- letters -----------------------------------------------------------------------------------------
@@ -421,11 +427,18 @@ def _letter_for_change(
 
 
 def _change(
-    app: App, actor: str, now: datetime, ref: str, expected_version: int | None, work: Any
+    app: App,
+    actor: str,
+    now: datetime,
+    ref: str,
+    expected_version: int | None,
+    work: Any,
+    *,
+    document: bool = True,
 ) -> dict[str, Any]:
     try:
         with app.db.write() as session:
-            user = _user(session, actor)
+            user = _actor(app, session, actor)
             _require_acting(user)
             case = _case(session, ref, lock=True)
             if expected_version is not None and expected_version != case.version:
@@ -436,7 +449,7 @@ def _change(
             app.engine.check_clock(case, now)
             work(session, case, user)
             _finish(session, case)
-            return case_document(session, app.engine, case, user, now)
+            return case_document(session, app.engine, case, user, now) if document else {}
     except StaleDataError:
         raise StaleCase(
             f"Ärendet {ref} ändrades samtidigt av någon annan; ladda om och försök igen."
@@ -512,6 +525,13 @@ def _user_or_none(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def _actor(app: App, session: Session, username: str) -> User:
+    user = app.actor(session, username)
+    if user is None or not user.active:
+        raise NotFound(f"Okänd användare '{username}'; lägg till den med 'storning user add'.")
+    return user
+
+
 def _user(session: Session, username: str) -> User:
     user = _user_or_none(session, username)
     if user is None or not user.active:
@@ -525,10 +545,10 @@ def _require_acting(user: User) -> None:
 
 
 def _case(session: Session, ref: str, *, lock: bool = False) -> Case:
-    query = select(Case).where(Case.ref == ref.strip().upper())
+    query = select(Case).where(Case.ref == ref.strip().upper()).options(joinedload(Case.tracks))
     if lock:
         query = query.with_for_update(of=Case)
-    case = session.scalar(query)
+    case = session.scalars(query).unique().first()
     if case is None:
         raise NotFound(f"Det finns inget ärende '{ref}'; se 'storning case list'.")
     return case

@@ -73,6 +73,17 @@ class TimerBook:
                 )
             )
 
+    def start_reminder(self, ctx: EventContext, name: str, label: str, due_on: date) -> None:
+        """A one-off, case-scoped reminder to the owner at 07:00 on `due_on` (e.g. an instalment)."""
+        ctx.session.add(
+            Timer(
+                case_id=ctx.case.id, track=ctx.track.name, name=name, label=label, kind="reminds",
+                fires=None, recipients=["owner"], scope="case", scope_state=None, due_on=due_on,
+                due_at=at_local(due_on, REMINDER_TIME, self.zone), every=None, status="pending",
+                created_at=ctx.now, owner_id=ctx.case.owner_id,
+            )
+        )
+
     def _start_day(self, ctx: EventContext, name: str, definition: TimerDef) -> date:
         if definition.start == "now":
             return ctx.today
@@ -134,6 +145,8 @@ class TimerBook:
         ctx.session.execute(query.values(status="cancelled"))
 
     def cancel_state_timers(self, ctx: EventContext, state: str) -> None:
+        if state not in ctx.track.states_with_scoped_timers:
+            return
         ctx.session.execute(
             update(Timer)
             .where(

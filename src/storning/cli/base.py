@@ -130,3 +130,21 @@ def settings(markdown: bool) -> None:
     click.echo(
         f"Databas: {current.db_url}\nTidszon: {current.zone.key}\nArbetsflöden: {current.workflows_dir}"
     )
+
+
+@main.command()
+@click.pass_obj
+@handles_errors
+def demo(obj: Ctx) -> None:
+    """Läs in demodata: handläggare och ett dussin ärenden i olika lägen (om databasen är tom)."""
+    from storning import services
+    from storning.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    services.init_database(obj.app, obj.now)
+    refs = load_demo(obj.app, obj.now)
+    if not refs:
+        click.echo("Databasen har redan ärenden; ingen demodata lades till.")
+        return
+    click.echo(f"{len(refs)} demoärenden: {', '.join(refs)}")
+    users = ", ".join(u[0] for u in DEMO_USERS)
+    click.echo(f"Demoanvändare: {users} (lösenord: {DEMO_PASSWORD})")

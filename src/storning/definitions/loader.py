@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+import storning.arrears  # noqa: F401  (registers the rent-arrears guards and effects)
 from storning.calendar import parse_period
 from storning.definitions.model import EffectCall, Track, Transition, Workflow
 from storning.definitions.schema import ANY_STATE, TrackDef, WorkflowDef

@@ -68,6 +68,25 @@ class Track:
             for source in self.expand(transition.sources):
                 self._by_source.setdefault((transition.event, source), []).append(transition)
 
+    @cached_property
+    def states_with_scoped_timers(self) -> frozenset[str]:
+        """States in which a state-scoped timer can be pending (leaving any other needs no cancel)."""
+        def scoped(calls: tuple[EffectCall, ...]) -> bool:
+            return any(
+                c.name == "timer" and self.timers[c.arg].scope == "state" for c in calls
+            )
+
+        result = {name for name, state in self.states.items() if state.timers}
+        for transition in self.transitions:
+            if scoped(transition.effects):
+                if transition.dest is not None:
+                    result.add(transition.dest)
+                else:
+                    result.update(self.expand(transition.sources))
+        if scoped(self.on_open):
+            result.add(self.initial)
+        return frozenset(result)
+
     def expand(self, sources: tuple[str, ...]) -> list[str]:
         """`*` means every state that is not final."""
         if ANY_STATE in sources:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storning.arrears import balance
 from storning.config import Settings
 from storning.store.models import Case, Complainant, Incident, Letter
 from storning.vocabulary import INCIDENT_KINDS, verification_label
@@ -85,8 +86,10 @@ def build_context(
         ],
         "facts": facts,
         "meeting": None,
-        "payments": [],
-        "instalments": [],
+        "payments": [{"on": date.fromisoformat(p["on"]), "amount": Decimal(p["amount"])}
+                     for p in case.facts.get("payments", [])],
+        "instalments": [{"due_on": date.fromisoformat(i["due_on"]), "amount": Decimal(i["amount"])}
+                        for i in case.facts.get("instalments", [])],
     }
     context["recipient"] = _recipient(context, audience)
     if audience == "complainant":
@@ -107,7 +110,9 @@ def _facts(raw: dict[str, Any]) -> dict[str, Any]:
             facts[name] = date.fromisoformat(value[:10])
     facts["served_on"] = facts.get("served_on") or _day(raw.get("termination_served_on"))
     facts["severe"] = bool(raw.get("severe"))
-    facts["amount"] = Decimal(raw["amount"]) if raw.get("amount") else None
+    # `amount` is what is owed now (the case amount less payments): the figure every letter must state.
+    facts["original_amount"] = Decimal(raw["amount"]) if raw.get("amount") else None
+    facts["amount"] = balance(raw) if raw.get("amount") else None
     return facts
 
 

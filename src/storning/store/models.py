@@ -106,7 +106,7 @@ class Case(Base):
     tracks: Mapped[list[CaseTrack]] = relationship(
         back_populates="case", order_by="CaseTrack.track", lazy="selectin"
     )
-    owner: Mapped[User] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(lazy="select")
 
     # Bumped once per committed change by the service layer; the UPDATE checks the old value.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}

@@ -1,0 +1,124 @@
+"""Engine throughput: events per second on a SQLite file, with every effect, against two baselines
+measured in the same run (DESIGN.md §8):
+
+- the raw floor: one INSERT + one UPDATE per transaction through SQLAlchemy Core on the same kind of file;
+- SpiffWorkflow 3.2 running the same 9-step, three-lane lifecycle (bench/disturbance.bpmn), saving its
+  serialized state to a SQLite file after every step (as a durable engine must).
+
+Our lifecycle per case (9 officer steps, each its own transaction through the service layer, as the
+CLI and web do): incident (offered to all tracks), uppmaning (letter, emitted notice, timers), rectified;
+consent, support, close authority; contact, meeting, plan.
+
+    .venv/bin/python bench/engine.py [--cases 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, update
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from storning import services  # noqa: E402
+from storning.app import App  # noqa: E402
+from storning.config import Settings  # noqa: E402
+from storning.store.db import make_engine  # noqa: E402
+
+ZONE = ZoneInfo("Europe/Stockholm")
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)
+STEPS = 9
+
+
+def raw_floor(directory: Path, transactions: int) -> float:
+    engine = make_engine(f"sqlite:///{directory / 'floor.db'}")
+    meta = MetaData()
+    rows = Table("rows", meta, Column("id", Integer, primary_key=True), Column("v", String(40)))
+    journal = Table("journal", meta, Column("id", Integer, primary_key=True), Column("v", String(40)))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(rows), [{"id": i, "v": "a"} for i in range(100)])
+    start = time.perf_counter()
+    for i in range(transactions):
+        with engine.begin() as conn:
+            conn.execute(insert(journal).values(v="e"))
+            conn.execute(update(rows).where(rows.c.id == i % 100).values(v=str(i)))
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return transactions / elapsed
+
+
+def storning_lifecycle(directory: Path, cases: int) -> float:
+    settings = replace(Settings.from_env({}), db_url=f"sqlite:///{directory / 'engine.db'}",
+                       workflows_dir=ROOT / "workflows", letters_dir=Path(__import__("os").environ.get("TMP_LETTERS", ROOT / "letters")))
+    app = App.create(settings)
+    services.init_database(app, T0 - timedelta(days=1))
+    refs = [services.open_case(app, "admin", T0, services.NewCase(
+        case_type="storning", tenant=f"Hyresgäst {n}", address="Storgatan 1", apartment=str(n),
+        municipality="Norrköping"))["ref"] for n in range(cases)]
+    steps = 0
+    start = time.perf_counter()
+    for n, ref in enumerate(refs):
+        now = T0 + timedelta(hours=1, seconds=n)
+
+        def fire(event: str, params: dict | None = None, minutes: int = 0) -> None:
+            services.fire_event(app, "admin", now + timedelta(minutes=minutes), ref, event,
+                                params=params, document=False)
+
+        services.add_incident(app, "admin", now, ref, at=T0, kind="noise", text="Fest", verified_by="jour",
+                              document=False)
+        fire("issue_uppmaning", minutes=1)
+        fire("mark_rectified", minutes=2)
+        fire("record_consent", {"scope": "Socialtjänsten", "expires_on": "2026-12-31"}, minutes=3)
+        fire("record_support", {"kind": "boendestod"}, minutes=4)
+        services.fire_event(app, "admin", now + timedelta(minutes=5), ref, "close", track="authority",
+                            document=False)
+        fire("record_contact", {"channel": "phone"}, minutes=6)
+        fire("hold_meeting", minutes=7)
+        fire("agree_plan", minutes=8)
+        steps += STEPS
+    elapsed = time.perf_counter() - start
+    app.db.dispose()
+    return steps / elapsed
+
+
+def spiff(directory: Path, instances: int) -> float | None:
+    try:
+        from spiff_lifecycle import run_spiff_durable
+    except ImportError:
+        return None
+    return run_spiff_durable(instances, directory / "spiff.db")["steps_per_s"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--floor", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        floor = raw_floor(directory, args.floor)
+        ours = storning_lifecycle(directory, args.cases)
+        baseline = spiff(directory, args.cases)
+    print(f"{'measure':<52} {'per second':>12} {'ratio':>8} {'target':>8}")
+    print(f"{'raw floor: INSERT+UPDATE per txn (SQLAlchemy Core)':<52} {floor:>12,.0f} {'1.00':>8}")
+    print(f"{'storning: lifecycle steps, all effects, 1 txn each':<52} {ours:>12,.0f} "
+          f"{ours / floor:>8.2f} {'≥ 0.50':>8}")
+    if baseline:
+        print(f"{'SpiffWorkflow 3.2: same lifecycle, saved per step':<52} {baseline:>12,.0f} "
+              f"{baseline / floor:>8.2f}")
+        print(f"{'storning / SpiffWorkflow':<52} {'':>12} {ours / baseline:>8.1f}x {'≥ 8x':>8}")
+    else:
+        print("SpiffWorkflow not installed: pip install -e '.[bench]' for the comparison column")
+
+
+if __name__ == "__main__":
+    main()
