@@ -42,7 +42,9 @@ def raw_floor(directory: Path, transactions: int) -> float:
     engine = make_engine(f"sqlite:///{directory / 'floor.db'}")
     meta = MetaData()
     rows = Table("rows", meta, Column("id", Integer, primary_key=True), Column("v", String(40)))
-    journal = Table("journal", meta, Column("id", Integer, primary_key=True), Column("v", String(40)))
+    journal = Table(
+        "journal", meta, Column("id", Integer, primary_key=True), Column("v", String(40))
+    )
     meta.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert(rows), [{"id": i, "v": "a"} for i in range(100)])
@@ -57,30 +59,69 @@ def raw_floor(directory: Path, transactions: int) -> float:
 
 
 def storning_lifecycle(directory: Path, cases: int) -> float:
-    settings = replace(Settings.from_env({}), db_url=f"sqlite:///{directory / 'engine.db'}",
-                       workflows_dir=ROOT / "workflows", letters_dir=Path(__import__("os").environ.get("TMP_LETTERS", ROOT / "letters")))
+    settings = replace(
+        Settings.from_env({}),
+        db_url=f"sqlite:///{directory / 'engine.db'}",
+        workflows_dir=ROOT / "workflows",
+        letters_dir=ROOT / "letters",
+    )
     app = App.create(settings)
     services.init_database(app, T0 - timedelta(days=1))
-    refs = [services.open_case(app, "admin", T0, services.NewCase(
-        case_type="storning", tenant=f"Hyresgäst {n}", address="Storgatan 1", apartment=str(n),
-        municipality="Norrköping"))["ref"] for n in range(cases)]
+    refs = [
+        services.open_case(
+            app,
+            "admin",
+            T0,
+            services.NewCase(
+                case_type="storning",
+                tenant=f"Hyresgäst {n}",
+                address="Storgatan 1",
+                apartment=str(n),
+                municipality="Norrköping",
+            ),
+        )["ref"]
+        for n in range(cases)
+    ]
     steps = 0
     start = time.perf_counter()
     for n, ref in enumerate(refs):
         now = T0 + timedelta(hours=1, seconds=n)
 
         def fire(event: str, params: dict | None = None, minutes: int = 0) -> None:
-            services.fire_event(app, "admin", now + timedelta(minutes=minutes), ref, event,
-                                params=params, document=False)
+            services.fire_event(
+                app,
+                "admin",
+                now + timedelta(minutes=minutes),
+                ref,
+                event,
+                params=params,
+                document=False,
+            )
 
-        services.add_incident(app, "admin", now, ref, at=T0, kind="noise", text="Fest", verified_by="jour",
-                              document=False)
+        services.add_incident(
+            app,
+            "admin",
+            now,
+            ref,
+            at=T0,
+            kind="noise",
+            text="Fest",
+            verified_by="jour",
+            document=False,
+        )
         fire("issue_uppmaning", minutes=1)
         fire("mark_rectified", minutes=2)
         fire("record_consent", {"scope": "Socialtjänsten", "expires_on": "2026-12-31"}, minutes=3)
         fire("record_support", {"kind": "boendestod"}, minutes=4)
-        services.fire_event(app, "admin", now + timedelta(minutes=5), ref, "close", track="authority",
-                            document=False)
+        services.fire_event(
+            app,
+            "admin",
+            now + timedelta(minutes=5),
+            ref,
+            "close",
+            track="authority",
+            document=False,
+        )
         fire("record_contact", {"channel": "phone"}, minutes=6)
         fire("hold_meeting", minutes=7)
         fire("agree_plan", minutes=8)
@@ -110,11 +151,15 @@ def main() -> None:
         baseline = spiff(directory, args.cases)
     print(f"{'measure':<52} {'per second':>12} {'ratio':>8} {'target':>8}")
     print(f"{'raw floor: INSERT+UPDATE per txn (SQLAlchemy Core)':<52} {floor:>12,.0f} {'1.00':>8}")
-    print(f"{'storning: lifecycle steps, all effects, 1 txn each':<52} {ours:>12,.0f} "
-          f"{ours / floor:>8.2f} {'≥ 0.50':>8}")
+    print(
+        f"{'storning: lifecycle steps, all effects, 1 txn each':<52} {ours:>12,.0f} "
+        f"{ours / floor:>8.2f} {'≥ 0.50':>8}"
+    )
     if baseline:
-        print(f"{'SpiffWorkflow 3.2: same lifecycle, saved per step':<52} {baseline:>12,.0f} "
-              f"{baseline / floor:>8.2f}")
+        print(
+            f"{'SpiffWorkflow 3.2: same lifecycle, saved per step':<52} {baseline:>12,.0f} "
+            f"{baseline / floor:>8.2f}"
+        )
         print(f"{'storning / SpiffWorkflow':<52} {'':>12} {ours / baseline:>8.1f}x {'≥ 8x':>8}")
     else:
         print("SpiffWorkflow not installed: pip install -e '.[bench]' for the comparison column")

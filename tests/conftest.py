@@ -43,15 +43,25 @@ def at(days: float = 0, hours: float = 0) -> datetime:
 
 def base_settings(db_url: str) -> Settings:
     return replace(
-        Settings.from_env({}), db_url=db_url, workflows_dir=ROOT / "workflows", letters_dir=Path(os.environ.get("TMP_LETTERS", ROOT / "letters"))
+        Settings.from_env({}),
+        db_url=db_url,
+        workflows_dir=ROOT / "workflows",
+        letters_dir=ROOT / "letters",
     )
 
 
 def populate(app: App) -> None:
     services.init_database(app, T0 - timedelta(days=1))
     services.add_user(app, "carl", "Carl Chef", ["chef"], team="norr", email="carl@example.se")
-    services.add_user(app, "alice", "Alice Handläggare", ["handlaggare"], team="norr", supervisor="carl",
-                      email="alice@example.se")
+    services.add_user(
+        app,
+        "alice",
+        "Alice Handläggare",
+        ["handlaggare"],
+        team="norr",
+        supervisor="carl",
+        email="alice@example.se",
+    )
     services.add_user(app, "bob", "Bob Handläggare", ["handlaggare"], team="syd")
     services.add_user(app, "lisa", "Lisa Läsare", ["lasare"], team="norr")
 

@@ -19,9 +19,17 @@ def day(text: str, hour: int = 9) -> datetime:
 
 
 def open_arrears(app, due: str = "2026-11-30", amount: str = "8450", now: str = "2026-12-01"):
-    new = services.NewCase(case_type="hyresskuld", tenant="Kim Hyresgäst", address="Storgatan 1",
-                           apartment="1102", municipality="Norrköping", contract="1102-01",
-                           postal_code="602 20", city="Norrköping", facts={"due_date": due, "amount": amount})
+    new = services.NewCase(
+        case_type="hyresskuld",
+        tenant="Kim Hyresgäst",
+        address="Storgatan 1",
+        apartment="1102",
+        municipality="Norrköping",
+        contract="1102-01",
+        postal_code="602 20",
+        city="Norrköping",
+        facts={"due_date": due, "amount": amount},
+    )
     return services.open_case(app, "alice", day(now), new)
 
 
@@ -42,9 +50,15 @@ def test_the_forfeiture_timer_fires_after_one_week_rolled_to_a_weekday(app):
     fires = [t for t in doc["timers"] if t["name"] == "forfeiture"][0]
     assert fires["due_at"] == "2026-12-08T00:00:00+01:00"
     run_due(app, day("2026-12-07", 23))
-    assert states(services.show_case(app, "alice", day("2026-12-07", 23), doc["ref"]))["legal"] == "overdue"
+    assert (
+        states(services.show_case(app, "alice", day("2026-12-07", 23), doc["ref"]))["legal"]
+        == "overdue"
+    )
     run_due(app, datetime(2026, 12, 8, 0, 0, tzinfo=ZONE))
-    assert states(services.show_case(app, "alice", day("2026-12-08"), doc["ref"]))["legal"] == "forfeited"
+    assert (
+        states(services.show_case(app, "alice", day("2026-12-08"), doc["ref"]))["legal"]
+        == "forfeited"
+    )
 
 
 def test_a_due_date_week_ending_on_christmas_eve_rolls_to_the_next_weekday(app):
@@ -54,26 +68,38 @@ def test_a_due_date_week_ending_on_christmas_eve_rolls_to_the_next_weekday(app):
 
 def test_payment_in_full_before_the_forfeiture_closes_the_case_as_paid(app):
     ref = open_arrears(app)["ref"]
-    doc = services.fire_event(app, "alice", day("2026-12-03"), ref, "record_payment",
-                              params={"amount": "8450", "paid_on": "2026-12-02"})
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2026-12-03"),
+        ref,
+        "record_payment",
+        params={"amount": "8450", "paid_on": "2026-12-02"},
+    )
     assert states(doc)["legal"] == "paid" and doc["status"] == "closed"
 
 
 def test_payment_before_termination_cures_the_forfeiture(app):
     ref = forfeited(app)["ref"]
-    doc = services.fire_event(app, "alice", day("2027-02-01"), ref, "record_payment", params={"amount": "8450"})
+    doc = services.fire_event(
+        app, "alice", day("2027-02-01"), ref, "record_payment", params={"amount": "8450"}
+    )
     assert states(doc)["legal"] == "paid"
 
 
 def test_a_partial_payment_does_not_cure_and_termination_uses_the_balance(app):
     ref = forfeited(app)["ref"]
-    doc = services.fire_event(app, "alice", day("2027-02-01"), ref, "record_payment", params={"amount": "2000"})
+    doc = services.fire_event(
+        app, "alice", day("2027-02-01"), ref, "record_payment", params={"amount": "2000"}
+    )
     assert states(doc)["legal"] == "forfeited"
     assert doc["facts"]["balance"] == "6450"
     doc = services.fire_event(app, "alice", day("2027-02-01", 10), ref, "terminate")
     assert states(doc)["legal"] == "terminated"
     assert states(doc)["authority"] == "notice_drafted"
-    pdf = services.letter_pdf(app, "alice", day("2027-02-01", 11), letter_id(doc, "uppsagning_hyresskuld"))[0]
+    pdf = services.letter_pdf(
+        app, "alice", day("2027-02-01", 11), letter_id(doc, "uppsagning_hyresskuld")
+    )[0]
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -92,12 +118,24 @@ def test_the_recovery_period_counts_from_the_later_notice_and_rolls_over_christm
     eviction decision Thu 31 Dec."""
     ref = forfeited(app, due="2026-11-02", now="2026-11-03")["ref"]
     doc = services.fire_event(app, "alice", day("2026-12-01"), ref, "terminate")
-    services.mark_letter_served(app, "alice", day("2026-12-03", 16), letter_id(doc, "uppsagning_hyresskuld"),
-                                at=day("2026-12-03"), proof="Delgivningskvitto")
+    services.mark_letter_served(
+        app,
+        "alice",
+        day("2026-12-03", 16),
+        letter_id(doc, "uppsagning_hyresskuld"),
+        at=day("2026-12-03"),
+        proof="Delgivningskvitto",
+    )
     blocked = action(services.show_case(app, "alice", day("2026-12-03", 17), ref), "record_service")
     assert [b["guard"] for b in blocked["blocked_by"]] == ["social_services_notice_given"]
-    services.mark_letter_sent(app, "alice", day("2026-12-04", 10), letter_id(doc, "meddelande_socialnamnd_44"),
-                              method="rekommenderat", at=day("2026-12-04"))
+    services.mark_letter_sent(
+        app,
+        "alice",
+        day("2026-12-04", 10),
+        letter_id(doc, "meddelande_socialnamnd_44"),
+        method="rekommenderat",
+        at=day("2026-12-04"),
+    )
     doc = services.fire_event(app, "alice", day("2026-12-04", 11), ref, "record_service")
     assert states(doc)["legal"] == "recovery_period"
     assert states(doc)["authority"] == "notified"
@@ -110,30 +148,60 @@ def test_the_recovery_period_counts_from_the_later_notice_and_rolls_over_christm
 def test_the_period_starts_only_from_proven_service(app):
     doc = _terminated(app)
     ref = doc["ref"]
-    services.mark_letter_sent(app, "alice", day("2027-02-02"), letter_id(doc, "uppsagning_hyresskuld"),
-                              method="rekommenderat")
-    services.mark_letter_sent(app, "alice", day("2027-02-02", 10), letter_id(doc, "meddelande_socialnamnd_44"),
-                              method="rekommenderat")
+    services.mark_letter_sent(
+        app,
+        "alice",
+        day("2027-02-02"),
+        letter_id(doc, "uppsagning_hyresskuld"),
+        method="rekommenderat",
+    )
+    services.mark_letter_sent(
+        app,
+        "alice",
+        day("2027-02-02", 10),
+        letter_id(doc, "meddelande_socialnamnd_44"),
+        method="rekommenderat",
+    )
     doc = services.show_case(app, "alice", day("2027-02-02", 11), ref)
     assert "recovery_deadline" not in doc["facts"]
-    assert [b["guard"] for b in action(doc, "record_service")["blocked_by"]] == ["termination_served"]
+    assert [b["guard"] for b in action(doc, "record_service")["blocked_by"]] == [
+        "termination_served"
+    ]
 
 
 def _in_recovery(app):
     doc = _terminated(app)
     ref = doc["ref"]
-    services.mark_letter_served(app, "alice", day("2027-02-03"), letter_id(doc, "uppsagning_hyresskuld"),
-                                at=day("2027-02-03"))
-    services.mark_letter_sent(app, "alice", day("2027-02-03", 10), letter_id(doc, "meddelande_socialnamnd_44"),
-                              method="rekommenderat", at=day("2027-02-02"), delivered_on=None)
+    services.mark_letter_served(
+        app,
+        "alice",
+        day("2027-02-03"),
+        letter_id(doc, "uppsagning_hyresskuld"),
+        at=day("2027-02-03"),
+    )
+    services.mark_letter_sent(
+        app,
+        "alice",
+        day("2027-02-03", 10),
+        letter_id(doc, "meddelande_socialnamnd_44"),
+        method="rekommenderat",
+        at=day("2027-02-02"),
+        delivered_on=None,
+    )
     return services.fire_event(app, "alice", day("2027-02-03", 11), ref, "record_service")
 
 
 def test_payment_in_full_within_the_period_keeps_the_lease(app):
     doc = _in_recovery(app)
     assert doc["facts"]["recovery_deadline"] == "2027-02-24"  # Wed 3 Feb + 3 weeks
-    doc = services.fire_event(app, "alice", day("2027-02-25"), doc["ref"], "record_payment",
-                              params={"amount": "8450", "paid_on": "2027-02-24"})
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2027-02-25"),
+        doc["ref"],
+        "record_payment",
+        params={"amount": "8450", "paid_on": "2027-02-24"},
+    )
     assert states(doc)["legal"] == "recovered"
 
 
@@ -141,7 +209,9 @@ def test_payment_after_the_period_does_not_recover(app):
     doc = _in_recovery(app)
     ref = doc["ref"]
     run_due(app, datetime(2027, 2, 25, 0, 0, tzinfo=ZONE))
-    doc = services.fire_event(app, "alice", day("2027-02-26"), ref, "record_payment", params={"amount": "8450"})
+    doc = services.fire_event(
+        app, "alice", day("2027-02-26"), ref, "record_payment", params={"amount": "8450"}
+    )
     assert states(doc)["legal"] == "recovery_expired"
     doc = services.fire_event(app, "alice", day("2027-02-26", 10), ref, "apply_eviction")
     assert states(doc)["legal"] == "kronofogden"
@@ -149,18 +219,31 @@ def test_payment_after_the_period_does_not_recover(app):
 
 def test_a_partial_payment_within_the_period_does_not_recover(app):
     doc = _in_recovery(app)
-    doc = services.fire_event(app, "alice", day("2027-02-10"), doc["ref"], "record_payment",
-                              params={"amount": "8000"})
+    doc = services.fire_event(
+        app, "alice", day("2027-02-10"), doc["ref"], "record_payment", params={"amount": "8000"}
+    )
     assert states(doc)["legal"] == "recovery_period"
 
 
 def test_socialnamndens_written_commitment_keeps_the_lease(app):
     doc = _in_recovery(app)
     with pytest.raises(GuardBlocked, match="löpt ut"):
-        services.fire_event(app, "alice", day("2027-03-01"), doc["ref"], "social_services_commitment",
-                            params={"committed_on": "2027-02-25"})
-    doc = services.fire_event(app, "alice", day("2027-03-01"), doc["ref"], "social_services_commitment",
-                              params={"committed_on": "2027-02-20"})
+        services.fire_event(
+            app,
+            "alice",
+            day("2027-03-01"),
+            doc["ref"],
+            "social_services_commitment",
+            params={"committed_on": "2027-02-25"},
+        )
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2027-03-01"),
+        doc["ref"],
+        "social_services_commitment",
+        params={"committed_on": "2027-02-20"},
+    )
     assert states(doc)["legal"] == "recovered"
 
 
@@ -168,15 +251,26 @@ def test_a_corrected_notice_restarts_the_period_from_the_corrected_notice(app):
     """NJA 1985 s. 586: a notice with a wrong amount is corrected; the period counts from the new one."""
     doc = _in_recovery(app)
     ref = doc["ref"]
-    doc = services.fire_event(app, "alice", day("2027-02-10"), ref, "correct_notice", reason="Fel belopp")
+    doc = services.fire_event(
+        app, "alice", day("2027-02-10"), ref, "correct_notice", reason="Fel belopp"
+    )
     corrected = letter_id(doc, "meddelande_socialnamnd_44")
-    services.mark_letter_sent(app, "alice", day("2027-02-10", 10), corrected, method="rekommenderat",
-                              delivered_on=datetime(2027, 2, 11).date())
+    services.mark_letter_sent(
+        app,
+        "alice",
+        day("2027-02-10", 10),
+        corrected,
+        method="rekommenderat",
+        delivered_on=datetime(2027, 2, 11).date(),
+    )
     doc = services.show_case(app, "alice", day("2027-02-11"), ref)
     assert doc["facts"]["social_services_notified_on"] == "2027-02-11"
     assert doc["facts"]["recovery_deadline"] == "2027-03-04"
-    pending = [t["due_on"] for t in doc["timers"] if t["name"] == "recovery_end" and t["status"] == "pending"
-               and t["kind"] == "fires"]
+    pending = [
+        t["due_on"]
+        for t in doc["timers"]
+        if t["name"] == "recovery_end" and t["status"] == "pending" and t["kind"] == "fires"
+    ]
     assert pending == ["2027-03-04"]
 
 
@@ -185,20 +279,40 @@ def test_eviction_needs_both_notices_proven(app):
     ref = doc["ref"]
     assert "apply_eviction" not in [a["event"] for a in doc["actions"]]
     blocked = action(doc, "record_service")
-    assert {b["guard"] for b in blocked["blocked_by"]} == {"termination_served", "social_services_notice_given"}
+    assert {b["guard"] for b in blocked["blocked_by"]} == {
+        "termination_served",
+        "social_services_notice_given",
+    }
 
 
 def test_a_payment_plan_schedules_instalments_and_a_missed_one_reminds(app):
     ref = open_arrears(app)["ref"]
-    services.fire_event(app, "alice", day("2026-12-02"), ref, "record_contact", params={"channel": "phone"})
-    doc = services.fire_event(app, "alice", day("2026-12-02", 10), ref, "agree_payment_plan",
-                              params={"count": "3", "first_due_on": "2026-12-28"})
+    services.fire_event(
+        app, "alice", day("2026-12-02"), ref, "record_contact", params={"channel": "phone"}
+    )
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2026-12-02", 10),
+        ref,
+        "agree_payment_plan",
+        params={"count": "3", "first_due_on": "2026-12-28"},
+    )
     assert [i["amount"] for i in doc["facts"]["instalments"]] == ["2817", "2817", "2816"]
-    assert [t["due_on"] for t in doc["timers"] if t["name"] == "instalment"] == ["2026-12-28", "2027-01-28",
-                                                                                 "2027-02-28"]
+    assert [t["due_on"] for t in doc["timers"] if t["name"] == "instalment"] == [
+        "2026-12-28",
+        "2027-01-28",
+        "2027-02-28",
+    ]
     assert "avbetalningsplan" in {x["template"] for x in doc["letters"]}
     for n, paid in enumerate(("2026-12-28", "2027-01-28", "2027-02-26")):
-        doc = services.fire_event(app, "alice", day(paid, 12 + n), ref, "record_instalment",
-                                  params={"amount": doc["facts"]["instalments"][n]["amount"], "paid_on": paid})
+        doc = services.fire_event(
+            app,
+            "alice",
+            day(paid, 12 + n),
+            ref,
+            "record_instalment",
+            params={"amount": doc["facts"]["instalments"][n]["amount"], "paid_on": paid},
+        )
     assert states(doc)["legal"] == "paid"
     assert doc["facts"]["instalments_paid"] == 3

@@ -9,7 +9,18 @@ from click.testing import CliRunner
 
 from storning.cli import main
 
-CONTRACT_KEYS = {"ref", "type", "status", "tracks", "actions", "timers", "facts", "incidents", "letters", "journal"}
+CONTRACT_KEYS = {
+    "ref",
+    "type",
+    "status",
+    "tracks",
+    "actions",
+    "timers",
+    "facts",
+    "incidents",
+    "letters",
+    "journal",
+}
 
 
 @pytest.fixture
@@ -17,9 +28,7 @@ def run(db_url, monkeypatch):
     from tests.conftest import ROOT
 
     monkeypatch.setenv("STORNING_WORKFLOWS", str(ROOT / "workflows"))
-    import os
-
-    monkeypatch.setenv("STORNING_LETTERS_DIR", os.environ.get("TMP_LETTERS", str(ROOT / "letters")))
+    monkeypatch.setenv("STORNING_LETTERS_DIR", str(ROOT / "letters"))
     runner = CliRunner()
 
     def invoke(*args: str, now: str = "2026-03-02T09:00", user: str | None = None):
@@ -31,8 +40,22 @@ def run(db_url, monkeypatch):
 
 
 def open_case(run, *extra):
-    result = run("case", "open", "--type", "storning", "--tenant", "Kim Hyresgäst", "--address", "Storgatan 1",
-                 "--apartment", "1102", "--municipality", "Norrköping", *extra, "--json")
+    result = run(
+        "case",
+        "open",
+        "--type",
+        "storning",
+        "--tenant",
+        "Kim Hyresgäst",
+        "--address",
+        "Storgatan 1",
+        "--apartment",
+        "1102",
+        "--municipality",
+        "Norrköping",
+        *extra,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -59,8 +82,20 @@ def test_show_json_is_exactly_one_document_and_matches_open(run):
 
 def test_the_walkthrough_shows_blocked_actions_with_their_paragraph(run):
     ref = open_case(run)["ref"]
-    result = run("incident", "add", ref, "--at", "2026-03-01T23:40", "--kind", "noise", "--text", "Hög musik",
-                 "--verified-by", "jour", now="2026-03-02T10:00")
+    result = run(
+        "incident",
+        "add",
+        ref,
+        "--at",
+        "2026-03-01T23:40",
+        "--kind",
+        "noise",
+        "--text",
+        "Hög musik",
+        "--verified-by",
+        "jour",
+        now="2026-03-02T10:00",
+    )
     assert result.exit_code == 0, result.output
     result = run("case", "fire", ref, "issue_uppmaning", now="2026-03-02T10:05")
     assert result.exit_code == 0, result.output
@@ -80,11 +115,14 @@ def test_a_blocked_event_exits_1_with_one_sentence_and_json_error(run):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("args", [
-    ("case", "show", "S-1999-0001"),
-    ("case", "fire", "S-2026-0001", "no_such_event"),
-    ("letter", "sent", "999", "--method", "vanligt"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("case", "show", "S-1999-0001"),
+        ("case", "fire", "S-2026-0001", "no_such_event"),
+        ("letter", "sent", "999", "--method", "vanligt"),
+    ],
+)
 def test_unknown_things_exit_1(run, args):
     open_case(run)
     result = run(*args)
@@ -94,12 +132,19 @@ def test_unknown_things_exit_1(run, args):
 
 def test_a_usage_error_exits_2(run):
     assert run("case", "open", "--type", "storning").exit_code == 2
-    assert run("incident", "add", "S-2026-0001", "--at", "x", "--kind", "bogus", "--text", "t").exit_code == 2
+    assert (
+        run(
+            "incident", "add", "S-2026-0001", "--at", "x", "--kind", "bogus", "--text", "t"
+        ).exit_code
+        == 2
+    )
 
 
 def test_an_earlier_now_than_the_journal_is_refused(run):
     ref = open_case(run)["ref"]
-    result = run("case", "fire", ref, "record_contact", "--param", "channel=phone", now="2026-03-01T08:00")
+    result = run(
+        "case", "fire", ref, "record_contact", "--param", "channel=phone", now="2026-03-01T08:00"
+    )
     assert result.exit_code == 1
     assert "senare --now" in result.stderr
 
@@ -138,7 +183,11 @@ def test_workflow_check_reports_file_line_and_path(run, tmp_path):
     from tests.conftest import ROOT
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text((ROOT / "workflows" / "storning.yaml").read_text().replace("to: kronofogden", "to: kronofogen"))
+    bad.write_text(
+        (ROOT / "workflows" / "storning.yaml")
+        .read_text()
+        .replace("to: kronofogden", "to: kronofogen")
+    )
     result = run("workflow", "check", str(bad))
     assert result.exit_code == 1
     assert f"{bad}, rad " in result.stderr and "unknown state 'kronofogen'" in result.stderr

@@ -34,14 +34,36 @@ def test_the_contract_ids_of_the_disturbance_workflow_are_present():
     wf = load_file(ROOT / "workflows" / "storning.yaml", LETTERS)
     legal = wf.tracks["legal"]
     assert legal.initial == "assessment"
-    assert {"uppmaning_issued", "monitoring", "termination_ready", "severe_review", "terminated",
-            "terminated_served", "term_end_terminated", "hyresnamnd", "kronofogden", "evicted",
-            "closed"} <= set(legal.states)
+    assert {
+        "uppmaning_issued",
+        "monitoring",
+        "termination_ready",
+        "severe_review",
+        "terminated",
+        "terminated_served",
+        "term_end_terminated",
+        "hyresnamnd",
+        "kronofogden",
+        "evicted",
+        "closed",
+    } <= set(legal.states)
     assert legal.is_final("evicted") and legal.is_final("closed")
     events = {t.event for t in legal.transitions}
-    assert {"issue_uppmaning", "incident_recorded", "mark_rectified", "classify_severe", "terminate",
-            "record_service", "terminate_term_end", "refer_to_hyresnamnd", "apply_eviction",
-            "record_eviction", "withdraw", "close", "tenant_moved"} <= events
+    assert {
+        "issue_uppmaning",
+        "incident_recorded",
+        "mark_rectified",
+        "classify_severe",
+        "terminate",
+        "record_service",
+        "terminate_term_end",
+        "refer_to_hyresnamnd",
+        "apply_eviction",
+        "record_eviction",
+        "withdraw",
+        "close",
+        "tenant_moved",
+    } <= events
     assert wf.tracks["authority"].initial == "not_notified"
     assert wf.tracks["customer"].initial == "contact_pending"
 
@@ -50,7 +72,9 @@ def test_an_unknown_target_state_names_file_line_and_path():
     text = GOOD.replace("to: kronofogden", "to: kronofogen")
     problem, *unreachable = problems_for(text)
     assert any("state 'kronofogden' is unreachable" in p for p in unreachable)
-    assert problem.startswith(f"wf.yaml, rad {line_of(text, 'to: kronofogen')}, tracks.legal.transitions[")
+    assert problem.startswith(
+        f"wf.yaml, rad {line_of(text, 'to: kronofogen')}, tracks.legal.transitions["
+    )
     assert "unknown state 'kronofogen'" in problem
 
 
@@ -67,7 +91,9 @@ def test_an_unknown_effect_and_a_missing_letter_template_are_both_reported():
     )
     problems = problems_for(text)
     assert any("letter template 'ansokan' has no file ansokan.typ.j2" in p for p in problems)
-    assert any("unknown effect 'notfy'" in p and f"rad {line_of(text, 'notfy')}" in p for p in problems)
+    assert any(
+        "unknown effect 'notfy'" in p and f"rad {line_of(text, 'notfy')}" in p for p in problems
+    )
 
 
 def test_a_duplicate_event_from_one_state_is_rejected():
@@ -77,18 +103,24 @@ def test_a_duplicate_event_from_one_state_is_rejected():
         "        to: kronofogden\n      - event: record_eviction\n",
     )
     problems = problems_for(text)
-    assert any("duplicate event 'apply_eviction' from state 'terminated_served'" in p for p in problems)
+    assert any(
+        "duplicate event 'apply_eviction' from state 'terminated_served'" in p for p in problems
+    )
 
 
 def test_an_unreachable_state_is_reported():
-    text = GOOD.replace("      evicted: {label: Avhyst, final: true}\n",
-                        "      evicted: {label: Avhyst, final: true}\n      limbo: {label: Ingenstans}\n")
+    text = GOOD.replace(
+        "      evicted: {label: Avhyst, final: true}\n",
+        "      evicted: {label: Avhyst, final: true}\n      limbo: {label: Ingenstans}\n",
+    )
     [problem] = problems_for(text)
     assert "state 'limbo' is unreachable" in problem and f"rad {line_of(text, 'limbo')}" in problem
 
 
 def test_a_misspelt_key_and_a_missing_label_are_located():
-    text = GOOD.replace("        label: Avhysning verkställd\n", "        lable: Avhysning verkställd\n")
+    text = GOOD.replace(
+        "        label: Avhysning verkställd\n", "        lable: Avhysning verkställd\n"
+    )
     problems = problems_for(text)
     assert any("unknown key" in p and f"rad {line_of(text, 'lable:')}" in p for p in problems)
 

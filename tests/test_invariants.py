@@ -31,8 +31,11 @@ def test_only_the_engine_assigns_a_track_state():
             targets = node.targets if isinstance(node, ast.Assign) else []
             for target in targets:
                 for element in target.elts if isinstance(target, ast.Tuple) else [target]:
-                    if isinstance(element, ast.Attribute) and element.attr == "state" and \
-                            not (isinstance(element.value, ast.Name) and element.value.id == "self"):
+                    if (
+                        isinstance(element, ast.Attribute)
+                        and element.attr == "state"
+                        and not (isinstance(element.value, ast.Name) and element.value.id == "self")
+                    ):
                         writers.append(path.relative_to(SRC).as_posix())
     assert set(writers) == {"engine.py"}
 
@@ -43,17 +46,31 @@ def _snapshot(app, ref):
         return {
             "version": case.version,
             "facts": dict(case.facts),
-            "states": {t.track: t.state for t in session.scalars(select(CaseTrack).where(CaseTrack.case_id == case.id))},
-            "journal": session.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.case_id == case.id)),
-            "letters": session.scalar(select(func.count()).select_from(Letter).where(Letter.case_id == case.id)),
-            "timers": sorted((t.name, t.status) for t in session.scalars(select(Timer).where(Timer.case_id == case.id))),
+            "states": {
+                t.track: t.state
+                for t in session.scalars(select(CaseTrack).where(CaseTrack.case_id == case.id))
+            },
+            "journal": session.scalar(
+                select(func.count())
+                .select_from(JournalEntry)
+                .where(JournalEntry.case_id == case.id)
+            ),
+            "letters": session.scalar(
+                select(func.count()).select_from(Letter).where(Letter.case_id == case.id)
+            ),
+            "timers": sorted(
+                (t.name, t.status)
+                for t in session.scalars(select(Timer).where(Timer.case_id == case.id))
+            ),
         }
 
 
 def test_an_effect_that_fails_midway_leaves_nothing_of_the_event(app, monkeypatch):
     """Invariant 2: state change, journal, letters, timers and emitted events commit together or not at all."""
     ref = open_storning(app)["ref"]
-    services.add_incident(app, "alice", at(1), ref, at=at(0.5), kind="noise", text="Fest", verified_by="jour")
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0.5), kind="noise", text="Fest", verified_by="jour"
+    )
     before = _snapshot(app, ref)
     original = EFFECTS["emit"]
 
@@ -71,10 +88,19 @@ def test_a_stale_form_is_refused_and_nothing_is_lost(app):
     """Invariant 8: an officer who loaded version N cannot overwrite a change made meanwhile."""
     doc = open_storning(app)
     ref, version = doc["ref"], doc["version"]
-    services.fire_event(app, "bob", at(1), ref, "record_contact", params={"channel": "phone"},
-                        expected_version=version)
+    services.fire_event(
+        app,
+        "bob",
+        at(1),
+        ref,
+        "record_contact",
+        params={"channel": "phone"},
+        expected_version=version,
+    )
     with pytest.raises(StaleCase, match="ladda om"):
-        services.fire_event(app, "alice", at(1, 1), ref, "mark_unreachable", expected_version=version)
+        services.fire_event(
+            app, "alice", at(1, 1), ref, "mark_unreachable", expected_version=version
+        )
     doc = services.show_case(app, "alice", at(2), ref)
     assert states(doc)["customer"] == "contacted"
     assert [e["event"] for e in doc["journal"]][-1] == "record_contact"
@@ -89,12 +115,16 @@ def test_two_concurrent_writers_on_one_case_never_lose_an_event(app):
     def write(user, kind):
         barrier.wait()
         try:
-            services.add_incident(app, user, at(1), ref, at=at(0.5), kind=kind, text=kind, verified_by="jour")
+            services.add_incident(
+                app, user, at(1), ref, at=at(0.5), kind=kind, text=kind, verified_by="jour"
+            )
         except Exception as error:  # noqa: BLE001
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=("alice", "noise")),
-               threading.Thread(target=write, args=("bob", "smell"))]
+    threads = [
+        threading.Thread(target=write, args=("alice", "noise")),
+        threading.Thread(target=write, args=("bob", "smell")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -114,21 +144,35 @@ def test_a_change_dated_before_the_latest_journal_entry_is_refused(app):
 
 
 EVENTS = [
-    ("fire", "legal", "issue_uppmaning", {}), ("fire", "legal", "mark_rectified", {}),
-    ("fire", "legal", "classify_severe", {}), ("fire", "legal", "terminate", {}),
-    ("fire", "legal", "record_service", {}), ("fire", "legal", "terminate_term_end", {}),
-    ("fire", "legal", "apply_eviction", {}), ("fire", "legal", "withdraw", {}),
-    ("fire", "legal", "tenant_moved", {}), ("fire", "legal", "close", {}),
-    ("fire", "authority", "notify_social_services", {}), ("fire", "authority", "close", {}),
-    ("fire", "customer", "record_contact", {"channel": "phone"}), ("fire", "customer", "resolve", {}),
-    ("fire", "customer", "agree_plan", {}), ("fire", "customer", "mark_unreachable", {}),
-    ("incident", "noise", "jour", {}), ("incident", "violence", "police", {}), ("incident", "smell", None, {}),
-    ("send", "uppmaning", "", {}), ("send", "underrattelse_socialnamnd", "", {}),
-    ("serve", "uppsagning", "", {}), ("send", "kopia_uppsagning", "", {}),
+    ("fire", "legal", "issue_uppmaning", {}),
+    ("fire", "legal", "mark_rectified", {}),
+    ("fire", "legal", "classify_severe", {}),
+    ("fire", "legal", "terminate", {}),
+    ("fire", "legal", "record_service", {}),
+    ("fire", "legal", "terminate_term_end", {}),
+    ("fire", "legal", "apply_eviction", {}),
+    ("fire", "legal", "withdraw", {}),
+    ("fire", "legal", "tenant_moved", {}),
+    ("fire", "legal", "close", {}),
+    ("fire", "authority", "notify_social_services", {}),
+    ("fire", "authority", "close", {}),
+    ("fire", "customer", "record_contact", {"channel": "phone"}),
+    ("fire", "customer", "resolve", {}),
+    ("fire", "customer", "agree_plan", {}),
+    ("fire", "customer", "mark_unreachable", {}),
+    ("incident", "noise", "jour", {}),
+    ("incident", "violence", "police", {}),
+    ("incident", "smell", None, {}),
+    ("send", "uppmaning", "", {}),
+    ("send", "underrattelse_socialnamnd", "", {}),
+    ("serve", "uppsagning", "", {}),
+    ("send", "kopia_uppsagning", "", {}),
 ]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(st.sampled_from(EVENTS), min_size=1, max_size=14))
 def test_random_event_sequences_never_corrupt_state_and_the_journal_replays(sqlite_app, steps):
     """Invariant 3: whatever is attempted, replaying the journal reproduces the stored states."""
@@ -138,18 +182,30 @@ def test_random_event_sequences_never_corrupt_state_and_the_journal_replays(sqli
         now = at(n)
         try:
             if kind == "fire":
-                services.fire_event(app, "carl", now, ref, second, track=first, params=params,
-                                    reason="Prövning", override="Prövat av chef")
+                services.fire_event(
+                    app,
+                    "carl",
+                    now,
+                    ref,
+                    second,
+                    track=first,
+                    params=params,
+                    reason="Prövning",
+                    override="Prövat av chef",
+                )
             elif kind == "incident":
-                services.add_incident(app, "alice", now, ref, at=at(n - 0.5), kind=first, text="x",
-                                      verified_by=second)
+                services.add_incident(
+                    app, "alice", now, ref, at=at(n - 0.5), kind=first, text="x", verified_by=second
+                )
             else:
                 doc = services.show_case(app, "alice", now, ref)
                 candidates = [x for x in doc["letters"] if x["template"] == first]
                 if not candidates:
                     continue
                 if kind == "send":
-                    services.mark_letter_sent(app, "alice", now, candidates[-1]["id"], method="rekommenderat")
+                    services.mark_letter_sent(
+                        app, "alice", now, candidates[-1]["id"], method="rekommenderat"
+                    )
                 else:
                     services.mark_letter_served(app, "alice", now, candidates[-1]["id"], at=now)
         except StorningError:

@@ -16,7 +16,11 @@ def walkthrough_commands() -> list[list[str]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```console\n(.*?)```", text, re.S)
     assert block, "the README has no console walk-through"
-    return [shlex.split(line[2:])[1:] for line in block.group(1).splitlines() if line.startswith("$ storning")]
+    return [
+        shlex.split(line[2:])[1:]
+        for line in block.group(1).splitlines()
+        if line.startswith("$ storning")
+    ]
 
 
 def test_the_readme_walkthrough_runs_from_complaint_to_kronofogden(tmp_path, monkeypatch):

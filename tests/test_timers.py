@@ -44,7 +44,9 @@ def test_an_unhandled_first_contact_escalates_to_the_supervisor(app):
 def test_leaving_the_state_cancels_its_timers(app):
     ref = open_storning(app)["ref"]
     services.fire_event(app, "alice", at(1), ref, "record_contact", params={"channel": "phone"})
-    assert run_due(app, datetime(2026, 3, 20, 8, 0, tzinfo=ZONE)).fired == 0 + 1  # only the complainant update
+    assert (
+        run_due(app, datetime(2026, 3, 20, 8, 0, tzinfo=ZONE)).fired == 0 + 1
+    )  # only the complainant update
     assert reminders_for(app, "carl") == []
 
 
@@ -62,15 +64,26 @@ def test_the_complainant_update_recurs_every_ten_working_days_while_the_case_is_
 
 def test_the_referral_deadline_reminds_before_and_escalates_after(app):
     ref = open_storning(app)["ref"]
-    services.add_incident(app, "alice", at(1), ref, at=at(0.6), kind="noise", text="Fest", verified_by="jour")
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0.6), kind="noise", text="Fest", verified_by="jour"
+    )
     doc = services.fire_event(app, "alice", at(1, 1), ref, "issue_uppmaning")
-    services.mark_letter_sent(app, "alice", at(1, 2), letter_id(doc, "uppmaning"), method="rekommenderat")
-    services.mark_letter_sent(app, "alice", at(1, 3), letter_id(doc, "underrattelse_socialnamnd"), method="rekommenderat")
+    services.mark_letter_sent(
+        app, "alice", at(1, 2), letter_id(doc, "uppmaning"), method="rekommenderat"
+    )
+    services.mark_letter_sent(
+        app, "alice", at(1, 3), letter_id(doc, "underrattelse_socialnamnd"), method="rekommenderat"
+    )
     services.fire_event(app, "alice", at(3), ref, "terminate_term_end")
     run_due(app, datetime(2026, 7, 10, 7, 0, tzinfo=ZONE))
-    assert any("Påminnelse: Sista dag att hänskjuta" in r["subject"] for r in reminders_for(app, "alice"))
+    assert any(
+        "Påminnelse: Sista dag att hänskjuta" in r["subject"] for r in reminders_for(app, "alice")
+    )
     run_due(app, datetime(2026, 7, 31, 0, 0, tzinfo=ZONE))
-    assert any("Frist passerad: Sista dag att hänskjuta" in r["subject"] for r in reminders_for(app, "carl"))
+    assert any(
+        "Frist passerad: Sista dag att hänskjuta" in r["subject"]
+        for r in reminders_for(app, "carl")
+    )
 
 
 def test_a_timer_whose_state_was_left_is_obsolete_not_fired(app):
@@ -131,33 +144,83 @@ def _bulk_timers(app, cases: int, per_case: int) -> int:
     now = at(0)
     with app.db.write() as session:
         alice = session.scalar(select(User).where(User.username == "alice"))
-        case_rows = [dict(ref=f"S-2026-{n:05d}", case_type="storning", workflow_version=1, status="open",
-                          owner_id=alice.id, tenant_name="T", co_tenants=[], address="A", apartment=str(n),
-                          facts={}, opened_at=now, updated_at=now, last_event_at=now, version=1)
-                     for n in range(cases)]
+        case_rows = [
+            dict(
+                ref=f"S-2026-{n:05d}",
+                case_type="storning",
+                workflow_version=1,
+                status="open",
+                owner_id=alice.id,
+                tenant_name="T",
+                co_tenants=[],
+                address="A",
+                apartment=str(n),
+                facts={},
+                opened_at=now,
+                updated_at=now,
+                last_event_at=now,
+                version=1,
+            )
+            for n in range(cases)
+        ]
         session.execute(insert(Case), case_rows)
         ids = list(session.scalars(select(Case.id).order_by(Case.id)))
-        session.execute(insert(CaseTrack), [dict(case_id=i, track=t, state=s, since=now) for i in ids for t, s in
-                                            (("legal", "assessment"), ("authority", "not_notified"),
-                                             ("customer", "contact_pending"))])
-        timer_rows = [dict(case_id=i, track="legal", name="bulk", label="Bulk", kind="reminds", recipients=["owner"],
-                           scope="case", due_on=now.date(), due_at=at(0, k % 24), status="pending", created_at=now,
-                           owner_id=alice.id) for k in range(per_case) for i in ids]
+        session.execute(
+            insert(CaseTrack),
+            [
+                dict(case_id=i, track=t, state=s, since=now)
+                for i in ids
+                for t, s in (
+                    ("legal", "assessment"),
+                    ("authority", "not_notified"),
+                    ("customer", "contact_pending"),
+                )
+            ],
+        )
+        timer_rows = [
+            dict(
+                case_id=i,
+                track="legal",
+                name="bulk",
+                label="Bulk",
+                kind="reminds",
+                recipients=["owner"],
+                scope="case",
+                due_on=now.date(),
+                due_at=at(0, k % 24),
+                status="pending",
+                created_at=now,
+                owner_id=alice.id,
+            )
+            for k in range(per_case)
+            for i in ids
+        ]
         session.execute(insert(Timer), timer_rows)
     return cases * per_case
 
 
 def _worker(url, *extra):
-    return subprocess.Popen([sys.executable, str(ROOT / "tests" / "timer_worker.py"), url, *extra],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "timer_worker.py"), url, *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def _assert_each_fired_once(app, total):
     with app.db.read() as session:
-        fired = session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "fired"))
-        left = session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "pending"))
+        fired = session.scalar(
+            select(func.count()).select_from(Timer).where(Timer.status == "fired")
+        )
+        left = session.scalar(
+            select(func.count()).select_from(Timer).where(Timer.status == "pending")
+        )
         journal = session.scalar(select(func.count(JournalEntry.timer_id.distinct())))
-        rows = session.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.timer_id.isnot(None)))
+        rows = session.scalar(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.timer_id.isnot(None))
+        )
     assert (fired, left, journal, rows) == (total, 0, total, total)
 
 

@@ -132,15 +132,20 @@ def _compute_recovery_period(ctx: EventContext, _arg: Any) -> None:
     forward under lag (1930:173) 2 §; the earliest eviction decision after two further weekdays."""
     from storning.calendar import Period
 
-    served, notified = ctx.fact_date("termination_served_on"), ctx.fact_date("social_services_notified_on")
+    served, notified = (
+        ctx.fact_date("termination_served_on"),
+        ctx.fact_date("social_services_notified_on"),
+    )
     if served is None or notified is None:
         return
     start = max(served, notified)
     last_day = ctx.calendar.statutory_last_day(start, Period(RECOVERY_PERIOD_WEEKS, "weeks"))
     ctx.set_fact("recovery_starts_from", start)
     ctx.set_fact("recovery_deadline", last_day)
-    ctx.set_fact("earliest_eviction_decision",
-                 ctx.calendar.earliest_after_further_weekdays(last_day, FURTHER_WEEKDAYS))
+    ctx.set_fact(
+        "earliest_eviction_decision",
+        ctx.calendar.earliest_after_further_weekdays(last_day, FURTHER_WEEKDAYS),
+    )
 
 
 def _plan_args(arg: Any, _scope: LoadScope) -> list[str]:
@@ -166,7 +171,8 @@ def _plan_instalments(ctx: EventContext, _arg: Any) -> None:
         due_on = first + relativedelta(months=n)
         amount = each if n < count - 1 else owed - each * (count - 1)
         plan.append({"due_on": due_on.isoformat(), "amount": str(amount)})
-        ctx.operations.start_reminder(ctx, "instalment", f"Avbetalning {n + 1} av {count} ({amount} kr) förfaller",
-                                      due_on)
+        ctx.operations.start_reminder(
+            ctx, "instalment", f"Avbetalning {n + 1} av {count} ({amount} kr) förfaller", due_on
+        )
     ctx.set_fact("instalments", plan)
     ctx.set_fact("instalments_paid", 0)

@@ -36,6 +36,7 @@ from storning.guards import blocked_by
 from storning.store.models import Case, Incident, JournalEntry, User
 from storning.timers import TimerBook
 
+_INSERT_JOURNAL = insert(JournalEntry.__table__).returning(JournalEntry.__table__.c.id)
 ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
 OVERRIDING_ROLES = frozenset({"chef", "admin"})
 
@@ -257,25 +258,30 @@ class Engine:
         model = _TrackModel(row.state)
         track.machine.events[event].trigger(model, transition.index)
         from_state = row.state
-        entry_id = session.execute(
-            insert(JournalEntry)
-            .values(
-                case_id=case.id,
-                at=now,
-                actor=actor.username,
-                track=track_name,
-                event=event,
-                from_state=from_state,
-                to_state=model.state,
-                reason=reason,
-                override=override if overridden else None,
-                overridden=overridden or None,
-                params=_jsonable(ctx.params) or None,
-                caused_by=caused_by,
-                timer_id=timer_id,
+        # Core with a prepared statement, not the unit of work: the row is append-only and its id is
+        # needed at once; building `.values(...)` per call costs more than the insert itself.
+        entry_id = (
+            session.connection()
+            .execute(
+                _INSERT_JOURNAL,
+                {
+                    "case_id": case.id,
+                    "at": now,
+                    "actor": actor.username,
+                    "track": track_name,
+                    "event": event,
+                    "from_state": from_state,
+                    "to_state": model.state,
+                    "reason": reason,
+                    "override": override if overridden else None,
+                    "overridden": overridden or None,
+                    "params": _jsonable(ctx.params) or None,
+                    "caused_by": caused_by,
+                    "timer_id": timer_id,
+                },
             )
-            .returning(JournalEntry.id)
-        ).scalar_one()
+            .scalar_one()
+        )
         entries.append(entry_id)
         ctx.journal_id = entry_id
         external = transition.dest is not None

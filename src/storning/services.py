@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from storning.app import App
 from storning.clock import local_day
@@ -28,6 +28,7 @@ from storning.store.models import (
     Letter,
     User,
 )
+from storning.store.cases import load_case, load_case_by_id, save_case
 from storning.store.schema import upgrade
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
@@ -449,7 +450,10 @@ def _change(
             app.engine.check_clock(case, now)
             work(session, case, user)
             _finish(session, case)
-            return case_document(session, app.engine, case, user, now) if document else {}
+            result = case_document(session, app.engine, case, user, now) if document else {}
+            # save_case wrote everything; detach so the commit does not re-inspect the written rows.
+            session.expunge_all()
+            return result
     except StaleDataError:
         raise StaleCase(
             f"Ärendet {ref} ändrades samtidigt av någon annan; ladda om och försök igen."
@@ -458,8 +462,7 @@ def _change(
 
 def _finish(session: Session, case: Case) -> None:
     """One version step per committed change, whatever the change touched (invariant 8)."""
-    case.version = case.version + 1
-    session.flush()
+    save_case(session, case)
 
 
 def _record(
@@ -545,17 +548,14 @@ def _require_acting(user: User) -> None:
 
 
 def _case(session: Session, ref: str, *, lock: bool = False) -> Case:
-    query = select(Case).where(Case.ref == ref.strip().upper()).options(joinedload(Case.tracks))
-    if lock:
-        query = query.with_for_update(of=Case)
-    case = session.scalars(query).unique().first()
+    case = load_case(session, ref, lock=lock)
     if case is None:
         raise NotFound(f"Det finns inget ärende '{ref}'; se 'storning case list'.")
     return case
 
 
 def _locked_case(session: Session, case_id: int) -> Case:
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(of=Case))
+    case = load_case_by_id(session, case_id)
     assert case is not None
     return case
 
@@ -572,7 +572,9 @@ def letter_pdf(app: App, actor: str, now: datetime, letter_id: int) -> tuple[byt
         user = _user(session, actor)
         letter = session.get(Letter, letter_id)
         if letter is None:
-            raise NotFound(f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'.")
+            raise NotFound(
+                f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'."
+            )
         if letter.pdf is None:
             _require_acting(user)
             case = _locked_case(session, letter.case_id)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storning.calendar import Period, SwedishCalendar, parse_period
@@ -24,12 +24,36 @@ from storning.clock import at_local, start_of_next_day
 from storning.context import EventContext
 from storning.definitions.schema import TimerDef
 from storning.errors import InvalidInput
+from storning.store.cases import load_case_by_id, save_case
 from storning.store.models import Case, JournalEntry, Timer, User
 
 if TYPE_CHECKING:
     from storning.app import App
 
 REMINDER_TIME = time(7, 0)
+
+# Prepared statements: timers are written on most events, and building statements per call costs more
+# than running them.
+_TIMERS = Timer.__table__
+_INSERT_TIMER = insert(_TIMERS)
+_PENDING_OF_TRACK = (
+    (_TIMERS.c.case_id == bindparam("b_case"))
+    & (_TIMERS.c.track == bindparam("b_track"))
+    & (_TIMERS.c.status == "pending")
+)
+_CANCEL_TRACK = update(_TIMERS).where(_PENDING_OF_TRACK).values(status="cancelled")
+_CANCEL_NAMED = (
+    update(_TIMERS)
+    .where(_PENDING_OF_TRACK, _TIMERS.c.name == bindparam("b_name"))
+    .values(status="cancelled")
+)
+_CANCEL_STATE = (
+    update(_TIMERS)
+    .where(
+        _PENDING_OF_TRACK, _TIMERS.c.scope == "state", _TIMERS.c.scope_state == bindparam("b_state")
+    )
+    .values(status="cancelled")
+)
 
 
 class TimerBook:
@@ -50,39 +74,76 @@ class TimerBook:
         if definition.deadline_fact:
             ctx.set_fact(definition.deadline_fact, due_on)
         state = ctx.case.track_state(ctx.track.name).state
-        for kind, day, due_at, recipients in self._rows(definition, due_on):
-            if day < ctx.today and kind == "before":
-                continue  # a warning for a day already past would only be noise
-            ctx.session.add(
-                Timer(
-                    case_id=ctx.case.id,
-                    track=ctx.track.name,
-                    name=name,
-                    label=definition.label,
-                    kind=kind,
-                    fires=definition.fires if kind == "fires" else None,
-                    recipients=recipients,
-                    scope=definition.scope,
-                    scope_state=state if definition.scope == "state" else None,
-                    due_on=day,
-                    due_at=due_at,
-                    every=definition.every if kind != "before" else None,
-                    status="pending",
-                    created_at=ctx.now,
-                    owner_id=ctx.case.owner_id,
-                )
+        rows = [
+            self._row(
+                ctx,
+                name,
+                definition.label,
+                kind,
+                day,
+                due_at,
+                recipients,
+                fires=definition.fires if kind == "fires" else None,
+                scope=definition.scope,
+                scope_state=state if definition.scope == "state" else None,
+                every=definition.every if kind != "before" else None,
             )
+            for kind, day, due_at, recipients in self._rows(definition, due_on)
+            if not (day < ctx.today and kind == "before")  # a warning for a past day is only noise
+        ]
+        if rows:
+            ctx.session.connection().execute(_INSERT_TIMER, rows)
+
+    @staticmethod
+    def _row(
+        ctx: EventContext,
+        name: str,
+        label: str,
+        kind: str,
+        day: date,
+        due_at: datetime,
+        recipients: list[str],
+        *,
+        fires: str | None,
+        scope: str,
+        scope_state: str | None,
+        every: str | None,
+    ) -> dict[str, object]:
+        return {
+            "case_id": ctx.case.id,
+            "track": ctx.track.name,
+            "name": name,
+            "label": label,
+            "kind": kind,
+            "fires": fires,
+            "recipients": recipients,
+            "scope": scope,
+            "scope_state": scope_state,
+            "due_on": day,
+            "due_at": due_at,
+            "every": every,
+            "status": "pending",
+            "created_at": ctx.now,
+            "fired_at": None,
+            "owner_id": ctx.case.owner_id,
+        }
 
     def start_reminder(self, ctx: EventContext, name: str, label: str, due_on: date) -> None:
         """A one-off, case-scoped reminder to the owner at 07:00 on `due_on` (e.g. an instalment)."""
-        ctx.session.add(
-            Timer(
-                case_id=ctx.case.id, track=ctx.track.name, name=name, label=label, kind="reminds",
-                fires=None, recipients=["owner"], scope="case", scope_state=None, due_on=due_on,
-                due_at=at_local(due_on, REMINDER_TIME, self.zone), every=None, status="pending",
-                created_at=ctx.now, owner_id=ctx.case.owner_id,
-            )
+        row = self._row(
+            ctx,
+            name,
+            label,
+            "reminds",
+            due_on,
+            at_local(due_on, REMINDER_TIME, self.zone),
+            ["owner"],
+            fires=None,
+            scope="case",
+            scope_state=None,
+            every=None,
         )
+        ctx.session.connection().execute(_INSERT_TIMER, [row])
 
     def _start_day(self, ctx: EventContext, name: str, definition: TimerDef) -> date:
         if definition.start == "now":
@@ -137,26 +198,20 @@ class TimerBook:
         return day
 
     def cancel(self, ctx: EventContext, name: str | None) -> None:
-        query = update(Timer).where(
-            Timer.case_id == ctx.case.id, Timer.track == ctx.track.name, Timer.status == "pending"
-        )
-        if name is not None:
-            query = query.where(Timer.name == name)
-        ctx.session.execute(query.values(status="cancelled"))
+        if name is None:
+            ctx.session.connection().execute(
+                _CANCEL_TRACK, {"b_case": ctx.case.id, "b_track": ctx.track.name}
+            )
+        else:
+            ctx.session.connection().execute(
+                _CANCEL_NAMED, {"b_case": ctx.case.id, "b_track": ctx.track.name, "b_name": name}
+            )
 
     def cancel_state_timers(self, ctx: EventContext, state: str) -> None:
         if state not in ctx.track.states_with_scoped_timers:
             return
-        ctx.session.execute(
-            update(Timer)
-            .where(
-                Timer.case_id == ctx.case.id,
-                Timer.track == ctx.track.name,
-                Timer.scope == "state",
-                Timer.scope_state == state,
-                Timer.status == "pending",
-            )
-            .values(status="cancelled")
+        ctx.session.connection().execute(
+            _CANCEL_STATE, {"b_case": ctx.case.id, "b_track": ctx.track.name, "b_state": state}
         )
 
     def cancel_all(self, session: Session, case: Case) -> None:
@@ -189,7 +244,9 @@ class RunResult:
         return self
 
 
-def run_due(app: App, now: datetime, *, batch_size: int = CLAIM_BATCH, max_batches: int | None = None) -> RunResult:
+def run_due(
+    app: App, now: datetime, *, batch_size: int = CLAIM_BATCH, max_batches: int | None = None
+) -> RunResult:
     """Fire every timer due at `now`, a batch per transaction, until none is left (or `max_batches`).
 
     Several workers may run this at once: on PostgreSQL each claims its batch with
@@ -237,7 +294,7 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
     """Fire one claimed timer in a savepoint; returns 'fired', 'obsolete' or 'deferred'."""
     from storning.errors import ClockError, StorningError
 
-    case = session.scalar(select(Case).where(Case.id == timer.case_id).with_for_update(of=Case))
+    case = load_case_by_id(session, timer.case_id)
     assert case is not None
     if case.status == "closed" or (
         timer.scope == "state" and case.track_state(timer.track).state != timer.scope_state
@@ -247,13 +304,20 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
     try:
         with session.begin_nested():
             if timer.kind == "fires" and timer.fires:
-                app.engine.fire(session, case, timer.track, timer.fires, actor=system, now=now, timer_id=timer.id)
+                app.engine.fire(
+                    session,
+                    case,
+                    timer.track,
+                    timer.fires,
+                    actor=system,
+                    now=now,
+                    timer_id=timer.id,
+                )
             else:
                 _remind(app, session, case, timer, now)
             timer.status, timer.fired_at = "fired", now
             _schedule_next(app, session, timer, now)
-            case.version = case.version + 1
-            session.flush()
+            save_case(session, case)
     except ClockError:
         return "deferred"  # the case has events later than this run's clock; a later run fires it
     except StorningError:
@@ -265,17 +329,33 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
 def _remind(app: App, session: Session, case: Case, timer: Timer, now: datetime) -> None:
     from storning.notifications import notify_case_people
 
-    prefix = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}.get(timer.kind, "Att göra")
+    prefix = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}.get(
+        timer.kind, "Att göra"
+    )
     subject = f"{prefix}: {timer.label} – {case.ref} (senast {timer.due_on.isoformat()})"
     body = (
         f"{subject}\n\nÄrende {case.ref}, {case.tenant_name}, {case.address} lgh {case.apartment}.\n"
         f"{app.settings.base_url}/arenden/{case.ref}\n"
     )
-    notify_case_people(session, case, list(timer.recipients), subject, now, body=body,
-                       dedupe_key=f"timer:{timer.id}")
-    session.add(JournalEntry(case_id=case.id, at=now, actor="system", event=f"timer_{timer.kind}",
-                             params={"timer": timer.name, "due_on": timer.due_on.isoformat()},
-                             timer_id=timer.id))
+    notify_case_people(
+        session,
+        case,
+        list(timer.recipients),
+        subject,
+        now,
+        body=body,
+        dedupe_key=f"timer:{timer.id}",
+    )
+    session.add(
+        JournalEntry(
+            case_id=case.id,
+            at=now,
+            actor="system",
+            event=f"timer_{timer.kind}",
+            params={"timer": timer.name, "due_on": timer.due_on.isoformat()},
+            timer_id=timer.id,
+        )
+    )
     case.last_event_at = max(case.last_event_at, now)
 
 
@@ -283,12 +363,25 @@ def _schedule_next(app: App, session: Session, timer: Timer, now: datetime) -> N
     if not timer.every:
         return
     due_on = app.engine.calendar.due(timer.due_on, parse_period(timer.every), "working_days")
-    session.add(Timer(
-        case_id=timer.case_id, track=timer.track, name=timer.name, label=timer.label, kind=timer.kind,
-        fires=timer.fires, recipients=list(timer.recipients), scope=timer.scope, scope_state=timer.scope_state,
-        due_on=due_on, due_at=at_local(due_on, REMINDER_TIME, app.zone), every=timer.every, status="pending",
-        created_at=now, owner_id=timer.owner_id,
-    ))
+    session.add(
+        Timer(
+            case_id=timer.case_id,
+            track=timer.track,
+            name=timer.name,
+            label=timer.label,
+            kind=timer.kind,
+            fires=timer.fires,
+            recipients=list(timer.recipients),
+            scope=timer.scope,
+            scope_state=timer.scope_state,
+            due_on=due_on,
+            due_at=at_local(due_on, REMINDER_TIME, app.zone),
+            every=timer.every,
+            status="pending",
+            created_at=now,
+            owner_id=timer.owner_id,
+        )
+    )
 
 
 def _system_user(session: Session) -> User:
