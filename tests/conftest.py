@@ -83,7 +83,7 @@ def pg_schema() -> Iterator[str]:
         probe = create_engine(PG_URL, connect_args={"connect_timeout": 3})
         with probe.connect() as conn:
             conn.execute(text("select 1"))
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as error:
         message = f"PostgreSQL not reachable at {PG_URL}: {error.__class__.__name__}"
         if IN_CI:
             pytest.fail(message + " (CI=true: PostgreSQL is required)")

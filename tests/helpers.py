@@ -7,14 +7,21 @@ from typing import Any
 
 from storning import services
 from storning.app import App
-
 from tests.conftest import at
 
 
-def open_storning(app: App, actor: str = "alice", now: datetime | None = None, **overrides: Any) -> dict[str, Any]:
+def open_storning(
+    app: App, actor: str = "alice", now: datetime | None = None, **overrides: Any
+) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "case_type": "storning", "tenant": "Kim Hyresgäst", "address": "Storgatan 1", "apartment": "1102",
-        "municipality": "Norrköping", "contract": "123-456", "postal_code": "602 20", "city": "Norrköping",
+        "case_type": "storning",
+        "tenant": "Kim Hyresgäst",
+        "address": "Storgatan 1",
+        "apartment": "1102",
+        "municipality": "Norrköping",
+        "contract": "123-456",
+        "postal_code": "602 20",
+        "city": "Norrköping",
         "complainants": [("Greta Granne", True)],
     }
     fields.update(overrides)

@@ -223,8 +223,9 @@ def test_an_approved_subtenant_always_needs_uppmaning_and_notice(app):
         verified_by="staff",
     )
     services.fire_event(app, "alice", at(1, 1), ref, "classify_severe")
-    from storning.store.models import Case
     from sqlalchemy import select
+
+    from storning.store.models import Case
 
     with app.db.write() as session:
         case = session.scalar(select(Case).where(Case.ref == ref))

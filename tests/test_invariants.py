@@ -118,7 +118,7 @@ def test_two_concurrent_writers_on_one_case_never_lose_an_event(app):
             services.add_incident(
                 app, user, at(1), ref, at=at(0.5), kind=kind, text=kind, verified_by="jour"
             )
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             errors.append(error)
 
     threads = [

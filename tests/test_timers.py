@@ -16,7 +16,7 @@ from storning.notifications import deliver_email, reminders_for, send_digests
 from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User
 from storning.timers import run_due
 from tests.conftest import ROOT, ZONE, at
-from tests.helpers import letter_id, open_storning, states
+from tests.helpers import letter_id, open_storning
 
 
 def pending(doc, name):
@@ -101,7 +101,7 @@ def test_email_goes_through_a_real_smtp_server_on_loopback(app):
     received = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):
             received.append(envelope)
             return "250 OK"
 
@@ -125,7 +125,7 @@ def test_email_goes_through_a_real_smtp_server_on_loopback(app):
     [mail] = received
     text = mail.content.decode()
     assert mail.rcpt_tos == ["alice@example.se"]
-    assert ref in text and "Ta f=C3=B6rsta kontakt" in text or "Ta första kontakt" in text
+    assert (ref in text and "Ta f=C3=B6rsta kontakt" in text) or "Ta första kontakt" in text
     assert f"/arenden/{ref}" in text
 
 

@@ -13,10 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import base_settings  # noqa: E402
-
 from storning import timers  # noqa: E402
 from storning.app import App  # noqa: E402
+from tests.conftest import base_settings  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-06-01T12:00:00+02:00")
 
@@ -25,19 +24,16 @@ def main() -> None:
     url, mode = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "normal")
     app = App.create(base_settings(url))
     if mode == "stall":
-        original = timers._fire_one
-        calls = {"n": 0}
+        original = timers.fire_reminders
 
-        def stall(*args, **kwargs):
-            result = original(*args, **kwargs)
-            calls["n"] += 1
-            if calls["n"] == 1:
-                args[1].flush()
-                print("CLAIMED", flush=True)
-                sys.stdin.read()  # never returns: the parent kills us
+        def stall(app, session, batch, now):
+            result = original(app, session, batch, now)
+            session.flush()
+            print("CLAIMED", flush=True)
+            sys.stdin.read()  # never returns: the parent kills us mid-batch, before the commit
             return result
 
-        timers._fire_one = stall
+        timers.fire_reminders = stall
     result = timers.run_due(app, NOW, batch_size=100)
     print(f"FIRED {result.fired}", flush=True)
     app.db.dispose()

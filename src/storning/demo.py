@@ -33,21 +33,51 @@ class Story:
         return self.now
 
     def open(self, tenant: str, address: str, apartment: str, **extra: object) -> Story:
-        new = services.NewCase(case_type=str(extra.pop("case_type", "storning")), tenant=tenant,
-                               address=address, apartment=apartment, municipality="Norrköping",
-                               postal_code="602 20", city="Norrköping", owner=self.officer, **extra)  # type: ignore[arg-type]
+        new = services.NewCase(
+            case_type=str(extra.pop("case_type", "storning")),
+            tenant=tenant,
+            address=address,
+            apartment=apartment,
+            municipality="Norrköping",
+            postal_code="602 20",
+            city="Norrköping",
+            owner=self.officer,
+            **extra,
+        )  # type: ignore[arg-type]
         self.ref = services.open_case(self.app, self.officer, self.tick(), new)["ref"]
         return self
 
-    def incident(self, kind: str, text: str, verified_by: str | None = None, days_ago: float = 0.3) -> Story:
+    def incident(
+        self, kind: str, text: str, verified_by: str | None = None, days_ago: float = 0.3
+    ) -> Story:
         now = self.tick(hours=2)
-        services.add_incident(self.app, self.officer, now, self.ref, at=now - timedelta(days=days_ago),
-                              kind=kind, text=text, verified_by=verified_by, document=False)
+        services.add_incident(
+            self.app,
+            self.officer,
+            now,
+            self.ref,
+            at=now - timedelta(days=days_ago),
+            kind=kind,
+            text=text,
+            verified_by=verified_by,
+            document=False,
+        )
         return self
 
-    def fire(self, event: str, track: str | None = None, reason: str | None = None, **params: str) -> Story:
-        services.fire_event(self.app, self.officer, self.tick(), self.ref, event, track=track,
-                            params=params or None, reason=reason, document=False)
+    def fire(
+        self, event: str, track: str | None = None, reason: str | None = None, **params: str
+    ) -> Story:
+        services.fire_event(
+            self.app,
+            self.officer,
+            self.tick(),
+            self.ref,
+            event,
+            track=track,
+            params=params or None,
+            reason=reason,
+            document=False,
+        )
         return self
 
     def send(self, template: str, method: str = "rekommenderat") -> Story:
@@ -76,13 +106,28 @@ def load_demo(app: App, now: datetime) -> list[str]:
     for username, name, roles, team, boss, email in DEMO_USERS:
         if username != "maria":
             continue
-        services.add_user(app, username, name, roles, team=team, email=email,
-                          password_hash=hash_password(DEMO_PASSWORD))
+        services.add_user(
+            app,
+            username,
+            name,
+            roles,
+            team=team,
+            email=email,
+            password_hash=hash_password(DEMO_PASSWORD),
+        )
     for username, name, roles, team, boss, email in DEMO_USERS:
         if username == "maria":
             continue
-        services.add_user(app, username, name, roles, team=team, supervisor=boss, email=email,
-                          password_hash=hash_password(DEMO_PASSWORD))
+        services.add_user(
+            app,
+            username,
+            name,
+            roles,
+            team=team,
+            supervisor=boss,
+            email=email,
+            password_hash=hash_password(DEMO_PASSWORD),
+        )
     refs = []
     for n, build in enumerate(STORIES):
         story = Story(app, "erik" if n % 4 == 3 else "anna", now - timedelta(days=70 - n))
@@ -92,22 +137,43 @@ def load_demo(app: App, now: datetime) -> list[str]:
 
 
 def _new_noise(s: Story) -> None:
-    s.open("Kim Andersson", "Storgatan 12", "1102", contract="1102-01",
-           complainants=[("Greta Granne", True)]).incident("noise", "Hög musik efter kl. 23 enligt granne", None)
+    s.open(
+        "Kim Andersson",
+        "Storgatan 12",
+        "1102",
+        contract="1102-01",
+        complainants=[("Greta Granne", True)],
+    ).incident("noise", "Hög musik efter kl. 23 enligt granne", None)
 
 
 def _uppmaning_sent(s: Story) -> None:
-    (s.open("Johan Nilsson", "Kungsgatan 4", "0803", contract="0803-02", complainants=[("Per Persson", True)])
-     .incident("noise", "Fest och skrik till kl. 03, hördes i trapphuset", "jour")
-     .fire("issue_uppmaning").send("uppmaning").fire("record_contact", channel="phone"))
+    (
+        s.open(
+            "Johan Nilsson",
+            "Kungsgatan 4",
+            "0803",
+            contract="0803-02",
+            complainants=[("Per Persson", True)],
+        )
+        .incident("noise", "Fest och skrik till kl. 03, hördes i trapphuset", "jour")
+        .fire("issue_uppmaning")
+        .send("uppmaning")
+        .fire("record_contact", channel="phone")
+    )
 
 
 def _termination_ready(s: Story) -> None:
-    (s.open("Sara Ek", "Drottninggatan 20", "1201", contract="1201-07", co_tenants=["Ali Ek"])
-     .incident("harassment", "Trakasserier mot granne i tvättstugan", "staff")
-     .fire("issue_uppmaning").send("uppmaning").send("underrattelse_socialnamnd"))
+    (
+        s.open("Sara Ek", "Drottninggatan 20", "1201", contract="1201-07", co_tenants=["Ali Ek"])
+        .incident("harassment", "Trakasserier mot granne i tvättstugan", "staff")
+        .fire("issue_uppmaning")
+        .send("uppmaning")
+        .send("underrattelse_socialnamnd")
+    )
     s.tick(days=6)
-    s.incident("harassment", "Nya trakasserier i trapphuset, bevittnat av fastighetsskötare", "staff", 1)
+    s.incident(
+        "harassment", "Nya trakasserier i trapphuset, bevittnat av fastighetsskötare", "staff", 1
+    )
 
 
 def _terminated(s: Story) -> None:
@@ -116,22 +182,35 @@ def _terminated(s: Story) -> None:
 
 
 def _severe(s: Story) -> None:
-    (s.open("Mikael Holm", "Järnvägsgatan 3", "0402", contract="0402-11")
-     .incident("violence", "Misshandel av granne i entrén, polisanmält", "police"))
+    (
+        s.open("Mikael Holm", "Järnvägsgatan 3", "0402", contract="0402-11").incident(
+            "violence", "Misshandel av granne i entrén, polisanmält", "police"
+        )
+    )
     s.fire("classify_severe")
 
 
 def _monitoring(s: Story) -> None:
-    (s.open("Eva Lund", "Slottsgatan 9", "0301", contract="0301-03")
-     .incident("smell", "Stark lukt av sopor från lägenheten", "inspection")
-     .fire("issue_uppmaning").send("uppmaning").fire("mark_rectified")
-     .fire("record_contact", channel="visit").fire("hold_meeting").fire("agree_plan"))
+    (
+        s.open("Eva Lund", "Slottsgatan 9", "0301", contract="0301-03")
+        .incident("smell", "Stark lukt av sopor från lägenheten", "inspection")
+        .fire("issue_uppmaning")
+        .send("uppmaning")
+        .fire("mark_rectified")
+        .fire("record_contact", channel="visit")
+        .fire("hold_meeting")
+        .fire("agree_plan")
+    )
 
 
 def _term_end(s: Story) -> None:
-    (s.open("Oskar Berg", "Hamngatan 7", "0205", contract="0205-09")
-     .incident("noise", "Återkommande buller nattetid, störningsjouren på plats", "jour")
-     .fire("issue_uppmaning").send("uppmaning").send("underrattelse_socialnamnd"))
+    (
+        s.open("Oskar Berg", "Hamngatan 7", "0205", contract="0205-09")
+        .incident("noise", "Återkommande buller nattetid, störningsjouren på plats", "jour")
+        .fire("issue_uppmaning")
+        .send("uppmaning")
+        .send("underrattelse_socialnamnd")
+    )
     s.fire("terminate_term_end")
 
 
@@ -141,28 +220,57 @@ def _kronofogden(s: Story) -> None:
 
 
 def _collaboration(s: Story) -> None:
-    (s.open("Lena Strand", "Vattengatan 2", "0101", contract="0101-04", complainants=[("Bo Bengtsson", False)])
-     .incident("neglect", "Vanvård: vattenskada från lägenheten", "inspection")
-     .fire("notify_social_services").send("underrattelse_socialnamnd")
-     .fire("record_consent", scope="Socialtjänsten och boendestödet", expires_on=(s.now + timedelta(days=180)).date().isoformat())
-     .fire("start_collaboration").fire("record_support", kind="boendestod"))
+    (
+        s.open(
+            "Lena Strand",
+            "Vattengatan 2",
+            "0101",
+            contract="0101-04",
+            complainants=[("Bo Bengtsson", False)],
+        )
+        .incident("neglect", "Vanvård: vattenskada från lägenheten", "inspection")
+        .fire("notify_social_services")
+        .send("underrattelse_socialnamnd")
+        .fire(
+            "record_consent",
+            scope="Socialtjänsten och boendestödet",
+            expires_on=(s.now + timedelta(days=180)).date().isoformat(),
+        )
+        .fire("start_collaboration")
+        .fire("record_support", kind="boendestod")
+    )
 
 
 def _unreachable(s: Story) -> None:
     s.open("Peter Sand", "Norra Promenaden 40", "0907", contract="0907-01").incident(
-        "clutter", "Sopor i trapphuset utanför dörren", "staff").fire("mark_unreachable")
+        "clutter", "Sopor i trapphuset utanför dörren", "staff"
+    ).fire("mark_unreachable")
 
 
 def _closed(s: Story) -> None:
     s.open("Nora Dahl", "Skolgatan 5", "0602").incident("noise", "Enstaka fest", None)
-    s.fire("close", track="authority").fire("record_contact", channel="phone").fire("resolve").fire("close", track="legal")
+    s.fire("close", track="authority").fire("record_contact", channel="phone").fire("resolve").fire(
+        "close", track="legal"
+    )
 
 
 def _moved(s: Story) -> None:
-    s.open("Ahmed Ali", "Bergsgatan 11", "0702").incident("drugs", "Misstänkt narkotikahandel", "police").fire("tenant_moved")
+    s.open("Ahmed Ali", "Bergsgatan 11", "0702").incident(
+        "drugs", "Misstänkt narkotikahandel", "police"
+    ).fire("tenant_moved")
 
 
 STORIES: list[Callable[[Story], None]] = [
-    _new_noise, _uppmaning_sent, _termination_ready, _terminated, _severe, _monitoring, _term_end,
-    _kronofogden, _collaboration, _unreachable, _closed, _moved,
+    _new_noise,
+    _uppmaning_sent,
+    _termination_ready,
+    _terminated,
+    _severe,
+    _monitoring,
+    _term_end,
+    _kronofogden,
+    _collaboration,
+    _unreachable,
+    _closed,
+    _moved,
 ]

@@ -81,8 +81,14 @@ class Mailer:
     def from_settings(cls, settings: Settings) -> Mailer | None:
         if not settings.smtp_host:
             return None
-        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.smtp_user,
-                   settings.smtp_password, settings.mail_from)
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_tls,
+            settings.smtp_user,
+            settings.smtp_password,
+            settings.mail_from,
+        )
 
     def send(self, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
@@ -103,7 +109,11 @@ def deliver_email(app: App, now: datetime, *, limit: int = 100) -> int:
     if mailer is None:
         return 0
     with app.db.write() as session:
-        query = select(Outbox).where(Outbox.channel == "email", Outbox.status == "pending").order_by(Outbox.id)
+        query = (
+            select(Outbox)
+            .where(Outbox.channel == "email", Outbox.status == "pending")
+            .order_by(Outbox.id)
+        )
         if not app.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         rows = list(session.scalars(query.limit(limit)))
@@ -136,27 +146,47 @@ def send_digests(app: App, now: datetime) -> int:
     horizon = today + timedelta(days=7)
     made = 0
     with app.db.write() as session:
-        officers = session.scalars(select(User).where(User.active.is_(True), User.username != "system"))
+        officers = session.scalars(
+            select(User).where(User.active.is_(True), User.username != "system")
+        )
         for officer in officers:
             items = session.execute(
                 select(Timer.due_on, Timer.label, Case.ref)
                 .join(Case, Case.id == Timer.case_id)
-                .where(Timer.owner_id == officer.id, Timer.status == "pending", Timer.due_on <= horizon,
-                       Case.status == "open")
+                .where(
+                    Timer.owner_id == officer.id,
+                    Timer.status == "pending",
+                    Timer.due_on <= horizon,
+                    Case.status == "open",
+                )
                 .order_by(Timer.due_on)
             ).all()
             if not items:
                 continue
-            lines = [f"{'FÖRSENAT ' if due < today else ''}{due.isoformat()}  {ref}  {label}" for due, label, ref in items]
+            lines = [
+                f"{'FÖRSENAT ' if due < today else ''}{due.isoformat()}  {ref}  {label}"
+                for due, label, ref in items
+            ]
             subject = f"Storning: {len(items)} att göra ({today.isoformat()})"
-            body = "Det här förfaller denna vecka eller har passerat:\n\n" + "\n".join(lines) + \
-                f"\n\n{app.settings.base_url}/\n"
+            body = (
+                "Det här förfaller denna vecka eller har passerat:\n\n"
+                + "\n".join(lines)
+                + f"\n\n{app.settings.base_url}/\n"
+            )
             for channel in ["inapp"] + (["email"] if officer.email else []):
                 try:
                     with session.begin_nested():
-                        session.add(Outbox(user_id=officer.id, channel=channel, subject=subject, body=body,
-                                           created_at=now, status="pending",
-                                           dedupe_key=f"digest:{today.isoformat()}:{officer.id}:{channel}"))
+                        session.add(
+                            Outbox(
+                                user_id=officer.id,
+                                channel=channel,
+                                subject=subject,
+                                body=body,
+                                created_at=now,
+                                status="pending",
+                                dedupe_key=f"digest:{today.isoformat()}:{officer.id}:{channel}",
+                            )
+                        )
                         session.flush()
                     made += 1
                 except IntegrityError:
@@ -174,8 +204,15 @@ def reminders_for(app: App, username: str, *, include_read: bool = False) -> lis
         if not include_read:
             query = query.where(Outbox.status == "pending")
         rows = session.scalars(query.order_by(Outbox.id.desc()).limit(200))
-        return [{"id": r.id, "at": r.created_at.astimezone(app.zone).isoformat(timespec="seconds"),
-                 "subject": r.subject, "read": r.status == "read"} for r in rows]
+        return [
+            {
+                "id": r.id,
+                "at": r.created_at.astimezone(app.zone).isoformat(timespec="seconds"),
+                "subject": r.subject,
+                "read": r.status == "read",
+            }
+            for r in rows
+        ]
 
 
 def mark_read(app: App, username: str, reminder_id: int) -> None:

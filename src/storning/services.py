@@ -10,14 +10,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from storning.app import App
 from storning.clock import local_day
 from storning.errors import InvalidInput, NotFound, PermissionDenied, StaleCase
 from storning.letters.records import SENDING_METHODS
 from storning.presenters import case_document, letter_dict
+from storning.store.cases import load_case, load_case_by_id, save_case
 from storning.store.models import (
     Case,
     CaseCounter,
@@ -28,7 +29,6 @@ from storning.store.models import (
     Letter,
     User,
 )
-from storning.store.cases import load_case, load_case_by_id, save_case
 from storning.store.schema import upgrade
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 

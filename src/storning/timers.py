@@ -24,8 +24,9 @@ from storning.clock import at_local, start_of_next_day
 from storning.context import EventContext
 from storning.definitions.schema import TimerDef
 from storning.errors import InvalidInput
+from storning.reminders import fire_reminders
 from storning.store.cases import load_case_by_id, save_case
-from storning.store.models import Case, JournalEntry, Timer, User
+from storning.store.models import Case, Timer, User
 
 if TYPE_CHECKING:
     from storning.app import App
@@ -271,9 +272,13 @@ def run_one_batch(app: App, now: datetime, batch_size: int = CLAIM_BATCH) -> Run
         if not timers:
             return result
         result.batches = 1
-        system = _system_user(session)
-        for timer in sorted(timers, key=lambda t: (t.case_id, t.due_at, t.id)):
-            outcome = _fire_one(app, session, timer, system, now)
+        events = [t for t in timers if t.kind == "fires"]
+        result.fired, result.obsolete = fire_reminders(
+            app, session, [t for t in timers if t.kind != "fires"], now
+        )
+        system = _system_user(session) if events else None
+        for timer in sorted(events, key=lambda t: (t.case_id, t.due_at, t.id)):
+            outcome = _fire_one(app, session, timer, system, now)  # type: ignore[arg-type]
             setattr(result, outcome, getattr(result, outcome) + 1)
     return result
 
@@ -291,7 +296,7 @@ def _claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) ->
 
 
 def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datetime) -> str:
-    """Fire one claimed timer in a savepoint; returns 'fired', 'obsolete' or 'deferred'."""
+    """Fire one claimed event timer in a savepoint with its event; 'fired', 'obsolete' or 'deferred'."""
     from storning.errors import ClockError, StorningError
 
     case = load_case_by_id(session, timer.case_id)
@@ -303,20 +308,16 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
         return "obsolete"
     try:
         with session.begin_nested():
-            if timer.kind == "fires" and timer.fires:
-                app.engine.fire(
-                    session,
-                    case,
-                    timer.track,
-                    timer.fires,
-                    actor=system,
-                    now=now,
-                    timer_id=timer.id,
-                )
-            else:
-                _remind(app, session, case, timer, now)
+            app.engine.fire(
+                session,
+                case,
+                timer.track,
+                timer.fires or "",
+                actor=system,
+                now=now,
+                timer_id=timer.id,
+            )
             timer.status, timer.fired_at = "fired", now
-            _schedule_next(app, session, timer, now)
             save_case(session, case)
     except ClockError:
         return "deferred"  # the case has events later than this run's clock; a later run fires it
@@ -324,64 +325,6 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
         timer.status = "obsolete"  # e.g. the event's guard no longer holds: the case has moved on
         return "obsolete"
     return "fired"
-
-
-def _remind(app: App, session: Session, case: Case, timer: Timer, now: datetime) -> None:
-    from storning.notifications import notify_case_people
-
-    prefix = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}.get(
-        timer.kind, "Att göra"
-    )
-    subject = f"{prefix}: {timer.label} – {case.ref} (senast {timer.due_on.isoformat()})"
-    body = (
-        f"{subject}\n\nÄrende {case.ref}, {case.tenant_name}, {case.address} lgh {case.apartment}.\n"
-        f"{app.settings.base_url}/arenden/{case.ref}\n"
-    )
-    notify_case_people(
-        session,
-        case,
-        list(timer.recipients),
-        subject,
-        now,
-        body=body,
-        dedupe_key=f"timer:{timer.id}",
-    )
-    session.add(
-        JournalEntry(
-            case_id=case.id,
-            at=now,
-            actor="system",
-            event=f"timer_{timer.kind}",
-            params={"timer": timer.name, "due_on": timer.due_on.isoformat()},
-            timer_id=timer.id,
-        )
-    )
-    case.last_event_at = max(case.last_event_at, now)
-
-
-def _schedule_next(app: App, session: Session, timer: Timer, now: datetime) -> None:
-    if not timer.every:
-        return
-    due_on = app.engine.calendar.due(timer.due_on, parse_period(timer.every), "working_days")
-    session.add(
-        Timer(
-            case_id=timer.case_id,
-            track=timer.track,
-            name=timer.name,
-            label=timer.label,
-            kind=timer.kind,
-            fires=timer.fires,
-            recipients=list(timer.recipients),
-            scope=timer.scope,
-            scope_state=timer.scope_state,
-            due_on=due_on,
-            due_at=at_local(due_on, REMINDER_TIME, app.zone),
-            every=timer.every,
-            status="pending",
-            created_at=now,
-            owner_id=timer.owner_id,
-        )
-    )
 
 
 def _system_user(session: Session) -> User:

@@ -29,16 +29,30 @@ def tick(app: App, now: datetime) -> None:
     result = run_due(app, now)
     sent = deliver_email(app, now)
     if result.fired or result.obsolete or sent:
-        log.info("timers fired=%s obsolete=%s deferred=%s emails=%s", result.fired, result.obsolete,
-                 result.deferred, sent)
+        log.info(
+            "timers fired=%s obsolete=%s deferred=%s emails=%s",
+            result.fired,
+            result.obsolete,
+            result.deferred,
+            sent,
+        )
 
 
 def build_scheduler(app: App, interval: int, clock: callable = system_now) -> BlockingScheduler:  # type: ignore[valid-type]
-    scheduler = BlockingScheduler(timezone=app.zone, job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(lambda: tick(app, clock()), IntervalTrigger(seconds=interval), id="timers",
-                      next_run_time=system_now())
-    scheduler.add_job(lambda: send_digests(app, clock()),
-                      CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=app.zone), id="digest")
+    scheduler = BlockingScheduler(
+        timezone=app.zone, job_defaults={"coalesce": True, "max_instances": 1}
+    )
+    scheduler.add_job(
+        lambda: tick(app, clock()),
+        IntervalTrigger(seconds=interval),
+        id="timers",
+        next_run_time=system_now(),
+    )
+    scheduler.add_job(
+        lambda: send_digests(app, clock()),
+        CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=app.zone),
+        id="digest",
+    )
     return scheduler
 
 

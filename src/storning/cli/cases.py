@@ -8,7 +8,7 @@ import click
 
 from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
-from storning.cli.render import case_text, case_rows
+from storning.cli.render import case_rows, case_text
 from storning.clock import parse_day
 from storning.errors import InvalidInput
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION

@@ -29,14 +29,20 @@ def list_timers(obj: Ctx, due: bool, everything: bool, ref: str | None, as_json:
     """Lista väntande frister och påminnelser, först förfallna först."""
     app = obj.app
     with app.db.read() as session:
-        query = select(Timer, Case.ref).join(Case, Case.id == Timer.case_id).order_by(Timer.due_at, Timer.id)
+        query = (
+            select(Timer, Case.ref)
+            .join(Case, Case.id == Timer.case_id)
+            .order_by(Timer.due_at, Timer.id)
+        )
         if not everything:
             query = query.where(Timer.status == "pending")
         if due:
             query = query.where(Timer.due_at <= obj.now)
         if ref:
             query = query.where(Case.ref == ref.upper())
-        rows = [{**timer_dict(t, app.zone), "case": case_ref} for t, case_ref in session.execute(query)]
+        rows = [
+            {**timer_dict(t, app.zone), "case": case_ref} for t, case_ref in session.execute(query)
+        ]
     emit(rows, as_json, _timer_lines)
 
 
@@ -60,10 +66,21 @@ def run(obj: Ctx, as_json: bool) -> None:
     """
     result = run_due(obj.app, obj.now)
     sent = deliver_email(obj.app, obj.now)
-    data = {"fired": result.fired, "obsolete": result.obsolete, "deferred": result.deferred,
-            "emails_sent": sent, "now": iso(obj.now, obj.app.zone)}
-    emit(data, as_json, lambda d: f"Utförda: {d['fired']}, inaktuella: {d['obsolete']}, "
-                                  f"uppskjutna: {d['deferred']}, e-post skickad: {d['emails_sent']}.")
+    data = {
+        "fired": result.fired,
+        "obsolete": result.obsolete,
+        "deferred": result.deferred,
+        "emails_sent": sent,
+        "now": iso(obj.now, obj.app.zone),
+    }
+    emit(
+        data,
+        as_json,
+        lambda d: (
+            f"Utförda: {d['fired']}, inaktuella: {d['obsolete']}, "
+            f"uppskjutna: {d['deferred']}, e-post skickad: {d['emails_sent']}."
+        ),
+    )
 
 
 @main.group(invoke_without_command=True)
@@ -77,8 +94,14 @@ def reminders(ctx: click.Context, everything: bool, as_json: bool) -> None:
         return
     obj: Ctx = ctx.obj
     rows = reminders_for(obj.app, obj.actor, include_read=everything)
-    emit(rows, as_json, lambda rs: "\n".join(f"{r['id']:>5}  {r['at'][:16]}  {r['subject']}" for r in rs)
-         or "Inga påminnelser.")
+    emit(
+        rows,
+        as_json,
+        lambda rs: (
+            "\n".join(f"{r['id']:>5}  {r['at'][:16]}  {r['subject']}" for r in rs)
+            or "Inga påminnelser."
+        ),
+    )
 
 
 @reminders.command("read")
@@ -92,7 +115,9 @@ def read(obj: Ctx, reminder_id: int) -> None:
 
 
 @main.command()
-@click.option("--interval", type=int, help="Sekunder mellan körningar (standard STORNING_TIMER_INTERVAL).")
+@click.option(
+    "--interval", type=int, help="Sekunder mellan körningar (standard STORNING_TIMER_INTERVAL)."
+)
 @click.pass_obj
 @handles_errors
 def worker(obj: Ctx, interval: int | None) -> None:
@@ -102,4 +127,8 @@ def worker(obj: Ctx, interval: int | None) -> None:
     """
     from storning.worker import run_worker
 
-    run_worker(obj.app, interval or obj.settings.timer_interval, fixed_now=obj.now if obj.settings.now else None)
+    run_worker(
+        obj.app,
+        interval or obj.settings.timer_interval,
+        fixed_now=obj.now if obj.settings.now else None,
+    )

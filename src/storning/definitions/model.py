@@ -71,10 +71,9 @@ class Track:
     @cached_property
     def states_with_scoped_timers(self) -> frozenset[str]:
         """States in which a state-scoped timer can be pending (leaving any other needs no cancel)."""
+
         def scoped(calls: tuple[EffectCall, ...]) -> bool:
-            return any(
-                c.name == "timer" and self.timers[c.arg].scope == "state" for c in calls
-            )
+            return any(c.name == "timer" and self.timers[c.arg].scope == "state" for c in calls)
 
         result = {name for name, state in self.states.items() if state.timers}
         for transition in self.transitions:

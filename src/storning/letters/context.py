@@ -86,10 +86,14 @@ def build_context(
         ],
         "facts": facts,
         "meeting": None,
-        "payments": [{"on": date.fromisoformat(p["on"]), "amount": Decimal(p["amount"])}
-                     for p in case.facts.get("payments", [])],
-        "instalments": [{"due_on": date.fromisoformat(i["due_on"]), "amount": Decimal(i["amount"])}
-                        for i in case.facts.get("instalments", [])],
+        "payments": [
+            {"on": date.fromisoformat(p["on"]), "amount": Decimal(p["amount"])}
+            for p in case.facts.get("payments", [])
+        ],
+        "instalments": [
+            {"due_on": date.fromisoformat(i["due_on"]), "amount": Decimal(i["amount"])}
+            for i in case.facts.get("instalments", [])
+        ],
     }
     context["recipient"] = _recipient(context, audience)
     if audience == "complainant":
@@ -133,6 +137,12 @@ def _recipient(context: dict[str, Any], audience: str) -> dict[str, Any]:
         "name": names,
         "lines": [tenant["address"], f"{tenant['postal_code']} {tenant['city']}".strip()],
     }
+
+
+def municipality_name(municipality: str) -> str:
+    """'Norrköping' → 'Norrköpings kommun'; 'Borås' → 'Borås kommun' (Swedish genitive)."""
+    genitive = municipality if municipality[-1:].lower() in {"s", "x", "z"} else municipality + "s"
+    return f"{genitive} kommun"
 
 
 def jsonable(value: Any) -> Any:

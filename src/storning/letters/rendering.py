@@ -1,0 +1,212 @@
+"""Render a letter: Jinja template + case context → Typst source → PDF/A-2b and PDF/UA-1 bytes.
+
+The same template, template files and context always give byte-identical PDFs: only the fonts
+shipped in `fonts/` (and `letters/fonts/`, if a landlord adds some) are used, never system fonts,
+and the document date and PDF timestamp are the letter's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import typst
+
+from storning.letters.catalog import SUFFIX, TemplateInfo, resolve_dir, template_info
+from storning.letters.environment import make_environment
+from storning.letters.errors import LetterTemplateError
+from storning.letters.values import MissingValueError, wrap
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+PDF_STANDARDS = ["a-2b", "ua-1"]
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    """A rendered letter, as archived: the PDF, its sha256 (hex), the Typst source it was compiled
+    from, the template name and version (12 hex of the sha256 over the template, the shared `_*`
+    files of the letters directory and the catalog title), and the title."""
+
+    pdf: bytes
+    sha256: str
+    source: str
+    template: str
+    template_version: str
+    title: str
+
+
+def render_letter(
+    template: str, context: Mapping[str, Any], *, letters_dir: Path | None = None
+) -> RenderedLetter:
+    """Render `template` (a name in `letters/catalog.yaml`) with the engine's `context`.
+
+    `letters_dir` defaults to `STORNING_LETTERS_DIR`, the checkout's `letters/` or the bundled copy.
+    For every audience but `complainant` the `complainants` key is dropped before rendering.
+    Raises `LetterTemplateError` (one Swedish sentence) for an unknown template, a missing or empty
+    value the template needs, or a template that does not parse or typeset.
+    """
+    directory = resolve_dir(letters_dir)
+    info = template_info(template, directory)
+    return _renderer(directory).render(info, context)
+
+
+class _Renderer:
+    """The Jinja environment and Typst compiler of one letters directory (both costly to build)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.env = make_environment(directory)
+        font_paths = [str(FONTS_DIR)] + [str(p) for p in [directory / "fonts"] if p.is_dir()]
+        fonts = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=False, font_paths=font_paths
+        )
+        self.compiler = typst.Compiler(
+            root=str(directory), font_paths=fonts, ignore_system_fonts=True
+        )
+        self.lock = threading.Lock()  # a typst.Compiler must not be used by two threads at once
+
+    def render(self, info: TemplateInfo, context: Mapping[str, Any]) -> RenderedLetter:
+        data = self._prepare(info, context)
+        source = self._source(info, data)
+        pdf = self._compile(info, source, _timestamp(info, context))
+        return RenderedLetter(
+            pdf=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            source=source,
+            template=info.name,
+            template_version=self.version(info),
+            title=info.title,
+        )
+
+    def _prepare(self, info: TemplateInfo, context: Mapping[str, Any]) -> dict[str, Any]:
+        data = {k: v for k, v in context.items() if v is not None}
+        if not info.sees_complainants:
+            data.pop("complainants", None)  # defence in depth: the engine never sends them either
+        landlord = data.get("landlord")
+        if isinstance(landlord, Mapping) and landlord.get("logo"):
+            data["landlord"] = {**landlord, "logo": self._logo(info, str(landlord["logo"]))}
+        wrapped = {key: wrap(value, key) for key, value in data.items()}
+        wrapped["template"] = wrap(
+            {"name": info.name, "title": info.title, "audience": info.audience}, "template"
+        )
+        return wrapped
+
+    def _logo(self, info: TemplateInfo, logo: str) -> str:
+        """The logo as a path from the letters directory's root, which Typst may read."""
+        path = (self.directory / logo).resolve()
+        if not path.is_relative_to(self.directory) or not path.is_file():
+            raise LetterTemplateError(
+                f'Brevet "{info.name}" kan inte skapas eftersom logotypen {logo} inte är en fil '
+                f"i brevmappen {self.directory}.",
+                template=info.name,
+                field="landlord.logo",
+            )
+        return "/" + path.relative_to(self.directory).as_posix()
+
+    def _source(self, info: TemplateInfo, data: dict[str, Any]) -> str:
+        try:
+            return self.env.get_template(info.name + SUFFIX).render(data)
+        except MissingValueError as e:
+            raise LetterTemplateError(
+                f'Brevet "{info.name}" kan inte skapas eftersom uppgiften "{e.field}" saknas '
+                "i underlaget.",
+                template=info.name,
+                field=e.field,
+            ) from None
+        except jinja2.TemplateSyntaxError as e:
+            raise LetterTemplateError(
+                f'Brevmallen "{info.name}" har ett fel i {e.filename or e.name} rad {e.lineno}: '
+                f"{(e.message or '').rstrip('.')}.",
+                template=info.name,
+            ) from None
+        except jinja2.TemplateNotFound as e:
+            raise LetterTemplateError(
+                f'Brevmallen "{info.name}" saknar filen {e.name} i brevmappen {self.directory}.',
+                template=info.name,
+            ) from None
+        except (jinja2.TemplateError, TypeError, ValueError) as e:
+            raise LetterTemplateError(
+                f'Brevet "{info.name}" kan inte skapas: {str(e).rstrip(".")}.', template=info.name
+            ) from None
+
+    def _compile(self, info: TemplateInfo, source: str, timestamp: dt.datetime) -> bytes:
+        try:
+            with self.lock:
+                pdf, warnings = self.compiler.compile_with_warnings(
+                    input=source.encode("utf-8"),
+                    format="pdf",
+                    pdf_standards=PDF_STANDARDS,  # type: ignore[arg-type]
+                    timestamp=timestamp,
+                    sys_inputs=None,
+                )
+        except typst.TypstError as e:
+            raise LetterTemplateError(
+                f'Brevet "{info.name}" kunde inte sättas av Typst: {e.message} '
+                f"({_where(e.diagnostic)}).",
+                template=info.name,
+            ) from None
+        if warnings:  # e.g. an unknown font: the PDF would not be what the template says
+            w = warnings[0]
+            raise LetterTemplateError(
+                f'Brevet "{info.name}" gav en varning från Typst: {w.message} '
+                f"({_where(w.diagnostic)}).",
+                template=info.name,
+            )
+        assert isinstance(pdf, bytes)
+        return pdf
+
+    def version(self, info: TemplateInfo) -> str:
+        files = [self.directory / (info.name + SUFFIX), *sorted(self.directory.glob("_*"))]
+        stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+        return _version(stamps, info.title)
+
+
+@lru_cache(maxsize=8)
+def _renderer(directory: Path) -> _Renderer:
+    return _Renderer(directory)
+
+
+@lru_cache(maxsize=256)
+def _version(stamps: tuple[tuple[str, int, int], ...], title: str) -> str:
+    digest = hashlib.sha256()
+    for name, _mtime, _size in stamps:
+        digest.update(Path(name).name.encode() + b"\0" + Path(name).read_bytes() + b"\0")
+    digest.update(title.encode())
+    return digest.hexdigest()[:12]
+
+
+def _timestamp(info: TemplateInfo, context: Mapping[str, Any]) -> dt.datetime:
+    """Midnight UTC of the letter's date: the PDF's creation date, so output is reproducible."""
+    letter = context.get("letter")
+    day = letter.get("date") if isinstance(letter, Mapping) else None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if not isinstance(day, dt.date):
+        raise LetterTemplateError(
+            f'Brevet "{info.name}" kan inte skapas eftersom uppgiften "letter.date" saknas '
+            "i underlaget.",
+            template=info.name,
+            field="letter.date",
+        )
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _where(diagnostic: str) -> str:
+    """Where a Typst diagnostic points: a line of the generated source (with its text) or a file."""
+    lines = [line.strip() for line in diagnostic.splitlines()]
+    place = next((ln.removeprefix("┌─").strip() for ln in lines if ln.startswith("┌─")), "")
+    code = next((ln.split("│", 1)[1].strip() for ln in lines if ln[:1].isdigit() and "│" in ln), "")
+    generated = re.search(r"__typst_py_bytes__\.typ:(\d+):\d+", place)
+    if generated:
+        place = f"rad {generated.group(1)} i den genererade Typst-källan"
+    else:
+        place = place or "okänd plats"
+    return f"{place}: {code}" if code else place

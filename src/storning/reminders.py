@@ -1,0 +1,191 @@
+"""Firing reminder timers in bulk: a reminder changes no track state, so a whole claimed batch is
+delivered with a handful of statements (journal rows, outbox rows, timer updates) in the batch's
+transaction. The journal row's unique `timer_id` still guarantees that no reminder is delivered twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from storning.calendar import parse_period
+from storning.clock import at_local
+from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User
+
+if TYPE_CHECKING:
+    from storning.app import App
+
+REMINDER_TIME = time(7, 0)
+PREFIX = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}
+_CASES, _TRACKS, _USERS = Case.__table__, CaseTrack.__table__, User.__table__
+_TIMERS, _JOURNAL, _OUTBOX = Timer.__table__, JournalEntry.__table__, Outbox.__table__
+_SET_TIMER = (
+    update(_TIMERS)
+    .where(_TIMERS.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), fired_at=bindparam("fired_at"))
+)
+_TOUCH_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("b_id"), _CASES.c.last_event_at < bindparam("now"))
+    .values(last_event_at=bindparam("now"))
+)
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    email: str | None
+    supervisor_id: int | None
+
+
+def fire_reminders(
+    app: App, session: Session, timers: list[Timer], now: datetime
+) -> tuple[int, int]:
+    """Deliver every reminder in `timers` (already claimed); returns (fired, obsolete)."""
+    if not timers:
+        return 0, 0
+    case_ids = {t.case_id for t in timers}
+    conn = session.connection()
+    cases = {
+        r.id: r
+        for r in conn.execute(
+            select(
+                _CASES.c.id,
+                _CASES.c.status,
+                _CASES.c.ref,
+                _CASES.c.tenant_name,
+                _CASES.c.address,
+                _CASES.c.apartment,
+                _CASES.c.owner_id,
+            ).where(_CASES.c.id.in_(case_ids))
+        )
+    }
+    states = {
+        (r.case_id, r.track): r.state
+        for r in conn.execute(
+            select(_TRACKS.c.case_id, _TRACKS.c.track, _TRACKS.c.state).where(
+                _TRACKS.c.case_id.in_(case_ids)
+            )
+        )
+    }
+    people = _people(session, {c.owner_id for c in cases.values()})
+    journal, outbox, statuses, follow_ups = [], [], [], []
+    for timer in timers:
+        case = cases[timer.case_id]
+        if case.status == "closed" or (
+            timer.scope == "state" and states.get((timer.case_id, timer.track)) != timer.scope_state
+        ):
+            statuses.append({"b_id": timer.id, "status": "obsolete", "fired_at": None})
+            continue
+        subject = f"{PREFIX.get(timer.kind, 'Att göra')}: {timer.label} – {case.ref} (senast {timer.due_on.isoformat()})"
+        body = (
+            f"{subject}\n\nÄrende {case.ref}, {case.tenant_name}, {case.address} lgh {case.apartment}.\n"
+            f"{app.settings.base_url}/arenden/{case.ref}\n"
+        )
+        for person in _recipients(people, case.owner_id, timer.recipients):
+            for channel in ["inapp"] + (["email"] if person.email else []):
+                outbox.append(
+                    {
+                        "user_id": person.id,
+                        "case_id": case.id,
+                        "channel": channel,
+                        "subject": subject,
+                        "body": body,
+                        "created_at": now,
+                        "status": "pending",
+                        "sent_at": None,
+                        "dedupe_key": f"timer:{timer.id}:{person.id}:{channel}",
+                    }
+                )
+        journal.append(
+            {
+                "case_id": case.id,
+                "at": now,
+                "actor": "system",
+                "track": None,
+                "event": f"timer_{timer.kind}",
+                "from_state": None,
+                "to_state": None,
+                "reason": None,
+                "override": None,
+                "overridden": None,
+                "caused_by": None,
+                "timer_id": timer.id,
+                "params": {"timer": timer.name, "due_on": timer.due_on.isoformat()},
+            }
+        )
+        statuses.append({"b_id": timer.id, "status": "fired", "fired_at": now})
+        if timer.every:
+            follow_ups.append(_next(app, timer, now))
+    if journal:
+        conn.execute(insert(_JOURNAL), journal)
+    if outbox:
+        conn.execute(insert(_OUTBOX), outbox)
+    conn.execute(_SET_TIMER, statuses)
+    if follow_ups:
+        conn.execute(insert(_TIMERS), follow_ups)
+    touched = sorted({j["case_id"] for j in journal})
+    if touched:
+        conn.execute(_TOUCH_CASE, [{"b_id": case_id, "now": now} for case_id in touched])
+    fired = sum(1 for s in statuses if s["status"] == "fired")
+    return fired, len(statuses) - fired
+
+
+def _people(session: Session, owner_ids: set[int]) -> dict[int, _Person]:
+    rows = list(
+        session.connection().execute(
+            select(_USERS.c.id, _USERS.c.email, _USERS.c.supervisor_id).where(
+                _USERS.c.id.in_(owner_ids)
+            )
+        )
+    )
+    people = {r.id: _Person(r.id, r.email, r.supervisor_id) for r in rows}
+    bosses = {
+        p.supervisor_id
+        for p in people.values()
+        if p.supervisor_id and p.supervisor_id not in people
+    }
+    if bosses:
+        for r in session.connection().execute(
+            select(_USERS.c.id, _USERS.c.email, _USERS.c.supervisor_id).where(
+                _USERS.c.id.in_(bosses)
+            )
+        ):
+            people[r.id] = _Person(r.id, r.email, r.supervisor_id)
+    return people
+
+
+def _recipients(people: dict[int, _Person], owner_id: int, roles: list[Any]) -> list[_Person]:
+    """'owner' is the case's officer; 'supervisor' is the owner's chef (the owner when none is set)."""
+    chosen: dict[int, _Person] = {}
+    owner = people[owner_id]
+    for role in roles:
+        person = owner if role == "owner" else people.get(owner.supervisor_id or owner.id, owner)
+        chosen[person.id] = person
+    return list(chosen.values())
+
+
+def _next(app: App, timer: Timer, now: datetime) -> dict[str, Any]:
+    due_on = app.engine.calendar.due(timer.due_on, parse_period(timer.every or ""), "working_days")
+    return {
+        "case_id": timer.case_id,
+        "track": timer.track,
+        "name": timer.name,
+        "label": timer.label,
+        "kind": timer.kind,
+        "fires": timer.fires,
+        "recipients": list(timer.recipients),
+        "scope": timer.scope,
+        "scope_state": timer.scope_state,
+        "due_on": due_on,
+        "due_at": at_local(due_on, REMINDER_TIME, app.zone),
+        "every": timer.every,
+        "status": "pending",
+        "created_at": now,
+        "fired_at": None,
+        "owner_id": timer.owner_id,
+    }
