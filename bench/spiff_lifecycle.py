@@ -78,16 +78,22 @@ def run_spiff_durable(instances: int, db_path: Path) -> dict:
 
     def save(state: str) -> None:
         connection.execute("BEGIN IMMEDIATE")
-        connection.execute("INSERT OR REPLACE INTO workflows (id, state) VALUES (?, ?)", (counter["id"], state))
+        connection.execute(
+            "INSERT OR REPLACE INTO workflows (id, state) VALUES (?, ?)", (counter["id"], state)
+        )
         connection.execute("COMMIT")
 
     try:
-        return run_spiff(instances, persist=True, save=save, on_instance=lambda n: counter.update(id=n))
+        return run_spiff(
+            instances, persist=True, save=save, on_instance=lambda n: counter.update(id=n)
+        )
     finally:
         connection.close()
 
 
-def run_spiff(instances: int, persist: bool = False, save: Any = None, on_instance: Any = None) -> dict:
+def run_spiff(
+    instances: int, persist: bool = False, save: Any = None, on_instance: Any = None
+) -> dict:
     """Run `instances` complete lifecycles with SpiffWorkflow 3.2 and return
     {"instances": n, "steps": total user tasks completed (9*n), "seconds": wall time,
     "steps_per_s": float}.
