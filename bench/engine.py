@@ -87,7 +87,9 @@ def storning_lifecycle(directory: Path, cases: int) -> float:
     for n, ref in enumerate(refs):
         now = T0 + timedelta(hours=1, seconds=n)
 
-        def fire(event: str, params: dict | None = None, minutes: int = 0) -> None:
+        def fire(
+            event: str, params: dict | None = None, minutes: int = 0, now=now, ref=ref
+        ) -> None:
             services.fire_event(
                 app,
                 "admin",

@@ -276,7 +276,6 @@ def test_a_corrected_notice_restarts_the_period_from_the_corrected_notice(app):
 
 def test_eviction_needs_both_notices_proven(app):
     doc = _terminated(app)
-    ref = doc["ref"]
     assert "apply_eviction" not in [a["event"] for a in doc["actions"]]
     blocked = action(doc, "record_service")
     assert {b["guard"] for b in blocked["blocked_by"]} == {

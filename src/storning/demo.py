@@ -103,7 +103,7 @@ def load_demo(app: App, now: datetime) -> list[str]:
             return []
     from storning.security import hash_password
 
-    for username, name, roles, team, boss, email in DEMO_USERS:
+    for username, name, roles, team, _boss, email in DEMO_USERS:
         if username != "maria":
             continue
         services.add_user(

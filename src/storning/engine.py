@@ -210,7 +210,7 @@ class Engine:
         self, session: Session, case: Case, workflow: Workflow, actor: User, now: datetime
     ) -> None:
         """Enter every track's initial state: its timers and the track's `on_open` effects."""
-        for name, track in workflow.tracks.items():
+        for track in workflow.tracks.values():
             ctx = self._context(session, case, workflow, track, "open", actor, now, {})
             self.timers.start_state_timers(ctx, track.initial)
             self._run_effects(ctx, track.on_open)

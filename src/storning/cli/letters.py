@@ -92,3 +92,24 @@ def pdf(obj: Ctx, letter_id: int, output: Path) -> None:
     data, sha256 = services.letter_pdf(obj.app, obj.actor, obj.now, letter_id)
     output.write_bytes(data)
     click.echo(f"{output} ({len(data)} byte, sha256 {sha256[:16]}…)")
+
+
+@main.command()
+@click.argument("ref")
+@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--disclose", is_flag=True, help="Ta med anmälarnas namn (för domstol/ombud; journalförs)."
+)
+@click.pass_obj
+@handles_errors
+def report(obj: Ctx, ref: str, output: Path, disclose: bool) -> None:
+    """Skriv ärendets sammanställda störningsrapport (PDF) för hyresnämnd, domstol eller ombud.
+
+    Exempel: storning report S-2026-0001 -o rapport.pdf
+    """
+    from storning.reports import compile_report
+
+    data = compile_report(obj.app, obj.actor, obj.now, ref, disclose=disclose)
+    output.write_bytes(data)
+    note = " Anmälarnas namn ingår; utlämnandet är journalfört." if disclose else ""
+    click.echo(f"{output} ({len(data)} byte).{note}")

@@ -177,6 +177,40 @@ def kronofogden_context() -> dict[str, Any]:
     return ctx
 
 
+def report_context() -> dict[str, Any]:
+    """The compiled disturbance report (storning.reports builds the real one from the journal)."""
+    ctx = base_context()
+    ctx["recipient"] = {
+        "name": "Sammanställning för hyresnämnd, domstol eller ombud",
+        "lines": ["S-2026-0001"],
+    }
+    for n, incident in enumerate(ctx["incidents"]):
+        incident["reporter_label"] = f"Anmälare {'AB'[n % 2]}"
+    ctx["report"] = {
+        "disclosed": False,
+        "tracks": [
+            {
+                "title": "Hyresjuridisk process",
+                "label": "Uppmaning given",
+                "since": dt.date(2026, 3, 2),
+            }
+        ],
+        "letters": [
+            {
+                "title": "Uppmaning att vidta rättelse",
+                "sent_on": dt.date(2026, 3, 2),
+                "method": "Rekommenderat brev",
+                "served_on": None,
+                "delivered_on": None,
+                "proof": None,
+            }
+        ],
+        "notices": [],
+        "overrides": [],
+    }
+    return ctx
+
+
 # Every template with a context the engine would give it.
 SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "bekraftelse": complainant_context,
@@ -193,6 +227,7 @@ SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "uppsagning_hyresskuld": arrears_context,
     "meddelande_socialnamnd_44": social_services_arrears_context,
     "avbetalningsplan": arrears_context,
+    "rapport": report_context,
 }
 
 

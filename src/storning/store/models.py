@@ -43,7 +43,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
 
 
 class WorkflowVersion(Base):
@@ -109,7 +113,10 @@ class Case(Base):
     owner: Mapped[User] = relationship(lazy="select")
 
     # Bumped once per committed change by the service layer; the UPDATE checks the old value.
-    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __mapper_args__ = {  # noqa: RUF012
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
     __table_args__ = (Index("ix_cases_owner_status", "owner_id", "status"),)
 
     def track_state(self, track: str) -> CaseTrack:

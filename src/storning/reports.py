@@ -1,0 +1,150 @@
+"""The compiled disturbance report (störningsrapport för ärendet): the chronology of a case for the
+hyresnämnd, tingsrätt or counsel. Reporters are pseudonymised ("Anmälare A") unless disclosure is
+chosen; a disclosure is journaled and every export is written to the access log."""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storning.app import App
+from storning.clock import local_day
+from storning.engine import journal_of
+from storning.letters import TEMPLATE_CATALOG, render_letter
+from storning.letters.context import build_context
+from storning.letters.records import SENDING_METHODS
+from storning.store.models import AccessLog, Case, JournalEntry, Letter
+
+SOCIAL_SERVICES_LETTERS = (
+    "underrattelse_socialnamnd",
+    "kopia_uppsagning",
+    "meddelande_socialnamnd_44",
+)
+
+
+def reporter_labels(names: list[str | None], disclose: bool) -> dict[str | None, str]:
+    """Each distinct reporter gets 'Anmälare A', 'Anmälare B', … in order of first appearance."""
+    labels: dict[str | None, str] = {None: "–"}
+    for name in names:
+        if name and name not in labels:
+            index = len(labels) - 1
+            letter = string.ascii_uppercase[index % 26] + (str(index // 26) if index >= 26 else "")
+            labels[name] = name if disclose else f"Anmälare {letter}"
+    return labels
+
+
+def report_context(
+    session: Session, app: App, case: Case, now: datetime, *, disclose: bool
+) -> dict[str, Any]:
+    zone = app.zone
+    placeholder = Letter(id=0, template="rapport", case_id=case.id)
+    context = build_context(
+        session, app.settings, case, placeholder, "internal", local_day(now, zone)
+    )
+    context["recipient"] = {
+        "name": "Sammanställning för hyresnämnd, domstol eller ombud",
+        "lines": [case.ref],
+    }
+    reporters = [i.reporter for i in _incidents(session, case)]
+    labels = reporter_labels(reporters, disclose)
+    for row, reporter in zip(context["incidents"], reporters, strict=True):
+        row["reporter_label"] = labels[reporter]
+    workflow = app.engine.workflow_of(session, case)
+    letters = list(
+        session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id))
+    )
+    context["report"] = {
+        "disclosed": disclose,
+        "tracks": [
+            {
+                "title": t.title,
+                "label": t.label(case.track_state(n).state),
+                "since": case.track_state(n).since.astimezone(zone).date(),
+            }
+            for n, t in workflow.tracks.items()
+        ],
+        "letters": [
+            _letter_row(letter, zone) for letter in letters if letter.sent_at or letter.served_at
+        ],
+        "notices": [
+            _letter_row(letter, zone)
+            for letter in letters
+            if letter.template in SOCIAL_SERVICES_LETTERS and letter.sent_at
+        ],
+        "overrides": [
+            _override_row(e, workflow, zone) for e in journal_of(session, case) if e.override
+        ],
+    }
+    return context
+
+
+def compile_report(
+    app: App, actor: str, now: datetime, ref: str, *, disclose: bool = False
+) -> bytes:
+    """The report as PDF; logged as an export, and journaled when complainant identities are disclosed."""
+    from storning import services
+
+    with app.db.write() as session:
+        user = services._actor(app, session, actor)  # the same lookup every service uses
+        case = services._case(session, ref)
+        context = report_context(session, app, case, now, disclose=disclose)
+        pdf = render_letter("rapport", context, letters_dir=app.settings.letters_dir).pdf
+        session.add(
+            AccessLog(
+                at=now,
+                actor=user.username,
+                case_id=case.id,
+                action="report",
+                detail="disclosed" if disclose else "pseudonymised",
+            )
+        )
+        if disclose:
+            session.add(
+                JournalEntry(
+                    case_id=case.id,
+                    at=now,
+                    actor=user.username,
+                    event="report_disclosed",
+                    params={"disclosed": True},
+                )
+            )
+        return pdf
+
+
+def _incidents(session: Session, case: Case) -> list[Any]:
+    from storning.store.models import Incident
+
+    return list(
+        session.scalars(select(Incident).where(Incident.case_id == case.id).order_by(Incident.at))
+    )
+
+
+def _letter_row(letter: Letter, zone: Any) -> dict[str, Any]:
+    entry = TEMPLATE_CATALOG.get(letter.template)
+    return {
+        "title": entry.title if entry else letter.template,
+        "sent_on": letter.sent_at.astimezone(zone).date() if letter.sent_at else None,
+        "method": SENDING_METHODS.get(letter.sent_method or "", None),
+        "served_on": letter.served_at.astimezone(zone).date() if letter.served_at else None,
+        "delivered_on": letter.delivered_on,
+        "proof": letter.proof,
+    }
+
+
+def _override_row(entry: JournalEntry, workflow: Any, zone: Any) -> dict[str, Any]:
+    track = workflow.tracks.get(entry.track) if entry.track else None
+    labels = [t.label for t in track.transitions if t.event == entry.event] if track else []
+    return {
+        "at": entry.at.astimezone(zone).date(),
+        "actor": entry.actor,
+        "label": labels[0] if labels else entry.event,
+        "guards": ", ".join(entry.overridden or []),
+        "reason": entry.override,
+    }
+
+
+__all__ = ["compile_report", "report_context", "reporter_labels"]
