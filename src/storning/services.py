@@ -581,3 +581,79 @@ def letter_pdf(app: App, actor: str, now: datetime, letter_id: int) -> tuple[byt
             issue(app, session, case, letter, now)
         assert letter.pdf is not None and letter.sha256 is not None
         return letter.pdf, letter.sha256
+
+
+def reissue_letter(app: App, actor: str, now: datetime, letter_id: int) -> dict[str, Any]:
+    """A new draft of the same template; the original, issued or not, is never changed (invariant 6)."""
+    with app.db.write() as session:
+        user, letter, case = _letter_for_change(app, session, actor, now, letter_id)
+        copy = Letter(
+            case_id=case.id,
+            template=letter.template,
+            status="draft",
+            created_at=now,
+            created_by=user.username,
+            data={"reissue_of": letter.id},
+        )
+        session.add(copy)
+        session.flush()
+        _record(
+            session,
+            case,
+            user,
+            now,
+            "letter_reissued",
+            {"letter_id": letter.id, "new_letter_id": copy.id, "template": letter.template},
+        )
+        _finish(session, case)
+        return letter_dict(copy, app.zone)
+
+
+def migrate_cases(
+    app: App, actor: str, now: datetime, case_type: str, *, apply: bool
+) -> dict[str, Any]:
+    """Move open cases of `case_type` to the newest definition where every track's current state exists
+    in it under the same id (states map one to one). A dry run (apply=False) only reports."""
+    with app.db.write() as session:
+        user = _actor(app, session, actor)
+        if "admin" not in user.role_set:
+            raise PermissionDenied(
+                "Endast administratörer får flytta ärenden till en ny arbetsflödesversion."
+            )
+        target = app.registry.latest(session, case_type)
+        query = (
+            select(Case)
+            .where(
+                Case.case_type == case_type,
+                Case.status == "open",
+                Case.workflow_version < target.version,
+            )
+            .order_by(Case.id)
+        )
+        movable, blocked = [], []
+        for case in session.scalars(query):
+            missing = [
+                f"{t.track}:{t.state}"
+                for t in case.tracks
+                if t.state not in target.tracks[t.track].states
+            ]
+            (blocked if missing else movable).append((case, missing))
+        if apply:
+            for case, _ in movable:
+                _record(
+                    session,
+                    case,
+                    user,
+                    now,
+                    "workflow_migrated",
+                    {"from_version": case.workflow_version, "to_version": target.version},
+                )
+                case.workflow_version = target.version
+                _finish(session, case)
+        return {
+            "type": case_type,
+            "to_version": target.version,
+            "applied": apply,
+            "movable": [c.ref for c, _ in movable],
+            "blocked": [{"ref": c.ref, "unmapped_states": m} for c, m in blocked],
+        }

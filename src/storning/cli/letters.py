@@ -113,3 +113,14 @@ def report(obj: Ctx, ref: str, output: Path, disclose: bool) -> None:
     output.write_bytes(data)
     note = " Anmälarnas namn ingår; utlämnandet är journalfört." if disclose else ""
     click.echo(f"{output} ({len(data)} byte).{note}")
+
+
+@letter.command("reissue")
+@click.argument("letter_id", type=int)
+@json_option
+@click.pass_obj
+@handles_errors
+def reissue(obj: Ctx, letter_id: int, as_json: bool) -> None:
+    """Gör ett nytt utkast av samma brev (till exempel med rättade uppgifter); originalet ändras aldrig."""
+    result = services.reissue_letter(obj.app, obj.actor, obj.now, letter_id)
+    emit(result, as_json, lambda d: f"Nytt utkast: brev {d['id']} ({d['template']}).")

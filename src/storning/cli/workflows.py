@@ -65,3 +65,27 @@ def graph(obj: Ctx, workflow_id: str, track: str | None, fmt: str) -> None:
             click.echo(render_graph(wf, track, fmt))
             return
     raise click.UsageError(f"Okänt arbetsflöde '{workflow_id}'.")
+
+
+@workflow.command("migrate")
+@click.argument("case_type")
+@click.option("--apply", is_flag=True, help="Utför flytten (utan flaggan: bara en provkörning).")
+@click.pass_obj
+@handles_errors
+def migrate(obj: Ctx, case_type: str, apply: bool) -> None:
+    """Flytta öppna ärenden till den nyaste versionen där alla lägen finns kvar (provkör först).
+
+    Exempel: storning workflow migrate storning        (provkörning)
+             storning workflow migrate storning --apply
+    """
+    from storning import services
+
+    result = services.migrate_cases(obj.app, obj.actor, obj.now, case_type, apply=apply)
+    verb = "Flyttade" if apply else "Kan flyttas"
+    click.echo(
+        f"{verb} till version {result['to_version']}: {', '.join(result['movable']) or 'inga'}"
+    )
+    for item in result["blocked"]:
+        click.echo(
+            f"Kan inte flyttas: {item['ref']} (lägen saknas: {', '.join(item['unmapped_states'])})"
+        )

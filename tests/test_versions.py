@@ -1,0 +1,122 @@
+"""A running case keeps the definition it was opened with; migration moves it only when states map."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from storning import services
+from storning.app import App
+from storning.errors import DefinitionError, PermissionDenied
+from tests.conftest import ROOT, at
+from tests.helpers import open_storning
+
+
+def _version_two(tmp_path, drop_state: bool = False):
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    path = folder / "storning.yaml"
+    text = path.read_text().replace("version: 1\n", "version: 2\n", 1)
+    text = text.replace("title: Störningsärende", "title: Störningsärende (ny version)")
+    if drop_state:
+        text = text.replace(
+            "      monitoring: {label: Bevakning, timers: [monitoring_end]}\n",
+            "      monitoring: {label: Bevakning, timers: [monitoring_end]}\n      watch: {label: Ny}\n",
+        )
+        text = text.replace(
+            "      - event: mark_rectified\n        label: Rättelse har skett\n        from: uppmaning_issued\n        to: monitoring",
+            "      - event: mark_rectified\n        label: Rättelse har skett\n        from: uppmaning_issued\n        to: watch",
+        )
+        text = text.replace(
+            "from: [assessment, monitoring]\n        to: uppmaning_issued",
+            "from: [assessment, watch]\n        to: uppmaning_issued",
+        )
+        text = text.replace("      monitoring: {label: Bevakning, timers: [monitoring_end]}\n", "")
+        text = text.replace(
+            "        from: [uppmaning_issued, monitoring]\n",
+            "        from: [uppmaning_issued, watch]\n",
+        )
+        text = text.replace(
+            "        from: monitoring\n        to: assessment",
+            "        from: watch\n        to: assessment",
+        )
+        text = text.replace(
+            "[assessment, uppmaning_issued, monitoring, termination_ready]",
+            "[assessment, uppmaning_issued, watch, termination_ready]",
+        )
+        text = text.replace(
+            "        to: monitoring\n        requires_reason",
+            "        to: watch\n        requires_reason",
+        )
+        text = text.replace(
+            "        from: [assessment, monitoring]\n        to: closed",
+            "        from: [assessment, watch]\n        to: closed",
+        )
+        text = text.replace(
+            "      watch: {label: Ny}", "      watch: {label: Ny, timers: [monitoring_end]}"
+        )
+    path.write_text(text)
+    return folder
+
+
+def test_a_changed_file_without_a_new_version_is_refused(app, tmp_path):
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    path = folder / "storning.yaml"
+    path.write_text(path.read_text().replace("title: Störningsärende", "title: Ändrad"))
+    changed = App.create(replace(app.settings, workflows_dir=folder))
+    with pytest.raises(DefinitionError, match="raise 'version'"):
+        services.init_database(changed, at(0))
+    changed.db.dispose()
+
+
+def test_running_cases_keep_their_version_and_new_cases_get_the_new_one(app, tmp_path):
+    old = open_storning(app)["ref"]
+    newer = App.create(replace(app.settings, workflows_dir=_version_two(tmp_path)))
+    services.init_database(newer, at(1))
+    assert services.show_case(newer, "alice", at(1), old)["workflow_version"] == 1
+    assert open_storning(newer, now=at(1, 1))["workflow_version"] == 2
+    newer.db.dispose()
+
+
+def test_migration_is_a_dry_run_first_and_moves_only_cases_whose_states_map(app, tmp_path):
+    mapped = open_storning(app)["ref"]
+    rectified = open_storning(app)["ref"]
+    services.add_incident(
+        app, "alice", at(1), rectified, at=at(0.5), kind="noise", text="x", verified_by="jour"
+    )
+    services.fire_event(app, "alice", at(1, 1), rectified, "issue_uppmaning")
+    services.fire_event(
+        app, "alice", at(1, 2), rectified, "mark_rectified"
+    )  # 'monitoring' is gone in v2
+    newer = App.create(replace(app.settings, workflows_dir=_version_two(tmp_path, drop_state=True)))
+    services.init_database(newer, at(2))
+    with pytest.raises(PermissionDenied):
+        services.migrate_cases(newer, "alice", at(2), "storning", apply=True)
+    dry = services.migrate_cases(newer, "admin", at(2), "storning", apply=False)
+    assert dry["movable"] == [mapped]
+    assert dry["blocked"] == [{"ref": rectified, "unmapped_states": ["legal:monitoring"]}]
+    assert services.show_case(newer, "alice", at(2), mapped)["workflow_version"] == 1
+    done = services.migrate_cases(newer, "admin", at(2, 1), "storning", apply=True)
+    assert done["applied"] and done["movable"] == [mapped]
+    doc = services.show_case(newer, "alice", at(3), mapped)
+    assert doc["workflow_version"] == 2
+    assert doc["journal"][-1]["event"] == "workflow_migrated"
+    assert services.show_case(newer, "alice", at(3), rectified)["workflow_version"] == 1
+    newer.db.dispose()
+
+
+def test_reissuing_a_letter_makes_a_new_draft_and_keeps_the_original(app):
+    doc = open_storning(app)
+    original = doc["letters"][0]
+    services.letter_pdf(app, "alice", at(1), original["id"])
+    copy = services.reissue_letter(app, "alice", at(2), original["id"])
+    assert (
+        copy["id"] != original["id"]
+        and copy["status"] == "draft"
+        and copy["template"] == "bekraftelse"
+    )
+    letters = services.list_letters(app, "alice", doc["ref"])
+    assert [x["status"] for x in letters] == ["issued", "draft"]
