@@ -90,7 +90,7 @@ def test_a_timer_whose_state_was_left_is_obsolete_not_fired(app):
     ref = open_storning(app)["ref"]
     with app.db.write() as session:
         case = session.scalar(select(Case).where(Case.ref == ref))
-        session.get(CaseTrack, (case.id, "customer")).state = "contacted"  # noqa: simulate a lost cancel
+        session.get(CaseTrack, (case.id, "customer")).state = "contacted"  # simulate a lost cancel
     result = run_due(app, datetime(2026, 3, 9, 7, 0, tzinfo=ZONE))
     assert (result.fired, result.obsolete) == (0, 1)
 

@@ -42,8 +42,8 @@ class Story:
             postal_code="602 20",
             city="Norrköping",
             owner=self.officer,
-            **extra,
-        )  # type: ignore[arg-type]
+            **extra,  # type: ignore[arg-type]
+        )
         self.ref = services.open_case(self.app, self.officer, self.tick(), new)["ref"]
         return self
 

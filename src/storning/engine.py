@@ -33,10 +33,10 @@ from storning.errors import (
     PermissionDenied,
 )
 from storning.guards import blocked_by
-from storning.store.models import Case, Incident, JournalEntry, User
+from storning.store.models import Case, Incident, JournalEntry, User, table
 from storning.timers import TimerBook
 
-_INSERT_JOURNAL = insert(JournalEntry.__table__).returning(JournalEntry.__table__.c.id)
+_INSERT_JOURNAL = insert(table(JournalEntry)).returning(table(JournalEntry).c.id)
 ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
 OVERRIDING_ROLES = frozenset({"chef", "admin"})
 

@@ -133,9 +133,9 @@ def deliver_email(app: App, now: datetime, *, limit: int = 100) -> int:
         except (OSError, smtplib.SMTPException, ValueError):
             status = "failed"
         with app.db.write() as session:
-            row = session.get(Outbox, row_id)
-            assert row is not None
-            row.status, row.sent_at = status, now
+            sent_row = session.get(Outbox, row_id)
+            assert sent_row is not None
+            sent_row.status, sent_row.sent_at = status, now
     return sent
 
 

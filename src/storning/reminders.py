@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session
 
 from storning.calendar import parse_period
 from storning.clock import at_local
-from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User
+from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User, table
 
 if TYPE_CHECKING:
     from storning.app import App
 
 REMINDER_TIME = time(7, 0)
 PREFIX = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}
-_CASES, _TRACKS, _USERS = Case.__table__, CaseTrack.__table__, User.__table__
-_TIMERS, _JOURNAL, _OUTBOX = Timer.__table__, JournalEntry.__table__, Outbox.__table__
+_CASES, _TRACKS, _USERS = table(Case), table(CaseTrack), table(User)
+_TIMERS, _JOURNAL, _OUTBOX = table(Timer), table(JournalEntry), table(Outbox)
 _SET_TIMER = (
     update(_TIMERS)
     .where(_TIMERS.c.id == bindparam("b_id"))

@@ -630,7 +630,8 @@ def migrate_cases(
             )
             .order_by(Case.id)
         )
-        movable, blocked = [], []
+        movable: list[tuple[Case, list[str]]] = []
+        blocked: list[tuple[Case, list[str]]] = []
         for case in session.scalars(query):
             missing = [
                 f"{t.track}:{t.state}"

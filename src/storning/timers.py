@@ -26,7 +26,7 @@ from storning.definitions.schema import TimerDef
 from storning.errors import InvalidInput
 from storning.reminders import fire_reminders
 from storning.store.cases import load_case_by_id, save_case
-from storning.store.models import Case, Timer, User
+from storning.store.models import Case, Timer, User, table
 
 if TYPE_CHECKING:
     from storning.app import App
@@ -35,7 +35,7 @@ REMINDER_TIME = time(7, 0)
 
 # Prepared statements: timers are written on most events, and building statements per call costs more
 # than running them.
-_TIMERS = Timer.__table__
+_TIMERS = table(Timer)
 _INSERT_TIMER = insert(_TIMERS)
 _PENDING_OF_TRACK = (
     (_TIMERS.c.case_id == bindparam("b_case"))

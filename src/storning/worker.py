@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
@@ -38,7 +39,9 @@ def tick(app: App, now: datetime) -> None:
         )
 
 
-def build_scheduler(app: App, interval: int, clock: callable = system_now) -> BlockingScheduler:  # type: ignore[valid-type]
+def build_scheduler(
+    app: App, interval: int, clock: Callable[[], datetime] = system_now
+) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=app.zone, job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -59,7 +62,7 @@ def build_scheduler(app: App, interval: int, clock: callable = system_now) -> Bl
 def run_worker(app: App, interval: int, fixed_now: datetime | None = None) -> None:
     """Run until SIGTERM or SIGINT; the job in progress finishes its batch before the process exits."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    clock = (lambda: fixed_now) if fixed_now is not None else system_now
+    clock: Callable[[], datetime] = (lambda: fixed_now) if fixed_now is not None else system_now
     scheduler = build_scheduler(app, interval, clock)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -85,9 +85,11 @@ def _cross_check(doc: LocatedDocument, wf: WorkflowDef, letters_dir: Path) -> li
         if track.initial not in track.states:
             problem((*base, "initial"), f"unknown state '{track.initial}'")
         for state_name, state in track.states.items():
-            for i, timer in enumerate(state.timers):
-                if timer not in track.timers:
-                    problem((*base, "states", state_name, "timers", i), f"unknown timer '{timer}'")
+            for i, timer_ref in enumerate(state.timers):
+                if timer_ref not in track.timers:
+                    problem(
+                        (*base, "states", state_name, "timers", i), f"unknown timer '{timer_ref}'"
+                    )
         for timer_name, timer in track.timers.items():
             _check_timer(problem, (*base, "timers", timer_name), timer, track, wf)
         _check_effects(problem, (*base, "on_open"), track.on_open, scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 
 from storning.context import EventContext
-from storning.store.models import Letter
+from storning.store.models import Letter, table
 
 SENDING_METHODS: dict[str, str] = {
     "vanligt": "Vanligt brev",
@@ -18,7 +18,7 @@ SENDING_METHODS: dict[str, str] = {
 }
 
 
-_INSERT_LETTER = insert(Letter.__table__).returning(Letter.__table__.c.id)
+_INSERT_LETTER = insert(table(Letter)).returning(table(Letter).c.id)
 
 
 def create_draft(ctx: EventContext, template: str) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storning.errors import StaleCase
-from storning.store.models import Case, CaseTrack
+from storning.store.models import Case, CaseTrack, table
 
 _BY_REF = select(Case).where(Case.ref == bindparam("ref")).options(joinedload(Case.tracks))
 _BY_REF_LOCKED = _BY_REF.with_for_update(of=Case)
@@ -26,8 +26,8 @@ _BY_ID_LOCKED = (
     .options(joinedload(Case.tracks))
     .with_for_update(of=Case)
 )
-_CASES = Case.__table__
-_TRACKS = CaseTrack.__table__
+_CASES = table(Case)
+_TRACKS = table(CaseTrack)
 _UPDATE_TRACK = (
     update(_TRACKS)
     .where(_TRACKS.c.case_id == bindparam("b_case_id"), _TRACKS.c.track == bindparam("b_track"))
@@ -81,7 +81,7 @@ def save_case(session: Session, case: Case) -> None:
 @lru_cache(maxsize=256)
 def _update_statement(columns: tuple[str, ...]) -> Any:
     """A prepared UPDATE for one set of changed columns (building `.values()` per call is costly)."""
-    values = {name: bindparam(name) for name in columns if name != "version"}
+    values: dict[str, Any] = {name: bindparam(name) for name in columns if name != "version"}
     return (
         update(_CASES)
         .where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))

@@ -7,7 +7,7 @@ written only by `engine.fire` (invariant 1); `journal` is append-only (invariant
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -43,6 +44,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
+    """The declarative base; `table(Model)` gives a model's Core table for prepared statements."""
+
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
@@ -276,6 +279,11 @@ class CaseCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+def table(model: type[Base]) -> Table:
+    """The Core `Table` of a mapped class, typed as such (for prepared Core statements)."""
+    return cast(Table, model.__table__)
+
+
 __all__ = [
     "AccessLog",
     "Base",
@@ -290,4 +298,5 @@ __all__ = [
     "Timer",
     "User",
     "WorkflowVersion",
+    "table",
 ]
