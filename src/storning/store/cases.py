@@ -90,10 +90,7 @@ def _update_statement(columns: tuple[str, ...]) -> Any:
 
 
 def _changed_columns(obj: Any) -> dict[str, Any]:
+    """Column attributes set since load: the ORM records each one in `committed_state`."""
     state = inspect(obj)
-    changes = {}
-    for attribute in state.mapper.column_attrs:
-        history = state.attrs[attribute.key].history
-        if history.added:
-            changes[attribute.key] = history.added[0]
-    return changes
+    columns = state.mapper.column_attrs
+    return {key: getattr(obj, key) for key in state.committed_state if key in columns}
