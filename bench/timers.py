@@ -22,6 +22,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, insert, select, text, update
@@ -126,24 +127,34 @@ def seed(app: App, cases: int, timers: int, *, officers: int = 1, spread_days: i
             session.execute(insert(Timer), batch)
 
 
-def _worker(url: str, now: datetime, queue: mp.Queue) -> None:
+def _worker(url: str, now: datetime, ready: Any, go: Any, queue: mp.Queue) -> None:
     app = make_app(url)
+    with app.db.read() as session:  # warm up: connect and load the definitions before the clock starts
+        app.registry.latest(session, "storning")
+    ready.release()
+    go.wait()
     result = run_due(app, now, batch_size=200)
-    queue.put(result.fired)
+    queue.put((result.fired, time.perf_counter()))
     app.db.dispose()
 
 
 def fire_with_workers(url: str, workers: int) -> tuple[float, int, int, int]:
+    """Start `workers` processes, wait until each is connected, then time the firing alone."""
     ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()
-    processes = [ctx.Process(target=_worker, args=(url, NOW, queue)) for _ in range(workers)]
-    start = time.perf_counter()
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    processes = [ctx.Process(target=_worker, args=(url, NOW, ready, go, queue)) for _ in range(workers)]
     for p in processes:
         p.start()
-    fired = sum(queue.get() for _ in processes)
+    for _ in processes:
+        ready.acquire()
+    start = time.perf_counter()
+    go.set()
+    results = [queue.get() for _ in processes]
     for p in processes:
         p.join()
-    elapsed = time.perf_counter() - start
+    fired = sum(count for count, _ in results)
+    elapsed = max(end for _, end in results) - start
     app = make_app(url)
     with app.db.read() as session:
         rows = session.scalar(

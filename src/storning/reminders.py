@@ -43,7 +43,7 @@ class _Person:
 
 
 def fire_reminders(
-    app: App, session: Session, timers: list[Timer], now: datetime
+    app: App, session: Session, timers: list[Any], now: datetime
 ) -> tuple[int, int]:
     """Deliver every reminder in `timers` (already claimed); returns (fired, obsolete)."""
     if not timers:
@@ -169,7 +169,7 @@ def _recipients(people: dict[int, _Person], owner_id: int, roles: list[Any]) -> 
     return list(chosen.values())
 
 
-def _next(app: App, timer: Timer, now: datetime) -> dict[str, Any]:
+def _next(app: App, timer: Any, now: datetime) -> dict[str, Any]:
     due_on = app.engine.calendar.due(timer.due_on, parse_period(timer.every or ""), "working_days")
     return {
         "case_id": timer.case_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
@@ -41,6 +41,11 @@ _PENDING_OF_TRACK = (
     (_TIMERS.c.case_id == bindparam("b_case"))
     & (_TIMERS.c.track == bindparam("b_track"))
     & (_TIMERS.c.status == "pending")
+)
+_SET_STATUS = (
+    update(_TIMERS)
+    .where(_TIMERS.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), fired_at=bindparam("fired_at"))
 )
 _CANCEL_TRACK = update(_TIMERS).where(_PENDING_OF_TRACK).values(status="cancelled")
 _CANCEL_NAMED = (
@@ -283,19 +288,20 @@ def run_one_batch(app: App, now: datetime, batch_size: int = CLAIM_BATCH) -> Run
     return result
 
 
-def _claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> list[Timer]:
+def _claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> list[Any]:
+    """Due pending timers as plain rows (read-only; their status is written with Core updates)."""
     query = (
-        select(Timer)
-        .where(Timer.status == "pending", Timer.due_at <= now)
-        .order_by(Timer.due_at, Timer.id)
+        select(_TIMERS)
+        .where(_TIMERS.c.status == "pending", _TIMERS.c.due_at <= now)
+        .order_by(_TIMERS.c.due_at, _TIMERS.c.id)
         .limit(limit)
     )
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+    return list(session.connection().execute(query))
 
 
-def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datetime) -> str:
+def _fire_one(app: App, session: Session, timer: Any, system: User, now: datetime) -> str:
     """Fire one claimed event timer in a savepoint with its event; 'fired', 'obsolete' or 'deferred'."""
     from storning.errors import ClockError, StorningError
 
@@ -304,7 +310,7 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
     if case.status == "closed" or (
         timer.scope == "state" and case.track_state(timer.track).state != timer.scope_state
     ):
-        timer.status = "obsolete"
+        _set_status(session, timer.id, "obsolete", None)
         return "obsolete"
     try:
         with session.begin_nested():
@@ -317,14 +323,20 @@ def _fire_one(app: App, session: Session, timer: Timer, system: User, now: datet
                 now=now,
                 timer_id=timer.id,
             )
-            timer.status, timer.fired_at = "fired", now
+            _set_status(session, timer.id, "fired", now)
             save_case(session, case)
     except ClockError:
         return "deferred"  # the case has events later than this run's clock; a later run fires it
     except StorningError:
-        timer.status = "obsolete"  # e.g. the event's guard no longer holds: the case has moved on
+        _set_status(session, timer.id, "obsolete", None)  # e.g. a guard no longer holds: moved on
         return "obsolete"
     return "fired"
+
+
+def _set_status(session: Session, timer_id: int, status: str, fired_at: datetime | None) -> None:
+    session.connection().execute(
+        _SET_STATUS, {"b_id": timer_id, "status": status, "fired_at": fired_at}
+    )
 
 
 def _system_user(session: Session) -> User:
