@@ -120,3 +120,25 @@ def test_reissuing_a_letter_makes_a_new_draft_and_keeps_the_original(app):
     )
     letters = services.list_letters(app, "alice", doc["ref"])
     assert [x["status"] for x in letters] == ["issued", "draft"]
+
+
+def test_an_officer_can_draft_a_meeting_invitation_and_a_blank_diary(app):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    ref = open_storning(app)["ref"]
+    meeting = {
+        "at": at(3, 1).isoformat(),
+        "place": "Kontoret, Storgatan 3",
+        "purpose": "att prata om boendet",
+        "participants": ["Socialtjänsten"],
+    }
+    letter = services.create_letter(app, "alice", at(1), ref, "kallelse", meeting=meeting)
+    pdf, _ = services.letter_pdf(app, "alice", at(1, 1), letter["id"])
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
+    assert "Kontoret, Storgatan 3" in text and "5 mars 2026" in text and "10.00" in text
+    diary = services.create_letter(app, "alice", at(1, 2), ref, "storningsdagbok")
+    assert services.letter_pdf(app, "alice", at(1, 3), diary["id"])[0].startswith(b"%PDF")
+    with pytest.raises(Exception, match="ingen brevmall"):
+        services.create_letter(app, "alice", at(1, 4), ref, "okand")

@@ -133,6 +133,9 @@ def load_demo(app: App, now: datetime) -> list[str]:
         story = Story(app, "erik" if n % 4 == 3 else "anna", now - timedelta(days=70 - n))
         build(story)
         refs.append(story.ref)
+    from storning.timers import run_due
+
+    run_due(app, now)  # what the worker would have done while these cases ran
     return refs
 
 
@@ -260,7 +263,50 @@ def _moved(s: Story) -> None:
     ).fire("tenant_moved")
 
 
+def _arrears(
+    s: Story, tenant: str, address: str, flat: str, amount: str, days_overdue: int
+) -> Story:
+    due = (s.now - timedelta(days=days_overdue)).date()
+    return s.open(
+        tenant,
+        address,
+        flat,
+        case_type="hyresskuld",
+        contract=f"{flat}-05",
+        facts={"due_date": due.isoformat(), "amount": amount},
+    )
+
+
+def _arrears_new(s: Story) -> None:
+    _arrears(s, "Fatima Yilmaz", "Storgatan 30", "0504", "8450", 3).fire("send_reminder")
+
+
+def _arrears_plan(s: Story) -> None:
+    _arrears(s, "Jonas Ek", "Kvarngatan 8", "0210", "12600", 2)
+    s.fire("record_contact", channel="phone").fire(
+        "agree_payment_plan",
+        count="3",
+        first_due_on=(s.now + timedelta(days=10)).date().isoformat(),
+    )
+
+
+def _arrears_recovery(s: Story) -> None:
+    _arrears(s, "Maja Lind", "Hagagatan 14", "0607", "9200", 9)
+    s.tick(days=9)
+    s.fire("forfeit").fire("terminate").serve("uppsagning_hyresskuld").send(
+        "meddelande_socialnamnd_44"
+    )
+    s.fire("record_service").fire(
+        "record_consent",
+        scope="Socialtjänsten, ekonomiskt bistånd",
+        expires_on=(s.now + timedelta(days=90)).date().isoformat(),
+    )
+
+
 STORIES: list[Callable[[Story], None]] = [
+    _arrears_new,
+    _arrears_plan,
+    _arrears_recovery,
     _new_noise,
     _uppmaning_sent,
     _termination_ready,

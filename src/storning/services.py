@@ -658,3 +658,48 @@ def migrate_cases(
             "movable": [c.ref for c, _ in movable],
             "blocked": [{"ref": c.ref, "unmapped_states": m} for c, m in blocked],
         }
+
+
+def create_letter(
+    app: App,
+    actor: str,
+    now: datetime,
+    ref: str,
+    template: str,
+    *,
+    meeting: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A draft of any catalogued letter on the officer's own initiative (e.g. a meeting invitation or a
+    blank disturbance diary); letters that the law ties to an event come from the workflow instead."""
+    from storning.letters import TEMPLATE_CATALOG
+
+    if template not in TEMPLATE_CATALOG or template == "rapport":
+        known = ", ".join(t for t in TEMPLATE_CATALOG if t != "rapport")
+        raise NotFound(f"Det finns ingen brevmall '{template}'; välj en av {known}.")
+    if template == "kallelse" and not meeting:
+        raise InvalidInput("En kallelse behöver tid och plats (--meeting-at, --place).")
+    with app.db.write() as session:
+        user = _actor(app, session, actor)
+        _require_acting(user)
+        case = _case(session, ref, lock=True)
+        app.engine.check_clock(case, now)
+        letter = Letter(
+            case_id=case.id,
+            template=template,
+            status="draft",
+            created_at=now,
+            created_by=user.username,
+            data={"meeting": meeting} if meeting else {},
+        )
+        session.add(letter)
+        session.flush()
+        _record(
+            session,
+            case,
+            user,
+            now,
+            "letter_created",
+            {"letter_id": letter.id, "template": template},
+        )
+        _finish(session, case)
+        return letter_dict(letter, app.zone)

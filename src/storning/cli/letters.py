@@ -124,3 +124,54 @@ def reissue(obj: Ctx, letter_id: int, as_json: bool) -> None:
     """Gör ett nytt utkast av samma brev (till exempel med rättade uppgifter); originalet ändras aldrig."""
     result = services.reissue_letter(obj.app, obj.actor, obj.now, letter_id)
     emit(result, as_json, lambda d: f"Nytt utkast: brev {d['id']} ({d['template']}).")
+
+
+@letter.command("new")
+@click.argument("ref")
+@click.argument("template")
+@click.option("--meeting-at", help="Mötets tid (kallelse), ISO 8601.")
+@click.option("--place", help="Mötets plats (kallelse).")
+@click.option(
+    "--purpose",
+    default="att prata om situationen i boendet och vilket stöd du kan behöva",
+    show_default=True,
+    help="Mötets syfte (kallelse).",
+)
+@click.option("--participant", "participants", multiple=True, help="Deltagare (kan upprepas).")
+@json_option
+@click.pass_obj
+@handles_errors
+def new(
+    obj: Ctx,
+    ref: str,
+    template: str,
+    meeting_at: str | None,
+    place: str | None,
+    purpose: str,
+    participants: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Skapa ett brev på eget initiativ, t.ex. en kallelse eller en tom störningsdagbok.
+
+    Exempel: storning letter new S-2026-0001 kallelse --meeting-at 2026-03-12T10:00
+    --place "Kontoret, Storgatan 3" --participant "Socialtjänsten"
+    """
+    meeting = None
+    if meeting_at or place:
+        at = obj.instant(meeting_at) if meeting_at else None
+        if at is None or not place:
+            raise click.UsageError("En kallelse behöver både --meeting-at och --place.")
+        meeting = {
+            "at": at.isoformat(),
+            "place": place,
+            "purpose": purpose,
+            "participants": list(participants),
+        }
+    result = services.create_letter(obj.app, obj.actor, obj.now, ref, template, meeting=meeting)
+    emit(
+        result,
+        as_json,
+        lambda d: (
+            f"Utkast: brev {d['id']} ({d['template']}). Hämta med 'storning letter pdf {d['id']} -o FIL'."
+        ),
+    )

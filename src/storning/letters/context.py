@@ -95,6 +95,12 @@ def build_context(
             for i in case.facts.get("instalments", [])
         ],
     }
+    meeting = (letter.data or {}).get("meeting")
+    if meeting:
+        context["meeting"] = {
+            **meeting,
+            "at": datetime.fromisoformat(meeting["at"]).astimezone(zone),
+        }
     context["recipient"] = _recipient(context, audience)
     if audience == "complainant":
         complainants = session.scalars(select(Complainant).where(Complainant.case_id == case.id))
