@@ -12,14 +12,21 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storning.store.models import Case, Complainant, Incident, Letter, User
+from storning.store.models import Case, Complainant, Incident, Letter, User, table
 
 if TYPE_CHECKING:
     from storning.calendar import SwedishCalendar
     from storning.definitions.model import Track, Transition, Workflow
+
+
+_INCIDENTS = (
+    select(table(Incident))
+    .where(table(Incident).c.case_id == bindparam("case_id"))
+    .order_by(table(Incident).c.at, table(Incident).c.id)
+)
 
 
 class Operations(Protocol):
@@ -89,9 +96,9 @@ class EventContext:
         return self.case.track_state(track).state
 
     @cached_property
-    def incidents(self) -> list[Incident]:
-        query = select(Incident).where(Incident.case_id == self.case.id).order_by(Incident.at)
-        return list(self.session.scalars(query))
+    def incidents(self) -> list[Any]:
+        """The case's incidents, oldest first, as read-only rows (kind, at, verified_by, …)."""
+        return list(self.session.connection().execute(_INCIDENTS, {"case_id": self.case.id}))
 
     @cached_property
     def complainants(self) -> list[Complainant]:

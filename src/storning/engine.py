@@ -258,29 +258,21 @@ class Engine:
         model = _TrackModel(row.state)
         track.machine.events[event].trigger(model, transition.index)
         from_state = row.state
-        # Core with a prepared statement, not the unit of work: the row is append-only and its id is
-        # needed at once; building `.values(...)` per call costs more than the insert itself.
-        entry_id = (
-            session.connection()
-            .execute(
-                _INSERT_JOURNAL,
-                {
-                    "case_id": case.id,
-                    "at": now,
-                    "actor": actor.username,
-                    "track": track_name,
-                    "event": event,
-                    "from_state": from_state,
-                    "to_state": model.state,
-                    "reason": reason,
-                    "override": override if overridden else None,
-                    "overridden": overridden or None,
-                    "params": _jsonable(ctx.params) or None,
-                    "caused_by": caused_by,
-                    "timer_id": timer_id,
-                },
-            )
-            .scalar_one()
+        entry_id = append_journal(
+            session,
+            case.id,
+            now,
+            actor.username,
+            event,
+            track=track_name,
+            from_state=from_state,
+            to_state=model.state,
+            reason=reason,
+            override=override if overridden else None,
+            overridden=overridden or None,
+            params=_jsonable(ctx.params) or None,
+            caused_by=caused_by,
+            timer_id=timer_id,
         )
         entries.append(entry_id)
         ctx.journal_id = entry_id
@@ -409,6 +401,44 @@ class Engine:
         from storning.notifications import notify_case_people
 
         notify_case_people(ctx.session, ctx.case, recipients, subject, ctx.now)
+
+
+def append_journal(
+    session: Session,
+    case_id: int,
+    at: datetime,
+    actor: str,
+    event: str,
+    *,
+    track: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    override: str | None = None,
+    overridden: list[str] | None = None,
+    params: dict[str, Any] | None = None,
+    caused_by: int | None = None,
+    timer_id: int | None = None,
+) -> int:
+    """Append one journal row and return its id: a prepared Core insert, not the unit of work (the row
+    is append-only, its id is needed at once, and building `.values(...)` per call costs more than the
+    insert itself)."""
+    row = {
+        "case_id": case_id,
+        "at": at,
+        "actor": actor,
+        "track": track,
+        "event": event,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "override": override,
+        "overridden": overridden,
+        "params": params,
+        "caused_by": caused_by,
+        "timer_id": timer_id,
+    }
+    return int(session.connection().execute(_INSERT_JOURNAL, row).scalar_one())
 
 
 def replay_states(workflow: Workflow, entries: list[JournalEntry]) -> dict[str, str]:

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from storning.app import App
 from storning.clock import local_day
+from storning.engine import append_journal
 from storning.errors import InvalidInput, NotFound, PermissionDenied, StaleCase
 from storning.letters.records import SENDING_METHODS
 from storning.presenters import case_document, letter_dict
@@ -28,11 +29,13 @@ from storning.store.models import (
     JournalEntry,
     Letter,
     User,
+    table,
 )
 from storning.store.schema import upgrade
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
 ALL_ROLES = "handlaggare,chef,admin,lasare"
+_INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
 SYSTEM_USER = "system"
 
 
@@ -256,19 +259,22 @@ def add_incident(
         raise InvalidInput("Beskriv händelsen (--text).")
 
     def record(session: Session, case: Case, user: User) -> None:
+        values = {
+            "case_id": case.id,
+            "at": at,
+            "kind": kind,
+            "text": text.strip(),
+            "place": place,
+            "verified_by": verified_by,
+            "reporter": reporter,
+            "recorded_at": now,
+            "recorded_by": user.username,
+        }
+        # A prepared Core insert (incidents arrive in bulk from the störningsjour); the guards see a
+        # transient copy of the row.
         incident = Incident(
-            case_id=case.id,
-            at=at,
-            kind=kind,
-            text=text.strip(),
-            place=place,
-            verified_by=verified_by,
-            reporter=reporter,
-            recorded_at=now,
-            recorded_by=user.username,
+            id=session.connection().execute(_INSERT_INCIDENT, values).scalar_one(), **values
         )
-        session.add(incident)
-        session.flush()
         entry = _record(
             session,
             case,
@@ -285,7 +291,7 @@ def add_incident(
             now=now,
             params={"incident_id": incident.id},
             incident=incident,
-            caused_by=entry.id,
+            caused_by=entry,
         )
 
     return _change(app, actor, now, ref, expected_version, record, document=document)
@@ -367,7 +373,7 @@ def mark_letter_served(
             "letter_served",
             actor=user,
             now=now,
-            caused_by=entry.id,
+            caused_by=entry,
             params={
                 "template": letter.template,
                 "served_on": day.isoformat(),
@@ -407,7 +413,7 @@ def _send(
     }
     entry = _record(session, case, user, now, "letter_sent", params)
     app.engine.dispatch(
-        session, case, "letter_sent", actor=user, now=now, params=params, caused_by=entry.id
+        session, case, "letter_sent", actor=user, now=now, params=params, caused_by=entry
     )
 
 
@@ -467,13 +473,12 @@ def _finish(session: Session, case: Case) -> None:
 
 def _record(
     session: Session, case: Case, user: User, now: datetime, event: str, params: dict[str, Any]
-) -> JournalEntry:
-    entry = JournalEntry(case_id=case.id, at=now, actor=user.username, event=event, params=params)
-    session.add(entry)
-    session.flush()
+) -> int:
+    """A case-level journal entry (incident added, letter sent, …); returns its id."""
+    entry_id = append_journal(session, case.id, now, user.username, event, params=params)
     case.updated_at = now
     case.last_event_at = max(case.last_event_at, now)
-    return entry
+    return entry_id
 
 
 def _resolve_track(app: App, session: Session, case: Case, event: str, track: str | None) -> str:
