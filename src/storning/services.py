@@ -50,7 +50,10 @@ class NewCase:
     postal_code: str | None = None
     city: str | None = None
     co_tenants: list[str] = field(default_factory=list)
-    complainants: list[tuple[str, bool]] = field(default_factory=list)
+    # (name, protected) or (name, protected, postal address with one line per row)
+    complainants: list[tuple[str, bool] | tuple[str, bool, str | None]] = field(
+        default_factory=list
+    )
     facts: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None
 
@@ -143,8 +146,11 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
         session.flush()
         for name, track in workflow.tracks.items():
             session.add(CaseTrack(case_id=case.id, track=name, state=track.initial, since=now))
-        for name, protected in new.complainants:
-            session.add(Complainant(case_id=case.id, name=name, protected=protected))
+        for name, protected, *rest in new.complainants:
+            address = rest[0] if rest else None
+            session.add(
+                Complainant(case_id=case.id, name=name, protected=protected, address=address)
+            )
         session.add(
             JournalEntry(
                 case_id=case.id,
@@ -565,6 +571,18 @@ def _locked_case(session: Session, case_id: int) -> Case:
     return case
 
 
+def _complainant_for(session: Session, case: Case, complainant_id: int | None) -> int:
+    """The complainant a complainant-facing letter goes to: the one given, or the case's only one."""
+    ids = list(session.scalars(select(Complainant.id).where(Complainant.case_id == case.id)))
+    if complainant_id is not None and complainant_id in ids:
+        return complainant_id
+    if complainant_id is None and len(ids) == 1:
+        return ids[0]
+    raise InvalidInput(
+        f"Ange vilken anmälare brevet ska till (--complainant-id); ärendet har {len(ids)} anmälare."
+    )
+
+
 def count_cases(session: Session) -> int:
     return session.scalar(select(func.count(Case.id))) or 0
 
@@ -673,6 +691,7 @@ def create_letter(
     template: str,
     *,
     meeting: dict[str, Any] | None = None,
+    complainant_id: int | None = None,
 ) -> dict[str, Any]:
     """A draft of any catalogued letter on the officer's own initiative (e.g. a meeting invitation or a
     blank disturbance diary); letters that the law ties to an event come from the workflow instead."""
@@ -688,13 +707,16 @@ def create_letter(
         _require_acting(user)
         case = _case(session, ref, lock=True)
         app.engine.check_clock(case, now)
+        data: dict[str, Any] = {"meeting": meeting} if meeting else {}
+        if TEMPLATE_CATALOG[template].audience == "complainant":
+            data["complainant_id"] = _complainant_for(session, case, complainant_id)
         letter = Letter(
             case_id=case.id,
             template=template,
             status="draft",
             created_at=now,
             created_by=user.username,
-            data={"meeting": meeting} if meeting else {},
+            data=data,
         )
         session.add(letter)
         session.flush()

@@ -30,6 +30,12 @@ def case() -> None:
 @click.option("--municipality", help="Kommunen där lägenheten ligger (socialnämnden).")
 @click.option("--contract", help="Kontraktsnummer.")
 @click.option("--complainant", "complainants", multiple=True, help="Klagande (kan upprepas).")
+@click.option(
+    "--complainant-address",
+    "complainant_addresses",
+    multiple=True,
+    help="Klagandens postadress, rader åtskilda med '|' (i samma ordning som --complainant).",
+)
 @click.option("--protected", is_flag=True, help="Klagandens identitet är skyddad.")
 @click.option("--due-date", help="Förfallodag för obetald hyra (hyresskuld).")
 @click.option("--amount", help="Obetalt belopp i kronor (hyresskuld).")
@@ -49,6 +55,7 @@ def open_case(
     municipality: str | None,
     contract: str | None,
     complainants: tuple[str, ...],
+    complainant_addresses: tuple[str, ...],
     protected: bool,
     due_date: str | None,
     amount: str | None,
@@ -75,11 +82,20 @@ def open_case(
         postal_code=postal_code,
         city=city,
         co_tenants=list(co_tenants),
-        complainants=[(c, protected) for c in complainants],
+        complainants=[
+            (name, protected, _address(complainant_addresses, n))
+            for n, name in enumerate(complainants)
+        ],
         facts=facts,
         owner=owner,
     )
     emit(services.open_case(obj.app, obj.actor, obj.now, new), as_json, case_text)
+
+
+def _address(addresses: tuple[str, ...], index: int) -> str | None:
+    if index >= len(addresses):
+        return None
+    return "\n".join(part.strip() for part in addresses[index].split("|") if part.strip())
 
 
 def _amount(text: str) -> str:

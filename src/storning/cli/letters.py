@@ -138,6 +138,7 @@ def reissue(obj: Ctx, letter_id: int, as_json: bool) -> None:
     help="Mötets syfte (kallelse).",
 )
 @click.option("--participant", "participants", multiple=True, help="Deltagare (kan upprepas).")
+@click.option("--complainant-id", type=int, help="Anmälaren som ett brev till anmälare ska till.")
 @json_option
 @click.pass_obj
 @handles_errors
@@ -149,6 +150,7 @@ def new(
     place: str | None,
     purpose: str,
     participants: tuple[str, ...],
+    complainant_id: int | None,
     as_json: bool,
 ) -> None:
     """Skapa ett brev på eget initiativ, t.ex. en kallelse eller en tom störningsdagbok.
@@ -167,7 +169,9 @@ def new(
             "purpose": purpose,
             "participants": list(participants),
         }
-    result = services.create_letter(obj.app, obj.actor, obj.now, ref, template, meeting=meeting)
+    result = services.create_letter(
+        obj.app, obj.actor, obj.now, ref, template, meeting=meeting, complainant_id=complainant_id
+    )
     emit(
         result,
         as_json,

@@ -101,11 +101,34 @@ def build_context(
             **meeting,
             "at": datetime.fromisoformat(meeting["at"]).astimezone(zone),
         }
-    context["recipient"] = _recipient(context, audience)
     if audience == "complainant":
-        complainants = session.scalars(select(Complainant).where(Complainant.case_id == case.id))
-        context["complainants"] = [{"name": c.name, "protected": c.protected} for c in complainants]
+        complainant = _addressee(session, case, letter)
+        context["complainants"] = [{"name": complainant.name, "protected": complainant.protected}]
+        lines = [x.strip() for x in (complainant.address or "").splitlines() if x.strip()]
+        context["recipient"] = {
+            "name": complainant.name,
+            "lines": lines or [complainant.contact or ""],
+        }
+    else:
+        context["recipient"] = _recipient(context, audience)
     return context
+
+
+def _addressee(session: Session, case: Case, letter: Letter) -> Complainant:
+    """The one complainant a complainant-facing letter goes to: each gets their own letter and never
+    sees another complainant's name."""
+    wanted = (letter.data or {}).get("complainant_id")
+    query = select(Complainant).where(Complainant.case_id == case.id).order_by(Complainant.id)
+    complainants = list(session.scalars(query))
+    chosen = [c for c in complainants if c.id == wanted] if wanted else complainants[:1]
+    if len(chosen) != 1 or (not wanted and len(complainants) > 1):
+        from storning.letters.errors import LetterTemplateError
+
+        raise LetterTemplateError(
+            f"Brevet {letter.template} kan inte skapas: ange vilken anmälare det ska till "
+            f"(ärendet har {len(complainants)} anmälare)."
+        )
+    return chosen[0]
 
 
 def _facts(raw: dict[str, Any]) -> dict[str, Any]:

@@ -21,22 +21,28 @@ SENDING_METHODS: dict[str, str] = {
 _INSERT_LETTER = insert(table(Letter)).returning(table(Letter).c.id)
 
 
-def create_draft(ctx: EventContext, template: str) -> int:
-    """A draft of `template` for the case, linked to the journal entry of the event that asked for it;
-    returns its id. (A prepared Core insert: drafts are made inside hot events.)"""
-    return (
-        ctx.session.connection()
-        .execute(
-            _INSERT_LETTER,
-            {
-                "case_id": ctx.case.id,
-                "template": template,
-                "status": "draft",
-                "created_at": ctx.now,
-                "created_by": ctx.actor.username,
-                "journal_id": ctx.journal_id,
-                "data": {"event": ctx.event, "track": ctx.track.name},
-            },
-        )
-        .scalar_one()
-    )
+def create_draft(ctx: EventContext, template: str) -> list[int]:
+    """Drafts of `template` for the case, linked to the journal entry of the event that asked for them;
+    returns their ids. A letter to complainants is one letter per complainant, each naming only its
+    own recipient. (Prepared Core inserts: drafts are made inside hot events.)"""
+    from storning.letters import TEMPLATE_CATALOG
+
+    base = {"event": ctx.event, "track": ctx.track.name}
+    entry = TEMPLATE_CATALOG.get(template)
+    if entry is not None and entry.audience == "complainant":
+        datas = [{**base, "complainant_id": c.id} for c in ctx.complainants]
+    else:
+        datas = [base]
+    row = {
+        "case_id": ctx.case.id,
+        "template": template,
+        "status": "draft",
+        "created_at": ctx.now,
+        "created_by": ctx.actor.username,
+        "journal_id": ctx.journal_id,
+    }
+    connection = ctx.session.connection()
+    return [
+        int(connection.execute(_INSERT_LETTER, {**row, "data": data}).scalar_one())
+        for data in datas
+    ]

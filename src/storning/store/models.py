@@ -148,6 +148,7 @@ class Complainant(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)  # postal address, one line per row
     protected: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
