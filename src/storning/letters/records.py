@@ -27,7 +27,7 @@ def create_draft(ctx: EventContext, template: str) -> list[int]:
     own recipient. (Prepared Core inserts: drafts are made inside hot events.)"""
     from storning.letters import TEMPLATE_CATALOG
 
-    base = {"event": ctx.event, "track": ctx.track.name}
+    base: dict[str, object] = {"event": ctx.event, "track": ctx.track.name}
     entry = TEMPLATE_CATALOG.get(template)
     if entry is not None and entry.audience == "complainant":
         datas = [{**base, "complainant_id": c.id} for c in ctx.complainants]
