@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from storning import services
 from storning.effects import EFFECTS, Effect
-from storning.engine import journal_of, replay_states
 from storning.errors import ClockError, StaleCase, StorningError
+from storning.journal import journal_of, replay_states
 from storning.store.models import Case, CaseTrack, JournalEntry, Letter, Timer
 from tests.conftest import ROOT, at
 from tests.helpers import letter_id, open_storning, states

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storning.calendar import SwedishCalendar
 from storning.context import EventContext
 from storning.definitions.model import Track, Transition, Workflow
+from storning.definitions.params import coerce_params, jsonable
 from storning.definitions.registry import WorkflowRegistry
 from storning.definitions.schema import ParamDef
 from storning.effects import EFFECTS, matches
@@ -33,10 +32,10 @@ from storning.errors import (
     PermissionDenied,
 )
 from storning.guards import blocked_by
-from storning.store.models import Case, Incident, JournalEntry, User, table
+from storning.journal import append_journal
+from storning.store.models import Case, Incident, User
 from storning.timers import TimerBook
 
-_INSERT_JOURNAL = insert(table(JournalEntry)).returning(table(JournalEntry).c.id)
 ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
 OVERRIDING_ROLES = frozenset({"chef", "admin"})
 
@@ -249,7 +248,7 @@ class Engine:
             return
         ctx.transition = transition
         if not transition.system:
-            ctx.params = _coerce_params(transition, params, self.zone)
+            ctx.params = coerce_params(transition, params, self.zone)
         overridden = self._check_guards(ctx, transition, actor, override)
         if overridden is None:
             return  # a system reaction whose guard does not hold: nothing happens
@@ -270,7 +269,7 @@ class Engine:
             reason=reason,
             override=override if overridden else None,
             overridden=overridden or None,
-            params=_jsonable(ctx.params) or None,
+            params=jsonable(ctx.params) or None,
             caused_by=caused_by,
             timer_id=timer_id,
         )
@@ -403,117 +402,4 @@ class Engine:
         notify_case_people(ctx.session, ctx.case, recipients, subject, ctx.now)
 
 
-def append_journal(
-    session: Session,
-    case_id: int,
-    at: datetime,
-    actor: str,
-    event: str,
-    *,
-    track: str | None = None,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    reason: str | None = None,
-    override: str | None = None,
-    overridden: list[str] | None = None,
-    params: dict[str, Any] | None = None,
-    caused_by: int | None = None,
-    timer_id: int | None = None,
-) -> int:
-    """Append one journal row and return its id: a prepared Core insert, not the unit of work (the row
-    is append-only, its id is needed at once, and building `.values(...)` per call costs more than the
-    insert itself)."""
-    row = {
-        "case_id": case_id,
-        "at": at,
-        "actor": actor,
-        "track": track,
-        "event": event,
-        "from_state": from_state,
-        "to_state": to_state,
-        "reason": reason,
-        "override": override,
-        "overridden": overridden,
-        "params": params,
-        "caused_by": caused_by,
-        "timer_id": timer_id,
-    }
-    return int(session.connection().execute(_INSERT_JOURNAL, row).scalar_one())
-
-
-def replay_states(workflow: Workflow, entries: list[JournalEntry]) -> dict[str, str]:
-    """Rebuild every track's state from the journal alone; raise ValueError on any inconsistency."""
-    states = {name: track.initial for name, track in workflow.tracks.items()}
-    for entry in entries:
-        if entry.track is None:
-            continue
-        track = workflow.tracks[entry.track]
-        if entry.from_state != states[entry.track]:
-            raise ValueError(
-                f"journal {entry.id}: {entry.track} was {states[entry.track]}, not {entry.from_state}"
-            )
-        valid = any(
-            (t.dest or entry.from_state) == entry.to_state
-            for t in track.candidates(entry.event, entry.from_state)
-        )
-        if not valid:
-            raise ValueError(
-                f"journal {entry.id}: no transition {entry.event} {entry.from_state}->{entry.to_state}"
-            )
-        states[entry.track] = entry.to_state or entry.from_state
-    return states
-
-
-def journal_of(session: Session, case: Case) -> list[JournalEntry]:
-    query = select(JournalEntry).where(JournalEntry.case_id == case.id).order_by(JournalEntry.id)
-    return list(session.scalars(query))
-
-
-def _coerce_params(transition: Transition, given: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    unknown = sorted(set(given) - set(transition.params))
-    if unknown:
-        known = ", ".join(transition.params) or "inga"
-        raise InvalidInput(
-            f"Okänd parameter {', '.join(unknown)} för '{transition.event}' (tillåtna: {known})."
-        )
-    result: dict[str, Any] = {}
-    for name, spec in transition.params.items():
-        raw = given.get(name)
-        if raw is None or raw == "":
-            if spec.required:
-                raise InvalidInput(
-                    f"Händelsen '{transition.event}' kräver --param {name}=… ({spec.label})."
-                )
-            continue
-        result[name] = _coerce(name, spec, raw, zone)
-    return result
-
-
-def _coerce(name: str, spec: ParamDef, raw: Any, zone: ZoneInfo) -> Any:
-    text = str(raw).strip()
-    try:
-        if spec.type == "date":
-            return date.fromisoformat(text[:10]).isoformat()
-        if spec.type == "datetime":
-            moment = datetime.fromisoformat(text)
-            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
-        if spec.type == "amount":
-            return str(Decimal(text.replace(" ", "").replace(",", ".")))
-        if spec.type == "int":
-            return int(text)
-        if spec.type == "bool":
-            return text.lower() in {"1", "true", "ja", "yes"}
-    except (ValueError, InvalidOperation):
-        raise InvalidInput(f"Parametern {name}='{text}' har fel format ({spec.type}).") from None
-    if spec.type == "choice" and spec.choices and text not in spec.choices:
-        raise InvalidInput(
-            f"Parametern {name}='{text}' måste vara en av: {', '.join(spec.choices)}."
-        )
-    return text
-
-
-def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in params.items()}
-
-
-__all__ = ["Action", "Engine", "journal_of", "replay_states"]
+__all__ = ["Action", "Engine"]

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storning.clock import iso
-from storning.engine import Engine, journal_of
+from storning.engine import Engine
+from storning.journal import journal_of
 from storning.store.models import Case, Complainant, Incident, Letter, Timer, User
 from storning.vocabulary import INCIDENT_KINDS, verification_label
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storning.app import App
 from storning.clock import local_day
-from storning.engine import journal_of
+from storning.journal import journal_of
 from storning.letters import TEMPLATE_CATALOG, render_letter
 from storning.letters.context import build_context
 from storning.letters.records import SENDING_METHODS

@@ -1,0 +1,59 @@
+"""Event parameters: checked against the transition's declaration and coerced to JSON-safe values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from storning.definitions.model import Transition
+from storning.definitions.schema import ParamDef
+from storning.errors import InvalidInput
+
+
+def coerce_params(transition: Transition, given: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    unknown = sorted(set(given) - set(transition.params))
+    if unknown:
+        known = ", ".join(transition.params) or "inga"
+        raise InvalidInput(
+            f"Okänd parameter {', '.join(unknown)} för '{transition.event}' (tillåtna: {known})."
+        )
+    result: dict[str, Any] = {}
+    for name, spec in transition.params.items():
+        raw = given.get(name)
+        if raw is None or raw == "":
+            if spec.required:
+                raise InvalidInput(
+                    f"Händelsen '{transition.event}' kräver --param {name}=… ({spec.label})."
+                )
+            continue
+        result[name] = coerce_value(name, spec, raw, zone)
+    return result
+
+
+def coerce_value(name: str, spec: ParamDef, raw: Any, zone: ZoneInfo) -> Any:
+    text = str(raw).strip()
+    try:
+        if spec.type == "date":
+            return date.fromisoformat(text[:10]).isoformat()
+        if spec.type == "datetime":
+            moment = datetime.fromisoformat(text)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+        if spec.type == "amount":
+            return str(Decimal(text.replace(" ", "").replace(",", ".")))
+        if spec.type == "int":
+            return int(text)
+        if spec.type == "bool":
+            return text.lower() in {"1", "true", "ja", "yes"}
+    except (ValueError, InvalidOperation):
+        raise InvalidInput(f"Parametern {name}='{text}' har fel format ({spec.type}).") from None
+    if spec.type == "choice" and spec.choices and text not in spec.choices:
+        raise InvalidInput(
+            f"Parametern {name}='{text}' måste vara en av: {', '.join(spec.choices)}."
+        )
+    return text
+
+
+def jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in params.items()}
