@@ -142,3 +142,23 @@ def test_an_officer_can_draft_a_meeting_invitation_and_a_blank_diary(app):
     assert services.letter_pdf(app, "alice", at(1, 3), diary["id"])[0].startswith(b"%PDF")
     with pytest.raises(Exception, match="ingen brevmall"):
         services.create_letter(app, "alice", at(1, 4), ref, "okand")
+
+
+def test_reassigning_moves_the_case_its_team_and_its_reminders(app):
+    ref = open_storning(app)["ref"]
+    doc = services.reassign_case(app, "carl", at(1), ref, "bob")
+    assert doc["owner"] == "bob" and doc["team"] == "syd"
+    assert doc["journal"][-1]["event"] == "case_reassigned"
+    from sqlalchemy import select
+
+    from storning.store.models import Case, Timer, User
+
+    with app.db.read() as session:
+        case = session.scalar(select(Case).where(Case.ref == ref))
+        bob = session.scalar(select(User).where(User.username == "bob"))
+        owners = set(
+            session.scalars(
+                select(Timer.owner_id).where(Timer.case_id == case.id, Timer.status == "pending")
+            )
+        )
+    assert case.owner_id == bob.id and owners == {bob.id}

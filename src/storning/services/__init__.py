@@ -10,6 +10,7 @@ from storning.services.cases import (
     fire_event,
     list_cases,
     open_case,
+    reassign_case,
     show_case,
 )
 from storning.services.common import ALL_ROLES, SYSTEM_USER, _actor, _case, _change, _record
@@ -44,6 +45,7 @@ __all__ = [
     "mark_letter_served",
     "migrate_cases",
     "open_case",
+    "reassign_case",
     "reissue_letter",
     "show_case",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storning.app import App
@@ -19,6 +19,7 @@ from storning.services.common import (
     _record,
     _require_acting,
     _user,
+    _user_or_none,
 )
 from storning.store.models import (
     Case,
@@ -27,6 +28,7 @@ from storning.store.models import (
     Complainant,
     Incident,
     JournalEntry,
+    Timer,
     User,
     table,
 )
@@ -306,3 +308,33 @@ def _json_facts(facts: dict[str, Any]) -> dict[str, Any]:
 
 def count_cases(session: Session) -> int:
     return session.scalar(select(func.count(Case.id))) or 0
+
+
+def reassign_case(
+    app: App,
+    actor: str,
+    now: datetime,
+    ref: str,
+    new_owner: str,
+    *,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Give the case to another officer: the team follows the owner, pending reminders go to the new
+    owner, and the journal records who moved it from whom. Who may do this is the caller's rule."""
+
+    def move(session: Session, case: Case, user: User) -> None:
+        target = _user_or_none(session, new_owner)
+        if target is None or not target.active:
+            raise NotFound(f"Okänd handläggare '{new_owner}'.")
+        before = case.owner.username
+        case.owner_id, case.team = target.id, target.team
+        session.execute(
+            update(Timer)
+            .where(Timer.case_id == case.id, Timer.status == "pending")
+            .values(owner_id=target.id)
+        )
+        _record(
+            session, case, user, now, "case_reassigned", {"from": before, "to": target.username}
+        )
+
+    return _change(app, actor, now, ref, expected_version, move)
