@@ -327,7 +327,7 @@ def reassign_case(
         if target is None or not target.active:
             raise NotFound(f"Okänd handläggare '{new_owner}'.")
         before = case.owner.username
-        case.owner_id, case.team = target.id, target.team
+        case.owner, case.owner_id, case.team = target, target.id, target.team
         session.execute(
             update(Timer)
             .where(Timer.case_id == case.id, Timer.status == "pending")
