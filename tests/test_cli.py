@@ -199,3 +199,10 @@ def test_workflow_list_and_graph(run):
     assert mermaid.startswith("stateDiagram-v2") and "assessment --> uppmaning_issued" in mermaid
     dot = run("workflow", "graph", "storning", "--format", "dot").stdout
     assert "subgraph cluster_authority" in dot
+
+
+def test_an_unknown_track_exits_1_with_the_known_tracks(run):
+    ref = open_case(run)["ref"]
+    result = run("case", "fire", ref, "close", "--track", "legl")
+    assert result.exit_code == 1
+    assert "legal, authority, customer" in result.stderr
