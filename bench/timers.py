@@ -129,7 +129,9 @@ def seed(app: App, cases: int, timers: int, *, officers: int = 1, spread_days: i
 
 def _worker(url: str, now: datetime, ready: Any, go: Any, queue: mp.Queue) -> None:
     app = make_app(url)
-    with app.db.read() as session:  # warm up: connect and load the definitions before the clock starts
+    with (
+        app.db.read() as session
+    ):  # warm up: connect and load the definitions before the clock starts
         app.registry.latest(session, "storning")
     ready.release()
     go.wait()
@@ -143,7 +145,9 @@ def fire_with_workers(url: str, workers: int) -> tuple[float, int, int, int]:
     ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()
     ready, go = ctx.Semaphore(0), ctx.Event()
-    processes = [ctx.Process(target=_worker, args=(url, NOW, ready, go, queue)) for _ in range(workers)]
+    processes = [
+        ctx.Process(target=_worker, args=(url, NOW, ready, go, queue)) for _ in range(workers)
+    ]
     for p in processes:
         p.start()
     for _ in processes:

@@ -41,12 +41,21 @@ def test_the_worker_process_sends_due_reminders_by_email_and_stops_on_sigterm(sq
     port, received = smtp
     ref = open_storning(sqlite_app)["ref"]
     env = {
-        **os.environ, "STORNING_DB": sqlite_app.settings.db_url, "STORNING_NOW": "2026-03-09T07:30",
-        "STORNING_WORKFLOWS": str(ROOT / "workflows"), "STORNING_LETTERS_DIR": str(ROOT / "letters"),
-        "STORNING_SMTP_HOST": "127.0.0.1", "STORNING_SMTP_PORT": str(port),
+        **os.environ,
+        "STORNING_DB": sqlite_app.settings.db_url,
+        "STORNING_NOW": "2026-03-09T07:30",
+        "STORNING_WORKFLOWS": str(ROOT / "workflows"),
+        "STORNING_LETTERS_DIR": str(ROOT / "letters"),
+        "STORNING_SMTP_HOST": "127.0.0.1",
+        "STORNING_SMTP_PORT": str(port),
     }
-    worker = subprocess.Popen([sys.executable, "-m", "storning.cli", "worker", "--interval", "1"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "storning.cli", "worker", "--interval", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not received and time.monotonic() < deadline and worker.poll() is None:

@@ -42,9 +42,7 @@ class _Person:
     supervisor_id: int | None
 
 
-def fire_reminders(
-    app: App, session: Session, timers: list[Any], now: datetime
-) -> tuple[int, int]:
+def fire_reminders(app: App, session: Session, timers: list[Any], now: datetime) -> tuple[int, int]:
     """Deliver every reminder in `timers` (already claimed); returns (fired, obsolete)."""
     if not timers:
         return 0, 0

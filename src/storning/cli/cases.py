@@ -140,7 +140,9 @@ def show(obj: Ctx, ref: str, as_json: bool) -> None:
 @case.command("fire")
 @click.argument("ref")
 @click.argument("event")
-@click.option("--track", help="legal, authority eller customer (behövs när händelsen finns i flera spår).")
+@click.option(
+    "--track", help="legal, authority eller customer (behövs när händelsen finns i flera spår)."
+)
 @click.option("--reason", help="Motivering (krävs för vissa händelser).")
 @click.option(
     "--override", help="Skriftlig motivering för att åsidosätta en spärr som får åsidosättas."
