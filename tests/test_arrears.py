@@ -227,7 +227,7 @@ def test_a_partial_payment_within_the_period_does_not_recover(app):
 
 def test_socialnamndens_written_commitment_keeps_the_lease(app):
     doc = _in_recovery(app)
-    with pytest.raises(GuardBlocked, match="löpt ut"):
+    with pytest.raises(GuardBlocked, match="efter återvinningsfristens utgång"):
         services.fire_event(
             app,
             "alice",
@@ -315,3 +315,140 @@ def test_a_payment_plan_schedules_instalments_and_a_missed_one_reminds(app):
         )
     assert states(doc)["legal"] == "paid"
     assert doc["facts"]["instalments_paid"] == 3
+
+
+# --- found in review ---------------------------------------------------------------------------------
+
+
+def test_a_payment_in_time_registered_after_the_period_ended_still_recovers(app):
+    doc = _in_recovery(app)  # last day Wed 24 Feb 2027
+    ref = doc["ref"]
+    run_due(app, datetime(2027, 2, 25, 0, 0, tzinfo=ZONE))
+    assert (
+        states(services.show_case(app, "alice", day("2027-02-25"), ref))["legal"]
+        == "recovery_expired"
+    )
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2027-02-26"),
+        ref,
+        "record_payment",
+        params={"amount": "8450", "paid_on": "2027-02-24"},
+    )  # paid at the bank in time
+    assert states(doc)["legal"] == "recovered"
+
+
+def test_payments_count_by_payment_date_not_by_registration_order(app):
+    doc = _in_recovery(app)
+    ref = doc["ref"]
+    services.fire_event(
+        app,
+        "alice",
+        day("2027-03-01"),
+        ref,
+        "record_payment",
+        params={"amount": "8000", "paid_on": "2027-02-28"},
+    )  # late
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2027-03-01", 10),
+        ref,
+        "record_payment",
+        params={"amount": "450", "paid_on": "2027-02-20"},
+    )  # early, registered last
+    assert doc["facts"]["settled_on"] == "2027-02-28"
+    assert states(doc)["legal"] != "recovered"
+
+
+def test_serving_again_moves_the_deadline_and_the_timer_with_it(app):
+    doc = _terminated(app)
+    ref = doc["ref"]
+    notice = letter_id(doc, "meddelande_socialnamnd_44")
+    services.mark_letter_sent(app, "alice", day("2027-02-02"), notice, method="rekommenderat")
+    services.mark_letter_served(
+        app,
+        "alice",
+        day("2027-02-03"),
+        letter_id(doc, "uppsagning_hyresskuld"),
+        at=day("2027-02-03"),
+    )
+    services.fire_event(app, "alice", day("2027-02-03", 11), ref, "record_service")
+    doc = services.reissue_letter(
+        app, "alice", day("2027-02-10"), letter_id(doc, "uppsagning_hyresskuld")
+    )
+    services.mark_letter_served(app, "alice", day("2027-02-11"), doc["id"], at=day("2027-02-10"))
+    doc = services.show_case(app, "alice", day("2027-02-11"), ref)
+    assert doc["facts"]["recovery_deadline"] == "2027-03-03"
+    fires = [
+        t["due_on"]
+        for t in doc["timers"]
+        if t["name"] == "recovery_end" and t["kind"] == "fires" and t["status"] == "pending"
+    ]
+    assert fires == ["2027-03-03"]
+
+
+def test_a_late_receipt_date_moves_the_period_and_an_earlier_one_is_refused(app):
+    doc = _terminated(app)
+    ref = doc["ref"]
+    notice = letter_id(doc, "meddelande_socialnamnd_44")
+    services.mark_letter_served(
+        app,
+        "alice",
+        day("2027-02-03"),
+        letter_id(doc, "uppsagning_hyresskuld"),
+        at=day("2027-02-03"),
+    )
+    services.mark_letter_sent(app, "alice", day("2027-02-03", 10), notice, method="rekommenderat")
+    services.fire_event(app, "alice", day("2027-02-03", 11), ref, "record_service")
+    from storning.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="före avsändningsdagen"):
+        services.mark_letter_delivered(
+            app, "alice", day("2027-02-04"), notice, on=datetime(2027, 2, 1).date()
+        )
+    services.mark_letter_delivered(
+        app, "alice", day("2027-02-05"), notice, on=datetime(2027, 2, 5).date()
+    )
+    doc = services.show_case(app, "alice", day("2027-02-05", 10), ref)
+    assert doc["facts"]["social_services_notified_on"] == "2027-02-05"
+    assert doc["facts"]["recovery_deadline"] == "2027-02-26"
+
+
+def test_a_withdrawn_termination_leaves_no_facts_for_the_next_one(app):
+    doc = _in_recovery(app)
+    ref = doc["ref"]
+    services.fire_event(app, "alice", day("2027-02-10"), ref, "withdraw", reason="Förlikning")
+    doc = services.fire_event(app, "alice", day("2027-03-01"), ref, "terminate")
+    assert "termination_served_on" not in doc["facts"] and "recovery_deadline" not in doc["facts"]
+    notices = [x for x in doc["letters"] if x["template"] == "meddelande_socialnamnd_44"]
+    assert len(notices) == 2 and notices[-1]["status"] == "draft"
+    assert {b["guard"] for b in action(doc, "record_service")["blocked_by"]} == {
+        "termination_served",
+        "social_services_notice_given",
+    }
+
+
+def test_a_commitment_before_the_period_starts_is_in_time(app):
+    doc = _terminated(app)
+    doc = services.fire_event(
+        app,
+        "alice",
+        day("2027-02-02"),
+        doc["ref"],
+        "social_services_commitment",
+        params={"committed_on": "2027-02-02"},
+    )
+    assert states(doc)["legal"] == "recovered"
+
+
+def test_timers_run_does_not_spin_on_a_timer_it_must_defer(app):
+    ref = open_arrears(app, due="2026-11-30")["ref"]
+    services.fire_event(
+        app, "alice", day("2026-12-20"), ref, "send_reminder"
+    )  # an event after the clock
+    result = run_due(
+        app, day("2026-12-10")
+    )  # the forfeiture is due, but the case has a later event
+    assert result.deferred == 1

@@ -206,3 +206,106 @@ def test_an_unknown_track_exits_1_with_the_known_tracks(run):
     result = run("case", "fire", ref, "close", "--track", "legl")
     assert result.exit_code == 1
     assert "legal, authority, customer" in result.stderr
+
+
+def test_missing_address_details_can_be_completed_so_letters_can_be_issued(run):
+    result = run(
+        "case",
+        "open",
+        "--type",
+        "storning",
+        "--tenant",
+        "Kim",
+        "--address",
+        "Storgatan 1",
+        "--apartment",
+        "1",
+        "--municipality",
+        "Norrköping",
+        "--complainant",
+        "Greta",
+        "--json",
+    )
+    ref = json.loads(result.stdout)["ref"]
+    run(
+        "incident",
+        "add",
+        ref,
+        "--at",
+        "2026-03-01T23:00",
+        "--kind",
+        "noise",
+        "--text",
+        "Fest",
+        "--verified-by",
+        "jour",
+        now="2026-03-02T09:10",
+    )
+    fired = run("case", "fire", ref, "issue_uppmaning", "--json", now="2026-03-02T09:20")
+    uppmaning = [x for x in json.loads(fired.stdout)["letters"] if x["template"] == "uppmaning"][0]
+    failed = run(
+        "letter", "sent", str(uppmaning["id"]), "--method", "rekommenderat", now="2026-03-02T09:30"
+    )
+    assert failed.exit_code == 1 and "postal_code" in failed.stderr
+    updated = run(
+        "case",
+        "update",
+        ref,
+        "--postal-code",
+        "602 20",
+        "--city",
+        "Norrköping",
+        "--contract",
+        "1-01",
+        now="2026-03-02T09:40",
+    )
+    assert updated.exit_code == 0
+    sent = run(
+        "letter", "sent", str(uppmaning["id"]), "--method", "rekommenderat", now="2026-03-02T09:50"
+    )
+    assert sent.exit_code == 0, sent.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (
+            "case",
+            "open",
+            "--type",
+            "hyresskuld",
+            "--tenant",
+            "K",
+            "--address",
+            "A",
+            "--apartment",
+            "1",
+            "--due-date",
+            "2026-02-27",
+            "--amount",
+            "NaN",
+        ),
+        (
+            "case",
+            "open",
+            "--type",
+            "hyresskuld",
+            "--tenant",
+            "K",
+            "--address",
+            "A",
+            "--apartment",
+            "1",
+            "--due-date",
+            "2226-02-27",
+            "--amount",
+            "100",
+        ),
+        ("letter", "pdf", "1", "-o", "/nonexistent/dir/x.pdf"),
+    ],
+)
+def test_odd_input_is_one_sentence_not_a_traceback(run, args):
+    open_case(run)
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1

@@ -223,15 +223,21 @@ def test_an_approved_subtenant_always_needs_uppmaning_and_notice(app):
         verified_by="staff",
     )
     services.fire_event(app, "alice", at(1, 1), ref, "classify_severe")
-    from sqlalchemy import select
-
-    from storning.store.models import Case
-
-    with app.db.write() as session:
-        case = session.scalar(select(Case).where(Case.ref == ref))
-        case.facts = {**case.facts, "culprit_approved_subtenant": True}
+    services.fire_event(
+        app, "alice", at(1, 2), ref, "record_culprit", params={"approved_subtenant": "true"}
+    )
     with pytest.raises(GuardBlocked, match="fjärde stycket"):
         services.fire_event(app, "alice", at(2), ref, "terminate")
+    doc = services.fire_event(
+        app,
+        "alice",
+        at(2, 1),
+        ref,
+        "reclassify",
+        reason="Andrahandshyresgäst: uppmaning och underrättelse krävs",
+    )
+    assert states(doc)["legal"] == "assessment" and "severe" not in doc["facts"]
+    assert action(doc, "issue_uppmaning")["allowed"]
 
 
 def test_severe_classification_without_a_severe_incident_is_blocked_but_overridable(app):
@@ -380,3 +386,80 @@ def test_consent_opens_collaboration(app):
     assert doc["facts"]["support"] == ["boendestod"]
     expiry = [t for t in doc["timers"] if t["name"] == "consent_expiry"]
     assert expiry[0]["due_on"] == "2026-09-01"
+
+
+# --- found in review ---------------------------------------------------------------------------------
+
+
+def test_an_override_text_with_nothing_blocked_still_needs_a_chef_and_is_journaled(app):
+    from storning.errors import PermissionDenied
+
+    ref = open_storning(app)["ref"]
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0.6), kind="noise", text="Fest", verified_by="jour"
+    )
+    with pytest.raises(PermissionDenied):
+        services.fire_event(
+            app, "alice", at(1, 1), ref, "issue_uppmaning", override="Given muntligen"
+        )
+    doc = services.fire_event(
+        app, "carl", at(1, 1), ref, "issue_uppmaning", override="Given muntligen i dörren"
+    )
+    entry = [e for e in doc["journal"] if e["event"] == "issue_uppmaning"][0]
+    assert entry["override"] == "Given muntligen i dörren" and entry["overridden"] is None
+    assert doc["facts"]["uppmaning_given_orally"] is True
+
+
+def test_a_notice_sent_after_the_authority_track_was_closed_still_counts(app):
+    ref = open_storning(app)["ref"]
+    services.fire_event(app, "alice", at(0, 1), ref, "close", track="authority")
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0.6), kind="noise", text="Fest", verified_by="jour"
+    )
+    doc = services.fire_event(app, "alice", at(1, 1), ref, "issue_uppmaning")
+    assert "underrattelse_socialnamnd" not in {x["template"] for x in doc["letters"]}
+    notice = services.create_letter(app, "alice", at(1, 2), ref, "underrattelse_socialnamnd")
+    services.mark_letter_sent(app, "alice", at(1, 3), notice["id"], method="rekommenderat")
+    doc = services.show_case(app, "alice", at(1, 3), ref)
+    assert doc["facts"]["social_services_notified_on"] == "2026-03-03"
+
+
+def test_a_same_evening_incident_after_the_uppmaning_grounds_a_termination_letter(app):
+    ref = open_storning(app)["ref"]
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0.6), kind="noise", text="Fest", verified_by="jour"
+    )
+    doc = services.fire_event(app, "alice", at(1, 1), ref, "issue_uppmaning")
+    services.mark_letter_sent(
+        app, "alice", at(1, 2), letter_id(doc, "uppmaning"), method="rekommenderat"
+    )
+    services.mark_letter_sent(
+        app, "alice", at(1, 3), letter_id(doc, "underrattelse_socialnamnd"), method="vanligt"
+    )
+    doc = services.add_incident(
+        app,
+        "alice",
+        at(1, 14),
+        ref,
+        at=at(1, 12),
+        kind="noise",
+        text="Samma kväll",
+        verified_by="jour",
+    )  # 21:00 the same day as the uppmaning was sent
+    assert states(doc)["legal"] == "termination_ready"
+    doc = services.fire_event(app, "alice", at(2), ref, "terminate")
+    pdf, _ = services.letter_pdf(app, "alice", at(2, 1), letter_id(doc, "uppsagning"))
+    assert pdf.startswith(b"%PDF")
+
+
+def test_withdrawing_a_termination_clears_its_service_and_severity(app):
+    ref = open_storning(app)["ref"]
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0.7), kind="violence", text="Slag", verified_by="police"
+    )
+    services.fire_event(app, "alice", at(1, 1), ref, "classify_severe")
+    doc = services.fire_event(app, "alice", at(2), ref, "terminate")
+    services.mark_letter_served(app, "alice", at(3), letter_id(doc, "uppsagning"), at=at(3))
+    doc = services.fire_event(app, "alice", at(4), ref, "withdraw", reason="Förlikning")
+    for fact in ("severe", "termination_served_on", "terminated_on", "uppsagning_served_on"):
+        assert fact not in doc["facts"], fact

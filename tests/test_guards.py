@@ -100,8 +100,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "rent_unpaid": ({"facts": OWED}, {"facts": PAID}),
     "social_services_notice_given": ({"facts": {"social_services_notified_on": "2026-03-02"}}, {}),
     "paid_within_recovery_period": (
-        {"facts": {"recovery_deadline": "2026-03-09", "last_payment_on": "2026-03-09"}},
-        {"facts": {"recovery_deadline": "2026-03-09", "last_payment_on": "2026-03-10"}},
+        {"facts": {"recovery_deadline": "2026-03-09", "settled_on": "2026-03-09"}},
+        {"facts": {"recovery_deadline": "2026-03-09", "settled_on": "2026-03-10"}},
+    ),
+    "recovery_period_open": (
+        {"facts": {"recovery_deadline": "2026-03-10"}},
+        {"facts": {"recovery_deadline": "2026-03-09"}},
     ),
     "within_recovery_period": (
         {"facts": {"recovery_deadline": "2026-03-09"}, "params": {"committed_on": "2026-03-09"}},

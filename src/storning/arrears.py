@@ -26,6 +26,16 @@ def balance(facts: dict[str, Any]) -> Decimal:
     return owed - paid
 
 
+def settled_on(facts: dict[str, Any]) -> str | None:
+    """The payment date on which the payments, taken in date order, first covered the debt."""
+    owed, paid = Decimal(facts.get("amount") or "0"), Decimal("0")
+    for payment in sorted(facts.get("payments", []), key=lambda p: p["on"]):
+        paid += Decimal(payment["amount"])
+        if paid >= owed:
+            return str(payment["on"])
+    return None
+
+
 # --- guards -----------------------------------------------------------------------------------------
 
 
@@ -59,24 +69,37 @@ def _social_services_notice_given(ctx: EventContext) -> bool:
 
 @guard(
     "paid_within_recovery_period",
-    "Betalningen gjordes inte inom återvinningsfristen",
+    "Hela skulden betalades inte inom återvinningsfristen",
     "12 kap. 44 § första stycket jordabalken",
 )
 def _paid_within_recovery_period(ctx: EventContext) -> bool:
-    deadline, paid_on = ctx.fact_date("recovery_deadline"), ctx.fact_date("last_payment_on")
-    return deadline is not None and paid_on is not None and paid_on <= deadline
+    """The day the payments first covered the debt (by payment date, 20 § 2–3 st) is on or before the
+    period's last day; before the period has started any full payment is in time."""
+    settled_on, deadline = ctx.fact_date("settled_on"), ctx.fact_date("recovery_deadline")
+    return settled_on is not None and (deadline is None or settled_on <= deadline)
+
+
+@guard(
+    "recovery_period_open",
+    "Återvinningsfristen har redan löpt ut",
+    "12 kap. 44 § första stycket jordabalken",
+)
+def _recovery_period_open(ctx: EventContext) -> bool:
+    deadline = ctx.fact_date("recovery_deadline")
+    return deadline is not None and ctx.today <= deadline
 
 
 @guard(
     "within_recovery_period",
-    "Återvinningsfristen har löpt ut",
-    "12 kap. 44 § tredje stycket 1 jordabalken",
+    "Socialnämndens åtagande lämnades efter återvinningsfristens utgång",
+    "12 kap. 44 § fjärde stycket 1 jordabalken",
 )
 def _within_recovery_period(ctx: EventContext) -> bool:
+    """Within the period, or before it has started (a commitment may come early)."""
     deadline = ctx.fact_date("recovery_deadline")
     given = ctx.params.get("committed_on")
     day = date.fromisoformat(given) if given else ctx.today
-    return deadline is not None and day <= deadline
+    return deadline is None or day <= deadline
 
 
 @guard(
@@ -113,7 +136,7 @@ def _no_arg(arg: Any, _scope: LoadScope) -> list[str]:
 def _record_payment(ctx: EventContext, _arg: Any) -> None:
     """Add the payment (params amount, paid_on) to the ledger and update balance and `settled`."""
     amount = Decimal(str(ctx.params.get("amount", "0")))
-    if amount <= 0:
+    if not amount.is_finite() or amount <= 0:
         raise InvalidInput("Beloppet måste vara större än noll.")
     paid_on = ctx.params.get("paid_on") or ctx.today.isoformat()
     if date.fromisoformat(paid_on) > ctx.today:
@@ -124,6 +147,7 @@ def _record_payment(ctx: EventContext, _arg: Any) -> None:
     owed = balance(ctx.facts)
     ctx.set_fact("balance", str(owed))
     ctx.set_fact("settled", owed <= 0)
+    ctx.set_fact("settled_on", settled_on(ctx.facts))
 
 
 @effect("compute_recovery_period", _no_arg)
@@ -166,6 +190,10 @@ def _plan_instalments(ctx: EventContext, _arg: Any) -> None:
     if owed <= 0:
         raise InvalidInput("Det finns ingen skuld att dela upp.")
     each = (owed / count).quantize(Decimal("1"))
+    if each < 1:
+        raise InvalidInput(
+            f"Skulden {owed} kr räcker inte till {count} delbetalningar; välj färre."
+        )
     plan = []
     for n in range(count):
         due_on = first + relativedelta(months=n)

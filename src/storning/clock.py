@@ -25,17 +25,22 @@ def parse_instant(text: str, zone: ZoneInfo) -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
+    if not 1990 <= value.year <= 2100:
+        raise InvalidInput(f"Tidpunkten {text} ligger utanför det som kan räknas (1990–2100).")
     return value
 
 
 def parse_day(text: str) -> date:
     """Parse a calendar day (YYYY-MM-DD)."""
     try:
-        return date.fromisoformat(text.strip()[:10])
+        day = date.fromisoformat(text.strip()[:10])
     except ValueError:
         raise InvalidInput(
             f"Ogiltigt datum '{text}': ange ÅÅÅÅ-MM-DD, till exempel 2026-03-02."
         ) from None
+    if not 1990 <= day.year <= 2100:
+        raise InvalidInput(f"Datumet {day} ligger utanför det som kan räknas (1990–2100).")
+    return day
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:

@@ -182,6 +182,17 @@ def _link_incident(ctx: EventContext, fact: str) -> None:
         ctx.set_fact(fact, [*ctx.facts.get(fact, []), ctx.incident.id])
 
 
+def _fact_names(arg: Any, _scope: LoadScope) -> list[str]:
+    ok = isinstance(arg, list) and arg and all(isinstance(x, str) for x in arg)
+    return [] if ok else ["clear_facts takes a list of fact names"]
+
+
+@effect("clear_facts", _fact_names)
+def _clear_facts(ctx: EventContext, names: list[str]) -> None:
+    for name in names:
+        ctx.set_fact(name, None)
+
+
 @effect("increment_fact", _fact_name)
 def _increment_fact(ctx: EventContext, fact: str) -> None:
     ctx.set_fact(fact, int(ctx.facts.get(fact) or 0) + 1)

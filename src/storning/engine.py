@@ -267,7 +267,7 @@ class Engine:
             from_state=from_state,
             to_state=model.state,
             reason=reason,
-            override=override if overridden else None,
+            override=(override or "").strip() or None if not transition.system else None,
             overridden=overridden or None,
             params=jsonable(ctx.params) or None,
             caused_by=caused_by,
@@ -306,16 +306,24 @@ class Engine:
         """The ids of overridden guards ([] when all pass); None for a system reaction that is blocked."""
         blocked = blocked_by(ctx, transition.guards)
         if not blocked:
+            if (override or "").strip() and not transition.system:
+                self._require_override_role(
+                    actor
+                )  # an override text still says something (e.g. oral)
             return []
         if transition.system:
             return None
         if any(not g.overridable for g in blocked) or not (override or "").strip():
             raise GuardBlocked(ctx.event, [g.reason() for g in blocked])
+        self._require_override_role(actor)
+        return [g.id for g in blocked]
+
+    @staticmethod
+    def _require_override_role(actor: User) -> None:
         if not OVERRIDING_ROLES & actor.role_set:
             raise PermissionDenied(
                 f"Endast chef eller administratör får åsidosätta en spärr; {actor.username} saknar den rollen."
             )
-        return [g.id for g in blocked]
 
     def _run_effects(self, ctx: EventContext, effects: tuple[Any, ...]) -> None:
         for call in effects:

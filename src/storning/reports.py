@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storning.app import App
 from storning.clock import local_day
+from storning.errors import PermissionDenied
 from storning.journal import journal_of
 from storning.letters import TEMPLATE_CATALOG, render_letter
 from storning.letters.context import build_context
@@ -90,7 +91,13 @@ def compile_report(
 
     with app.db.write() as session:
         user = services._actor(app, session, actor)  # the same lookup every service uses
-        case = services._case(session, ref)
+        case = services._case(session, ref, lock=disclose)
+        if disclose:
+            if not {"chef", "admin"} & user.role_set:
+                raise PermissionDenied(
+                    "Endast chef eller administratör får lämna ut anmälarnas identitet."
+                )
+            app.engine.check_clock(case, now)
         context = report_context(session, app, case, now, disclose=disclose)
         pdf = render_letter("rapport", context, letters_dir=app.settings.letters_dir).pdf
         session.add(

@@ -261,19 +261,24 @@ def run_due(
     causes, and its journal row carries `timer_id` (unique), so a timer can never fire twice.
     """
     total = RunResult()
+    deferred: set[int] = set()  # left for a later run (their case has events after `now`)
     while max_batches is None or total.batches < max_batches:
-        result = run_one_batch(app, now, batch_size)
+        result = run_one_batch(app, now, batch_size, skip=deferred)
         total += result
         if result.batches == 0:
             break
     return total
 
 
-def run_one_batch(app: App, now: datetime, batch_size: int = CLAIM_BATCH) -> RunResult:
-    """Claim and fire one batch; `batches == 0` in the result means nothing was due."""
+def run_one_batch(
+    app: App, now: datetime, batch_size: int = CLAIM_BATCH, *, skip: set[int] | None = None
+) -> RunResult:
+    """Claim and fire one batch; `batches == 0` in the result means nothing was due. Ids of timers
+    that had to be deferred are added to `skip`, so the next batch does not claim them again."""
     result = RunResult()
+    skip = set() if skip is None else skip
     with app.db.write() as session:
-        timers = _claim(session, now, batch_size, skip_locked=not app.db.is_sqlite)
+        timers = _claim(session, now, batch_size, skip_locked=not app.db.is_sqlite, skip=skip)
         if not timers:
             return result
         result.batches = 1
@@ -285,10 +290,14 @@ def run_one_batch(app: App, now: datetime, batch_size: int = CLAIM_BATCH) -> Run
         for timer in sorted(events, key=lambda t: (t.case_id, t.due_at, t.id)):
             outcome = _fire_one(app, session, timer, system, now)  # type: ignore[arg-type]
             setattr(result, outcome, getattr(result, outcome) + 1)
+            if outcome == "deferred":
+                skip.add(timer.id)
     return result
 
 
-def _claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> list[Any]:
+def _claim(
+    session: Session, now: datetime, limit: int, *, skip_locked: bool, skip: set[int]
+) -> list[Any]:
     """Due pending timers as plain rows (read-only; their status is written with Core updates)."""
     query = (
         select(_TIMERS)
@@ -296,6 +305,8 @@ def _claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) ->
         .order_by(_TIMERS.c.due_at, _TIMERS.c.id)
         .limit(limit)
     )
+    if skip:
+        query = query.where(_TIMERS.c.id.not_in(skip))
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
     return list(session.connection().execute(query))

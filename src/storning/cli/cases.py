@@ -103,6 +103,8 @@ def _amount(text: str) -> str:
 
     try:
         value = Decimal(text.replace(" ", "").replace(",", "."))
+        if not value.is_finite():
+            raise InvalidOperation
     except InvalidOperation:
         raise InvalidInput(
             f"Ogiltigt belopp '{text}': ange kronor, till exempel 8450 eller 8450,50."
@@ -183,6 +185,49 @@ def fire(
         override=override,
     )
     emit(document, as_json, case_text)
+
+
+@case.command("update")
+@click.argument("ref")
+@click.option("--tenant")
+@click.option("--address")
+@click.option("--postal-code")
+@click.option("--city")
+@click.option("--apartment")
+@click.option("--municipality")
+@click.option("--contract")
+@json_option
+@click.pass_obj
+@handles_errors
+def update(
+    obj: Ctx,
+    ref: str,
+    tenant: str | None,
+    address: str | None,
+    postal_code: str | None,
+    city: str | None,
+    apartment: str | None,
+    municipality: str | None,
+    contract: str | None,
+    as_json: bool,
+) -> None:
+    """Rätta eller komplettera hyresgästens och lägenhetens uppgifter (journalförs).
+
+    Exempel: storning case update S-2026-0001 --postal-code "602 20" --city Norrköping
+    """
+    given = {
+        "tenant_name": tenant,
+        "address": address,
+        "postal_code": postal_code,
+        "city": city,
+        "apartment": apartment,
+        "municipality": municipality,
+        "contract": contract,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise click.UsageError("Ange minst ett fält att ändra.")
+    emit(services.update_case(obj.app, obj.actor, obj.now, ref, changes), as_json, case_text)
 
 
 @main.group()

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
 from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
 from storning.cli.render import letter_rows
+from storning.errors import InvalidInput
 from storning.letters.records import SENDING_METHODS
+
+
+@contextmanager
+def _writable(path: Path) -> Iterator[BinaryIO]:
+    """Open the output file first, so a bad path is one clear error and nothing half-done is kept."""
+    try:
+        handle = path.open("wb")
+    except OSError as error:
+        raise InvalidInput(f"Kan inte skriva filen {path}: {error.strerror}.") from None
+    try:
+        yield handle
+    except BaseException:
+        handle.close()
+        path.unlink(missing_ok=True)
+        raise
+    handle.close()
 
 
 @main.group()
@@ -89,8 +109,9 @@ def served(obj: Ctx, letter_id: int, at_text: str, proof: str | None, as_json: b
 @handles_errors
 def pdf(obj: Ctx, letter_id: int, output: Path) -> None:
     """Skriv brevets PDF till en fil (ett utkast upprättas först och ändras sedan aldrig)."""
-    data, sha256 = services.letter_pdf(obj.app, obj.actor, obj.now, letter_id)
-    output.write_bytes(data)
+    with _writable(output) as handle:
+        data, sha256 = services.letter_pdf(obj.app, obj.actor, obj.now, letter_id)
+        handle.write(data)
     click.echo(f"{output} ({len(data)} byte, sha256 {sha256[:16]}…)")
 
 
@@ -109,8 +130,11 @@ def report(obj: Ctx, ref: str, output: Path, disclose: bool) -> None:
     """
     from storning.reports import compile_report
 
-    data = compile_report(obj.app, obj.actor, obj.now, ref, disclose=disclose)
-    output.write_bytes(data)
+    with _writable(
+        output
+    ) as handle:  # fail before anything is logged if the file cannot be written
+        data = compile_report(obj.app, obj.actor, obj.now, ref, disclose=disclose)
+        handle.write(data)
     note = " Anmälarnas namn ingår; utlämnandet är journalfört." if disclose else ""
     click.echo(f"{output} ({len(data)} byte).{note}")
 
@@ -178,4 +202,25 @@ def new(
         lambda d: (
             f"Utkast: brev {d['id']} ({d['template']}). Hämta med 'storning letter pdf {d['id']} -o FIL'."
         ),
+    )
+
+
+@letter.command("delivered")
+@click.argument("letter_id", type=int)
+@click.option("--on", "on_text", required=True, help="Dag då mottagaren fick brevet (ÅÅÅÅ-MM-DD).")
+@json_option
+@click.pass_obj
+@handles_errors
+def delivered(obj: Ctx, letter_id: int, on_text: str, as_json: bool) -> None:
+    """Registrera när ett skickat brev togs emot (t.ex. socialnämndens ankomststämpel).
+
+    Ett meddelande räknas från det senare av avsändnings- och mottagningsdagen.
+    """
+    from storning.clock import parse_day
+
+    result = services.mark_letter_delivered(
+        obj.app, obj.actor, obj.now, letter_id, on=parse_day(on_text)
+    )
+    emit(
+        result, as_json, lambda d: f"Brev {d['id']} ({d['template']}) mottaget {d['delivered_on']}."
     )

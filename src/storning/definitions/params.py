@@ -36,12 +36,18 @@ def coerce_value(name: str, spec: ParamDef, raw: Any, zone: ZoneInfo) -> Any:
     text = str(raw).strip()
     try:
         if spec.type == "date":
-            return date.fromisoformat(text[:10]).isoformat()
+            day = date.fromisoformat(text[:10])
+            if not 1990 <= day.year <= 2100:
+                raise ValueError(text)
+            return day.isoformat()
         if spec.type == "datetime":
             moment = datetime.fromisoformat(text)
             return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
         if spec.type == "amount":
-            return str(Decimal(text.replace(" ", "").replace(",", ".")))
+            amount = Decimal(text.replace(" ", "").replace(",", "."))
+            if not amount.is_finite():
+                raise ValueError(text)
+            return str(amount)
         if spec.type == "int":
             return int(text)
         if spec.type == "bool":

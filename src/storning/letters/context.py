@@ -137,6 +137,7 @@ def _facts(raw: dict[str, Any]) -> dict[str, Any]:
         facts[name] = value
     given = raw.get("uppmaning_given_at")
     facts["uppmaning_given_on"] = date.fromisoformat(given[:10]) if given else None
+    facts["uppmaning_given_at"] = datetime.fromisoformat(given) if given else None
     for name in DATE_FACTS:
         value = facts.get(name)
         if isinstance(value, str):

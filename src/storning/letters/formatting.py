@@ -119,9 +119,14 @@ def genitiv(name: Any) -> str:
 
 
 def efter(incidents: Iterable[Any], day: Any) -> list[Any]:
-    """Incidents on a calendar day after `day` (the same day counts as before: conservative)."""
-    limit = local_date(day)
-    return [i for i in _defined(incidents) if local_date(i["at"]) > limit]
+    """Incidents after `day`: after the instant when given a date and time (the uppmaning's sending, as
+    the engine counts it), else on a later calendar day (the same day counts as before: conservative)."""
+    limit = _defined(day)
+    if isinstance(limit, dt.datetime) or (isinstance(limit, str) and "T" in limit):
+        moment = local_datetime(limit)
+        return [i for i in _defined(incidents) if local_datetime(i["at"]) > moment]
+    limit_day = local_date(limit)
+    return [i for i in _defined(incidents) if local_date(i["at"]) > limit_day]
 
 
 def fore(incidents: Iterable[Any], day: Any) -> list[Any]:

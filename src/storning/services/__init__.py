@@ -12,12 +12,14 @@ from storning.services.cases import (
     open_case,
     reassign_case,
     show_case,
+    update_case,
 )
 from storning.services.common import ALL_ROLES, SYSTEM_USER, _actor, _case, _change, _record
 from storning.services.letters import (
     create_letter,
     letter_pdf,
     list_letters,
+    mark_letter_delivered,
     mark_letter_sent,
     mark_letter_served,
     reissue_letter,
@@ -41,6 +43,7 @@ __all__ = [
     "letter_pdf",
     "list_cases",
     "list_letters",
+    "mark_letter_delivered",
     "mark_letter_sent",
     "mark_letter_served",
     "migrate_cases",
@@ -48,4 +51,5 @@ __all__ = [
     "reassign_case",
     "reissue_letter",
     "show_case",
+    "update_case",
 ]

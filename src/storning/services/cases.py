@@ -338,3 +338,42 @@ def reassign_case(
         )
 
     return _change(app, actor, now, ref, expected_version, move)
+
+
+EDITABLE_FIELDS = (
+    "tenant_name",
+    "address",
+    "postal_code",
+    "city",
+    "apartment",
+    "municipality",
+    "contract",
+)
+
+
+def update_case(
+    app: App,
+    actor: str,
+    now: datetime,
+    ref: str,
+    changes: dict[str, str],
+    *,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Correct or complete the case's tenant and flat details (letters need postal code, city and the
+    municipality); the journal records old and new values. Letters already issued keep their data."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"Kan inte ändra {', '.join(unknown)}; ändringsbara: {', '.join(EDITABLE_FIELDS)}."
+        )
+
+    def edit(session: Session, case: Case, user: User) -> None:
+        before = {name: getattr(case, name) for name in changes}
+        for name, value in changes.items():
+            if name in {"tenant_name", "address", "apartment"} and not value.strip():
+                raise InvalidInput(f"Fältet {name} får inte vara tomt.")
+            setattr(case, name, value.strip() or None)
+        _record(session, case, user, now, "case_updated", {"before": before, "after": changes})
+
+    return _change(app, actor, now, ref, expected_version, edit)

@@ -128,10 +128,12 @@ def _send(
 ) -> None:
     from storning.letters.issuing import issue_if_draft
 
+    day = local_day(sent_at, app.zone)
+    if delivered_on is not None and delivered_on < day:
+        raise InvalidInput(f"Mottagningsdagen {delivered_on} är före avsändningsdagen {day}.")
     issue_if_draft(app, session, case, letter, now)
     letter.sent_at, letter.sent_method, letter.status = sent_at, method, "sent"
     letter.delivered_on = delivered_on
-    day = local_day(sent_at, app.zone)
     case.facts = {**case.facts, f"{letter.template}_sent_on": day.isoformat()}
     params = {
         "template": letter.template,
@@ -140,6 +142,8 @@ def _send(
         "method": method,
         "letter_id": letter.id,
         "delivered_on": delivered_on.isoformat() if delivered_on else None,
+        # DOMAIN §3: a notice counts from the later of sending and receipt when both are known
+        "later_date": max(day, delivered_on or day).isoformat(),
     }
     entry = _record(session, case, user, now, "letter_sent", params)
     app.engine.dispatch(
@@ -152,10 +156,12 @@ def _letter_for_change(
 ) -> tuple[User, Letter, Case]:
     user = _user(session, actor)
     _require_acting(user)
-    letter = session.get(Letter, letter_id)
-    if letter is None:
+    case_id = session.scalar(select(Letter.case_id).where(Letter.id == letter_id))
+    if case_id is None:
         raise NotFound(f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'.")
-    case = _locked_case(session, letter.case_id)
+    case = _locked_case(session, case_id)  # lock first, then read the letter: no two writers race
+    letter = session.get(Letter, letter_id)
+    assert letter is not None
     app.engine.check_clock(case, now)
     return user, letter, case
 
@@ -267,3 +273,31 @@ def _complainant_for(session: Session, case: Case, complainant_id: int | None) -
     raise InvalidInput(
         f"Ange vilken anmälare brevet ska till (--complainant-id); ärendet har {len(ids)} anmälare."
     )
+
+
+def mark_letter_delivered(
+    app: App, actor: str, now: datetime, letter_id: int, *, on: date
+) -> dict[str, Any]:
+    """Record the day a sent letter was received (e.g. socialnämnden's stamp); a notice then counts from
+    the later of sending and receipt, and the tracks may react (the 12:44 period is recomputed)."""
+    with app.db.write() as session:
+        user, letter, case = _letter_for_change(app, session, actor, now, letter_id)
+        if letter.sent_at is None:
+            raise InvalidInput(f"Brev {letter_id} är inte markerat som skickat; gör det först.")
+        sent_on = local_day(letter.sent_at, app.zone)
+        if on < sent_on:
+            raise InvalidInput(f"Mottagningsdagen {on} är före avsändningsdagen {sent_on}.")
+        letter.delivered_on = on
+        params = {
+            "template": letter.template,
+            "letter_id": letter.id,
+            "delivered_on": on.isoformat(),
+            "sent_on": sent_on.isoformat(),
+            "later_date": max(on, sent_on).isoformat(),
+        }
+        entry = _record(session, case, user, now, "letter_delivered", params)
+        app.engine.dispatch(
+            session, case, "letter_delivered", actor=user, now=now, params=params, caused_by=entry
+        )
+        _finish(session, case)
+        return letter_dict(letter, app.zone)
