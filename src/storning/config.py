@@ -68,6 +68,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STORNING_TIMER_INTERVAL", "30", "Sekunder mellan körningar av förfallna timers i workern."
     ),
+    # read by storning.web.config (the web process only)
+    Setting(
+        "STORNING_SECRET_KEY",
+        "",
+        "Nyckel som signerar inloggningskakan; tom = genereras och sparas i en fil (0600).",
+    ),
+    Setting(
+        "STORNING_SECURE_COOKIES",
+        "",
+        "Kakan bara över TLS (true/false); tom = true när STORNING_BASE_URL är https.",
+    ),
+    Setting("STORNING_SESSION_HOURS", "8", "Hur länge en inloggning gäller (timmar)."),
+    Setting("STORNING_WEB_THREADS", "8", "Trådar för sidor och API-anrop i en webbprocess."),
 )
 
 

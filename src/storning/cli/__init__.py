@@ -5,7 +5,7 @@ storning case open --type storning --tenant "Kim Hyresgäst" --address "Storgata
 storning case show S-2026-0001
 """
 
-from storning.cli import cases, letters, timers, workflows  # noqa: F401  (they attach commands)
+from storning.cli import cases, letters, serve, timers, users, workflows  # noqa: F401  (commands)
 from storning.cli.base import main
 
 __all__ = ["main"]

@@ -1,0 +1,8 @@
+"""The web interface: server-rendered Swedish pages for officers and a JSON API for integrations.
+
+    from storning.web.app import create_app
+    asgi = create_app(app)          # app: storning.app.App
+
+Both call only `storning.services` (and read-only queries) and ask `storning.access` who may do what.
+This package's `__init__` imports nothing, so `storning.web.accounts` can be used without FastAPI.
+"""

@@ -1,0 +1,233 @@
+"""The JSON API under `/api`, for integrations (a störningsjour posting incidents, a property system
+opening cases). It calls the same services as the pages and never writes state itself.
+
+Authentication: `Authorization: Bearer stn_…` (from `storning user token USERNAME`), or the browser
+session (then a POST needs the `X-CSRF-Token` header). Authorization: `storning.access`, as on the pages;
+a case the caller may not read answers 404, exactly like an unknown one. Errors: `{"error": {"code",
+"message"}}` with a 4xx status. Case documents follow DESIGN §7 (`case show --json`), with protected
+complainants' names replaced by "Skyddad identitet" for callers who may not see them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from starlette.responses import JSONResponse, Response
+
+from storning import access, services
+from storning.errors import PermissionDenied
+from storning.web import queries
+from storning.web.api_models import (
+    MAX_INT,
+    CaseIn,
+    ErrorBody,
+    EventIn,
+    IncidentIn,
+    SentIn,
+    ServedIn,
+)
+from storning.web.casework import log_access, redact
+from storning.web.context import (
+    Ctx,
+    actionable_case,
+    api_ctx,
+    readable_case,
+    readable_letter,
+    require_act,
+)
+from storning.web.pages_case import pdf_response
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Ogiltiga uppgifter"),
+        (401, "Inte inloggad / ogiltig token"),
+        (403, "Behörighet saknas"),
+        (404, "Finns inte (eller ingen åtkomst)"),
+        (409, "Spärrad, inaktuell version eller fel läge"),
+        (422, "Ogiltig förfrågan"),
+    )
+}
+
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+
+Auth = Annotated[Ctx, Depends(api_ctx)]
+Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+LetterId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+def _zone_aware(ctx: Ctx, moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=ctx.app.zone)
+
+
+def _document(ctx: Ctx, found: queries.CaseRef, document: dict[str, Any]) -> dict[str, Any]:
+    return redact(document, see_protected=access.can_see_protected(ctx.principal, found.scope))
+
+
+@router.get("/cases", summary="Ärenden som du får se, förfallna först")
+def list_cases(
+    ctx: Auth,
+    mine: bool = False,
+    open: bool = True,
+    overdue: bool = False,
+    q: Annotated[str, Query(max_length=100)] = "",
+    type: Annotated[str, Query(max_length=40)] = "",
+    state: Annotated[str, Query(max_length=100, description="spår:läge")] = "",
+    team: Annotated[str, Query(max_length=80)] = "",
+    owner: Annotated[str, Query(max_length=80)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> list[dict[str, Any]]:
+    clean = queries.clean
+    wanted = queries.WorklistFilter(
+        scope="mine" if mine else "team",
+        case_type=clean(type),
+        state=clean(state),
+        team=clean(team),
+        owner=clean(owner),
+        q=clean(q),
+        include_closed=not open,
+        overdue=overdue,
+        page=page,
+    )
+    return queries.worklist(ctx.app, ctx.principal, ctx.now, wanted).rows
+
+
+@router.post("/cases", status_code=201, summary="Registrera ett klagomål som ett nytt ärende")
+def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
+    owner = body.owner or ctx.principal.username
+    candidate = next((p for p in queries.people(ctx.app) if p.username == owner), None)
+    if candidate is None or not access.can_open_for(ctx.principal, candidate):
+        raise PermissionDenied(f"Du får inte öppna ärenden med {owner} som handläggare.")
+    facts: dict[str, Any] = {}
+    if body.due_date is not None:
+        facts["due_date"] = body.due_date.isoformat()
+    if body.amount is not None:
+        facts["amount"] = str(body.amount)
+    new = services.NewCase(
+        case_type=body.type,
+        tenant=body.tenant,
+        address=body.address,
+        apartment=body.apartment,
+        municipality=body.municipality,
+        contract=body.contract,
+        postal_code=body.postal_code,
+        city=body.city,
+        co_tenants=body.co_tenants,
+        complainants=[(c.name, c.protected, c.address) for c in body.complainants],
+        facts=facts,
+        owner=owner,
+    )
+    return services.open_case(ctx.app, ctx.principal.username, ctx.now, new)
+
+
+@router.get("/cases/{ref}", summary="Ett ärende (samma dokument som `case show --json`)")
+def show_case(ctx: Auth, ref: Ref) -> dict[str, Any]:
+    found = readable_case(ctx, ref)
+    document = services.show_case(ctx.app, ctx.principal.username, ctx.now, found.ref)
+    log_access(ctx.app, ctx.principal.username, ctx.now, found.id, "case_view_api")
+    return _document(ctx, found, document)
+
+
+@router.post("/cases/{ref}/events", summary="Utför en händelse i ett spår")
+def fire_event(ctx: Auth, ref: Ref, body: EventIn) -> dict[str, Any]:
+    found = actionable_case(ctx, ref)
+    if body.override and not access.can_override(ctx.principal, found.scope):
+        raise PermissionDenied("Endast chef eller administratör i teamet får åsidosätta en spärr.")
+    document = services.fire_event(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        found.ref,
+        body.event,
+        track=body.track,
+        params=body.params,
+        reason=body.reason,
+        override=body.override,
+        expected_version=body.expected_version,
+    )
+    return _document(ctx, found, document)
+
+
+@router.post("/cases/{ref}/incidents", status_code=201, summary="Registrera en störning")
+def add_incident(ctx: Auth, ref: Ref, body: IncidentIn) -> dict[str, Any]:
+    found = actionable_case(ctx, ref)
+    at = _zone_aware(ctx, body.at)
+    assert at is not None
+    document = services.add_incident(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        found.ref,
+        at=at,
+        kind=body.kind,
+        text=body.text,
+        verified_by=body.verified_by,
+        reporter=body.reporter,
+        place=body.place,
+        expected_version=body.expected_version,
+    )
+    return _document(ctx, found, document)
+
+
+@router.get("/cases/{ref}/letters", summary="Ärendets brev, äldst först")
+def list_letters(ctx: Auth, ref: Ref) -> list[dict[str, Any]]:
+    found = readable_case(ctx, ref)
+    return services.list_letters(ctx.app, ctx.principal.username, found.ref)
+
+
+@router.post("/letters/{letter_id}/sent", summary="Markera ett brev som skickat")
+def letter_sent(ctx: Auth, letter_id: LetterId, body: SentIn) -> dict[str, Any]:
+    found = readable_letter(ctx, letter_id)
+    require_act(ctx.principal, found.scope)
+    return services.mark_letter_sent(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        letter_id,
+        method=body.method,
+        at=_zone_aware(ctx, body.at),
+        delivered_on=body.delivered_on,
+    )
+
+
+@router.post("/letters/{letter_id}/served", summary="Registrera delgivning av ett brev")
+def letter_served(ctx: Auth, letter_id: LetterId, body: ServedIn) -> dict[str, Any]:
+    found = readable_letter(ctx, letter_id)
+    require_act(ctx.principal, found.scope)
+    at = _zone_aware(ctx, body.at)
+    assert at is not None
+    return services.mark_letter_served(
+        ctx.app, ctx.principal.username, ctx.now, letter_id, at=at, proof=body.proof
+    )
+
+
+@router.get(
+    "/letters/{letter_id}.pdf",
+    summary="Brevets PDF (ett utkast upprättas först)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "PDF"}},
+)
+def letter_pdf(ctx: Auth, letter_id: LetterId) -> Response:
+    found = readable_letter(ctx, letter_id)
+    return pdf_response(ctx, found, letter_id, "letter_pdf_api")
+
+
+@router.get("/timers", summary="Väntande frister och påminnelser i ärenden du får se")
+def list_timers(
+    ctx: Auth,
+    due: bool = False,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    return queries.timers(ctx.app, ctx.principal, ctx.now, due_only=due, mine=mine, limit=limit)
+
+
+@router.get("/me", summary="Vem du är inloggad som")
+def me(ctx: Auth) -> JSONResponse:
+    p = ctx.principal
+    body = {"username": p.username, "name": p.name, "roles": sorted(p.roles), "team": p.team}
+    return JSONResponse(body)

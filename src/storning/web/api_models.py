@@ -1,0 +1,158 @@
+"""Request bodies of the JSON API (pydantic). Limits follow the database columns, so a value the
+database could not store is refused with 422 before any service runs; NUL characters are refused
+everywhere (PostgreSQL cannot store them). Times without an offset are in the landlord's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from storning.letters.records import SENDING_METHODS
+from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
+
+if TYPE_CHECKING:
+    KindId: TypeAlias = str
+    VerifiedId: TypeAlias = str
+    MethodId: TypeAlias = str
+else:  # the ids of the vocabulary, so the OpenAPI document lists them
+    KindId = Literal[tuple(INCIDENT_KINDS)]
+    VerifiedId = Literal[tuple(VERIFICATION)]
+    MethodId = Literal[tuple(SENDING_METHODS)]
+TrackId = Literal["legal", "authority", "customer"]
+MAX_INT = 2**31 - 1
+EARLIEST, LATEST = 1900, 2200
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("får inte innehålla NUL-tecken")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    if isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
+def _sane_time(value: datetime | date | None) -> None:
+    if value is not None and not EARLIEST <= value.year <= LATEST:
+        raise ValueError(f"årtalet måste ligga mellan {EARLIEST} och {LATEST}")
+
+
+class Body(BaseModel):
+    """Common rules: unknown fields are refused, no NUL characters, years within reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean(cls, data: Any) -> Any:
+        return _no_nul(data)
+
+    @model_validator(mode="after")
+    def _years(self) -> Body:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, datetime | date):
+                _sane_time(value)
+        return self
+
+
+class ComplainantIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    protected: bool = False
+    address: str | None = Field(
+        default=None, max_length=400, description="Postadress, en rad per adressrad."
+    )
+
+
+class CaseIn(Body):
+    """A complaint that becomes a case (POST /api/cases)."""
+
+    type: str = Field(default="storning", max_length=40, examples=["storning"])
+    tenant: str = Field(min_length=1, max_length=200, examples=["Kim Hyresgäst"])
+    address: str = Field(min_length=1, max_length=200, examples=["Storgatan 1"])
+    apartment: str = Field(min_length=1, max_length=40, examples=["1102"])
+    co_tenants: list[str] = Field(default_factory=list, max_length=10)
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=100)
+    municipality: str | None = Field(default=None, max_length=100)
+    contract: str | None = Field(default=None, max_length=80)
+    complainants: list[ComplainantIn] = Field(default_factory=list, max_length=20)
+    due_date: date | None = Field(default=None, description="Hyresskuld: förfallodag.")
+    amount: Decimal | None = Field(
+        default=None, gt=0, lt=10**9, max_digits=12, decimal_places=2, description="Hyresskuld."
+    )
+    owner: str | None = Field(default=None, max_length=80, description="Standard: du.")
+
+    @field_validator("co_tenants")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        if any(len(v) > 200 for v in value):
+            raise ValueError("ett namn får ha högst 200 tecken")
+        return [v.strip() for v in value if v.strip()]
+
+
+class EventIn(Body):
+    """An officer's event (POST /api/cases/{ref}/events)."""
+
+    event: str = Field(min_length=1, max_length=60, examples=["issue_uppmaning"])
+    track: TrackId | None = None
+    params: dict[str, str | int | bool] | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, max_length=4000)
+    override: str | None = Field(default=None, max_length=4000)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
+
+    @field_validator("params")
+    @classmethod
+    def _short(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value and any(len(k) > 60 or len(str(v)) > 1000 for k, v in value.items()):
+            raise ValueError("parameternamn högst 60 tecken, värden högst 1000")
+        return value
+
+
+class IncidentIn(Body):
+    """A disturbance (POST /api/cases/{ref}/incidents), e.g. from a störningsjour."""
+
+    at: datetime = Field(examples=["2026-03-01T23:40:00+01:00"])
+    kind: KindId = Field(examples=["noise"])
+    text: str = Field(min_length=1, max_length=4000, examples=["Hög musik, hördes i trapphuset"])
+    verified_by: VerifiedId | None = Field(default=None, examples=["jour"])
+    reporter: str | None = Field(default=None, max_length=200)
+    place: str | None = Field(default=None, max_length=200)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("beskriv händelsen")
+        return value
+
+
+class SentIn(Body):
+    method: MethodId = Field(examples=["rekommenderat"])
+    at: datetime | None = Field(default=None, description="Standard: nu.")
+    delivered_on: date | None = None
+
+
+class ServedIn(Body):
+    at: datetime = Field(description="Delgivningsdagen (och tid om känd).")
+    proof: str | None = Field(default=None, max_length=4000)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every API error: a stable code and one sentence saying what is wrong and what to do."""
+
+    error: ErrorDetail

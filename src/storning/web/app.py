@@ -1,0 +1,73 @@
+"""The ASGI application: pages, API, static files, sessions, security headers, error handling.
+
+    asgi = create_app(App.create(Settings.from_env()))
+
+`clock` gives each request its time (read once per request); by default `STORNING_NOW` when set, else
+the system clock. `web_settings` defaults to `WebSettings.from_env` (secret key, cookie flags).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from storning.app import App
+from storning.web import api, errors, pages_auth, pages_case, pages_work
+from storning.web.config import Clock, WebSettings, make_clock
+from storning.web.context import Reference
+from storning.web.protection import LoginThrottle, SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "storning_session"
+
+
+def create_app(
+    app: App, *, clock: Clock | None = None, web_settings: WebSettings | None = None
+) -> FastAPI:
+    settings = web_settings or WebSettings.from_env(app.settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # A few threads serve the pages: more only make them fight over the GIL (bench/web.py).
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.threads
+        yield
+
+    web = FastAPI(
+        lifespan=lifespan,
+        title="Storning API",
+        version="1",
+        description=(
+            "Störningsärenden och hyresskuld: ärenden, händelser, störningar, brev och frister. "
+            "Autentisering: `Authorization: Bearer stn_…` (skapas med `storning user token`)."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    web.state.storning = app
+    web.state.clock = clock or make_clock(app.settings)
+    web.state.reference = Reference()
+    web.state.throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    errors.install(web)
+    web.include_router(pages_auth.router, include_in_schema=False)
+    web.include_router(pages_work.router, include_in_schema=False)
+    web.include_router(pages_case.router, include_in_schema=False)
+    web.include_router(api.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    web.add_middleware(SecurityHeaders)
+    return web

@@ -1,0 +1,194 @@
+"""The case page's view model: the case document (DESIGN §7) arranged for the template — tracks side by
+side with their actions, each blocked action with its reasons, labels for every id, the journal as a
+timeline, and the diagrams. Pure arrangement: no database access beyond the workflow definition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storning import access
+from storning.access import CaseScope, Principal
+from storning.definitions.model import Workflow
+from storning.web import labels
+from storning.web.diagrams import track_svg
+
+# Steps an officer should not take by a slip of the mouse: they open behind a confirmation.
+CONFIRM = frozenset(
+    {
+        "terminate",
+        "terminate_term_end",
+        "apply_eviction",
+        "record_eviction",
+        "tenant_moved",
+        "close",
+    }
+)
+INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "int": "number", "amount": "text"}
+
+
+def _field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    choices = [(c, labels.CHOICES.get(c, c)) for c in spec.get("choices") or []]
+    kind = spec.get("type", "text")
+    return {
+        "name": name,
+        "label": spec.get("label", name),
+        "kind": kind,
+        "input": INPUT_TYPES.get(kind, "text"),
+        "required": bool(spec.get("required")),
+        "choices": choices,
+    }
+
+
+def _action(action: dict[str, Any], may_override: bool) -> dict[str, Any]:
+    blocked = action["blocked_by"]
+    overridable = bool(blocked) and all(b["overridable"] for b in blocked)
+    return {
+        **action,
+        "id": f"{action['track']}-{action['event']}",
+        "fields": [_field(n, s) for n, s in (action.get("params") or {}).items()],
+        "overridable": overridable,
+        "can_override": overridable and may_override,
+        "confirm": action["event"] in CONFIRM,
+    }
+
+
+def _event_labels(workflow: Workflow) -> dict[tuple[str, str], str]:
+    result: dict[tuple[str, str], str] = {}
+    for name, track in workflow.tracks.items():
+        for t in track.transitions:
+            if not t.system and t.label:
+                result.setdefault((name, t.event), t.label)
+    return result
+
+
+REACTIONS = frozenset({"letter_sent", "letter_served", "incident_recorded"})
+
+
+def _timer_labels(workflow: Workflow) -> dict[str, str]:
+    return {name: spec.label for t in workflow.tracks.values() for name, spec in t.timers.items()}
+
+
+def _journal(document: dict[str, Any], workflow: Workflow, titles: dict[str, str]) -> list[Any]:
+    """The journal, oldest first. A track's reaction to a case-level record (a letter sent, an
+    incident) is shown under that record as a state change instead of as a row of its own."""
+    events = _event_labels(workflow)
+    timers = _timer_labels(workflow)
+    rows: list[dict[str, Any]] = []
+    for e in document["journal"]:
+        track = workflow.tracks.get(e["track"]) if e["track"] else None
+        moved = bool(track and e["to"] and e["to"] != e["from"])
+        change = (
+            {"track": track.title, "from": track.label(e["from"]), "to": track.label(e["to"])}
+            if track and moved
+            else None
+        )
+        if track and e["event"] in REACTIONS and rows and rows[-1]["at"] == e["at"]:
+            if change:
+                rows[-1]["changes"].append(change)
+            continue
+        what = events.get((e["track"], e["event"])) or labels.CASE_EVENTS.get(
+            e["event"], e["event"]
+        )
+        rows.append(
+            {
+                **e,
+                "what": what,
+                "track_title": track.title if track else "",
+                "changes": [change] if change else [],
+                "detail": _detail(e["event"], e.get("params") or {}, titles, timers),
+            }
+        )
+    return rows
+
+
+def _detail(
+    event: str, params: dict[str, Any], titles: dict[str, str], timers: dict[str, str]
+) -> str:
+    template = params.get("template")
+    if event in ("letter_sent", "letter_served") and template:
+        method = labels.SENDING_METHODS.get(params.get("method") or "", "")
+        day = params.get("sent_on") or params.get("served_on") or ""
+        return ", ".join(x for x in (titles.get(template, template), method.lower(), day) if x)
+    if event == "incident_added":
+        return labels.INCIDENT_KINDS.get(params.get("kind", ""), "")
+    if event == "case_reassigned":
+        return f"{params.get('from')} → {params.get('to')}"
+    if event.startswith("timer_"):
+        name = str(params.get("timer", ""))
+        return f"{timers.get(name, name)} (senast {params.get('due_on', '')})"
+    shown = {k: v for k, v in params.items() if k not in ("type", "version", "incident_id")}
+    return ", ".join(
+        f"{labels.CHOICES.get(str(v), v)}" for v in shown.values() if v not in (None, "")
+    )
+
+
+def _fact_label(name: str, workflow: Workflow, titles: dict[str, str]) -> str:
+    spec = workflow.facts.get(name)
+    if spec is not None:
+        return spec.label
+    for suffix, verb in (("_sent_on", "skickat"), ("_served_on", "delgivet")):
+        if name.endswith(suffix) and name[: -len(suffix)] in titles:
+            return f"{titles[name[: -len(suffix)]]}: {verb}"
+    return name.replace("_", " ").capitalize()
+
+
+def _facts(
+    document: dict[str, Any], workflow: Workflow, titles: dict[str, str]
+) -> list[tuple[str, str]]:
+    rows = []
+    incidents = {i["id"]: i for i in document["incidents"]}
+    for name, value in document["facts"].items():
+        label = _fact_label(name, workflow, titles)
+        if isinstance(value, list) and value and all(v in incidents for v in value):
+            shown = "; ".join(
+                f"{incidents[v]['at'][:16].replace('T', ' ')} ({incidents[v]['kind_label'].lower()})"
+                for v in value
+            )
+        elif isinstance(value, bool):
+            shown = "Ja" if value else "Nej"
+        elif isinstance(value, list):
+            shown = ", ".join(str(labels.CHOICES.get(str(v), v)) for v in value) or "–"
+        else:
+            shown = str(value).replace("T", " ")[:16] if "T" in str(value) else str(value)
+        rows.append((label, shown))
+    return rows
+
+
+def case_view(
+    document: dict[str, Any],
+    workflow: Workflow,
+    principal: Principal,
+    scope: CaseScope,
+    titles: dict[str, str],
+) -> dict[str, Any]:
+    """Everything the case template shows, from the (already redacted) case document."""
+    may_act = access.can_act(principal, scope)
+    may_override = access.can_override(principal, scope)
+    by_track: dict[str, list[dict[str, Any]]] = {name: [] for name in document["tracks"]}
+    if may_act:
+        for action in document["actions"]:
+            by_track.setdefault(action["track"], []).append(_action(action, may_override))
+    tracks = [
+        {
+            "name": name,
+            **track,
+            "actions": by_track.get(name, []),
+            "svg": track_svg(workflow, name, track["state"]),
+        }
+        for name, track in document["tracks"].items()
+    ]
+    letters = [
+        {**x, "title": titles.get(x["template"], x["template"])} for x in document["letters"]
+    ]
+    return {
+        "doc": document,
+        "tracks": tracks,
+        "may_act": may_act,
+        "may_override": may_override,
+        "journal": _journal(document, workflow, titles),
+        "facts": _facts(document, workflow, titles),
+        "letters": letters,
+        "timers": document["timers"],
+        "pending_timers": [t for t in document["timers"] if t["status"] == "pending"],
+    }

@@ -1,0 +1,183 @@
+"""What a request handler needs: the App, the time of the request (read once), who is asking, and the
+checks that end a request early (not logged in, CSRF, not allowed).
+
+Pages raise `LoginRequired` (→ redirect to the login page) and `StorningError`s (→ a Swedish error page);
+the API turns the same errors into `{"error": {"code", "message"}}`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from storning import access
+from storning.access import CaseScope, Principal
+from storning.app import App
+from storning.errors import NotFound, PermissionDenied, StorningError
+from storning.web import accounts, queries
+from storning.web.protection import csrf_ok
+
+T = TypeVar("T")
+
+
+class LoginRequired(Exception):
+    """No valid session: the page asks the visitor to log in."""
+
+
+class Unauthenticated(StorningError):
+    """An API call without a valid token or session."""
+
+    code = "unauthenticated"
+
+
+class CsrfFailed(PermissionDenied):
+    """A form POST without the session's CSRF token."""
+
+    code = "csrf"
+
+
+class TooManyAttempts(StorningError):
+    code = "rate_limited"
+
+
+@dataclass
+class Ctx:
+    """One request: the App, `now` (read once), the principal."""
+
+    app: App
+    now: datetime
+    principal: Principal
+
+
+def app_of(request: Request) -> App:
+    app: App = request.app.state.storning
+    return app
+
+
+def request_now(request: Request) -> datetime:
+    """The request's time, read once and kept on the request."""
+    if not hasattr(request.state, "now"):
+        request.state.now = request.app.state.clock()
+    now: datetime = request.state.now
+    return now
+
+
+def session_principal(request: Request) -> Principal | None:
+    username = request.session.get("user")
+    if not isinstance(username, str) or not username:
+        return None
+    return accounts.principal_by_username(app_of(request), username)
+
+
+def page_ctx(request: Request) -> Ctx:
+    """For pages: the logged-in officer, else `LoginRequired`."""
+    principal = session_principal(request)
+    if principal is None:
+        request.session.pop("user", None)
+        raise LoginRequired()
+    request.state.principal = principal
+    return Ctx(app_of(request), request_now(request), principal)
+
+
+def api_ctx(request: Request) -> Ctx:
+    """For the API: a bearer token (`Authorization: Bearer stn_…`), or the session cookie, in which case
+    a request that changes something must carry the session's CSRF token in `X-CSRF-Token`."""
+    app = app_of(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    principal: Principal | None = None
+    if scheme.lower() == "bearer" and token.strip():
+        principal = accounts.principal_by_token(app, token.strip())
+    elif not header:
+        principal = session_principal(request)
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+        given = request.headers.get("x-csrf-token")
+        if principal is not None and unsafe and not csrf_ok(request.session, given):
+            raise CsrfFailed("CSRF-token saknas eller är fel (huvudet X-CSRF-Token).")
+    if principal is None:
+        raise Unauthenticated("Logga in eller ange en giltig API-token (Authorization: Bearer …).")
+    return Ctx(app, request_now(request), principal)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF token against the session's."""
+    form = await request.form()
+    if not csrf_ok(request.session, form.get("csrf_token")):
+        raise CsrfFailed(
+            "Formuläret saknar giltig säkerhetskod (CSRF). Ladda om sidan och försök igen."
+        )
+    return form
+
+
+# --- access to a case or a letter -----------------------------------------------------------------
+
+
+def readable_case(ctx: Ctx, ref: str) -> queries.CaseRef:
+    """The case if the principal may read it; otherwise NotFound, exactly as for an unknown ref."""
+    found = queries.case_ref(ctx.app, ref)
+    if found is None or not access.can_read(ctx.principal, found.scope):
+        raise NotFound(f"Det finns inget ärende '{ref}' som du har tillgång till.")
+    return found
+
+
+def actionable_case(ctx: Ctx, ref: str) -> queries.CaseRef:
+    """The case if the principal may change it; NotFound if it may not even read it, else forbidden."""
+    found = readable_case(ctx, ref)
+    require_act(ctx.principal, found.scope)
+    return found
+
+
+def require_act(principal: Principal, scope: CaseScope) -> None:
+    if not access.can_act(principal, scope):
+        raise PermissionDenied("Du har bara läsbehörighet till det här ärendet.")
+
+
+def readable_letter(ctx: Ctx, letter_id: int) -> queries.CaseRef:
+    found = queries.letter_case(ctx.app, letter_id)
+    if found is None or not access.can_read(ctx.principal, found.scope):
+        raise NotFound(f"Det finns inget brev med id {letter_id} som du har tillgång till.")
+    return found
+
+
+class Reference:
+    """Rarely changing lists the pages show (teams, people, case types, states), kept per process for
+    `ttl` seconds so the busiest pages do not ask the database for them each time."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._values: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._values.get(key)
+        if cached is not None and now - cached[0] < self.ttl:
+            value: T = cached[1]
+            return value
+        fresh = load()
+        with self._lock:
+            self._values[key] = (now, fresh)
+        return fresh
+
+
+def reference(request: Request, key: str, load: Callable[[], T]) -> T:
+    cache: Reference = request.app.state.reference
+    return cache.get(key, load)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "okänd"
+
+
+def form_text(form: FormData, name: str, limit: int = 4000) -> str:
+    """A field's text, trimmed, without NUL characters, at most `limit` characters."""
+    value: Any = form.get(name)
+    return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""

@@ -1,0 +1,208 @@
+"""The officer's pages outside a single case: the worklist (Mina ärenden / Att göra), opening a case
+(Nytt ärende), reminders (Påminnelser) and the workflow definitions (Arbetsflöden)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from storning import access, services
+from storning.clock import local_day
+from storning.errors import PermissionDenied, StorningError
+from storning.notifications import mark_read, reminders_for
+from storning.web import labels, queries
+from storning.web.context import Ctx, checked_form, page_ctx, reference
+from storning.web.diagrams import track_svg
+from storning.web.errors import status_of
+from storning.web.forms import COMPLAINANT_ROWS, Parsed, parse_new_case
+from storning.web.rendering import flash, render
+
+router = APIRouter()
+Id = Annotated[int, Path(ge=1, le=queries.MAX_ID)]
+
+
+def _filter(request: Request, ctx: Ctx) -> queries.WorklistFilter:
+    q = request.query_params
+    default_scope = "mine" if access.may_act_at_all(ctx.principal) else "team"
+    try:
+        page = int(q.get("sida", "1"))
+    except ValueError:
+        page = 1
+    clean = queries.clean
+    return queries.WorklistFilter(
+        scope=q.get("visa", default_scope) if q.get("visa") in ("mine", "team") else default_scope,
+        case_type=clean(q.get("typ", "")),
+        state=clean(q.get("lage", "")),
+        team=clean(q.get("team", "")),
+        owner=clean(q.get("handlaggare", "")),
+        q=clean(q.get("sok", "")),
+        include_closed=q.get("avslutade") == "1",
+        overdue=q.get("forsenade") == "1",
+        page=max(1, min(page, 10_000)),
+    )
+
+
+def _state_options(ctx: Ctx) -> list[tuple[str, str]]:
+    """Every (track:state, "Track – State") of the installed workflows, for the state filter."""
+    options: dict[str, str] = {}
+    with ctx.app.db.read() as session:
+        for row in ctx.app.registry.all_versions(session):
+            workflow = ctx.app.registry.get(session, row.workflow_id, row.version)
+            for name, track in workflow.tracks.items():
+                for state, spec in track.states.items():
+                    options.setdefault(f"{name}:{state}", f"{track.title} – {spec.label}")
+    return sorted(options.items(), key=lambda item: item[1])
+
+
+@router.get("/")
+def worklist(request: Request) -> Response:
+    ctx = page_ctx(request)
+    wanted = _filter(request, ctx)
+    page = queries.worklist(ctx.app, ctx.principal, ctx.now, wanted)
+    due = queries.due_items(ctx.app, ctx.principal, ctx.now)
+    context = {
+        "nav": "worklist",
+        "today": local_day(ctx.now, ctx.app.zone),
+        "weekend": local_day(ctx.now, ctx.app.zone).weekday() >= 5,
+        "wanted": wanted,
+        "page": page,
+        "due": due,
+        "case_types": reference(request, "case_types", lambda: queries.case_types(ctx.app)),
+        "states": reference(request, "states", lambda: _state_options(ctx)),
+        "teams": reference(request, "teams", lambda: queries.teams(ctx.app)),
+        "owners": _people(request, ctx),
+        "query": dict(request.query_params),
+    }
+    return render(request, "worklist.html", context)
+
+
+def _people(request: Request, ctx: Ctx) -> list[access.Principal]:
+    """The acting officers of the principal's team (every team's for an admin)."""
+    team = None if ctx.principal.is_admin else ctx.principal.team
+    return reference(request, f"people:{team}", lambda: queries.people(ctx.app, team))
+
+
+def _owners(request: Request, ctx: Ctx) -> list[access.Principal]:
+    """Whom the principal may open a case for (itself first)."""
+    candidates = _people(request, ctx)
+    allowed = [p for p in candidates if access.can_open_for(ctx.principal, p)]
+    me = [p for p in allowed if p.username == ctx.principal.username]
+    return me + [p for p in allowed if p.username != ctx.principal.username]
+
+
+def _new_case_page(
+    request: Request, ctx: Ctx, parsed: Parsed, status: int = 200, error: str | None = None
+) -> Response:
+    context = {
+        "nav": "new",
+        "values": parsed.values,
+        "errors": parsed.errors,
+        "type_options": [
+            (key, labels.CASE_TYPES.get(key, title))
+            for key, title in queries.case_types(ctx.app).items()
+        ],
+        "owner_options": [(p.username, p.name or p.username) for p in _owners(request, ctx)],
+        "rows": range(1, COMPLAINANT_ROWS + 1),
+        "error": error,
+    }
+    return render(request, "case_new.html", context, status=status)
+
+
+@router.get("/arenden/nytt")
+def new_case_form(request: Request) -> Response:
+    ctx = page_ctx(request)
+    if not access.may_act_at_all(ctx.principal):
+        raise PermissionDenied("Du har bara läsbehörighet och kan inte öppna ärenden.")
+    types = queries.case_types(ctx.app)
+    default_type = "storning" if "storning" in types else next(iter(types), "")
+    values: dict[str, Any] = {"case_type": request.query_params.get("typ", default_type)}
+    return _new_case_page(request, ctx, Parsed(values=values))
+
+
+@router.post("/arenden/nytt")
+async def open_case(request: Request) -> Response:
+    ctx = await run_in_threadpool(page_ctx, request)
+    form = await checked_form(request)
+    if not access.may_act_at_all(ctx.principal):
+        raise PermissionDenied("Du har bara läsbehörighet och kan inte öppna ärenden.")
+    return await run_in_threadpool(_open_case, request, ctx, form)
+
+
+def _open_case(request: Request, ctx: Ctx, form: Any) -> Response:
+    owners = [p.username for p in _owners(request, ctx)]
+    types = queries.case_types(ctx.app)
+    parsed = parse_new_case(form, ctx.app.zone, ctx.now, types, owners, ctx.principal.username)
+    if parsed.new_case is None:
+        message = "Ärendet är inte sparat. Rätta de markerade fälten."
+        return _new_case_page(request, ctx, parsed, status=400, error=message)
+    try:
+        document = services.open_case(ctx.app, ctx.principal.username, ctx.now, parsed.new_case)
+    except StorningError as error:
+        return _new_case_page(request, ctx, parsed, status=status_of(error), error=str(error))
+    ref = document["ref"]
+    message = f"Ärende {ref} är öppnat."
+    if parsed.incident is not None:
+        i = parsed.incident
+        try:
+            services.add_incident(
+                ctx.app, ctx.principal.username, ctx.now, ref, at=i.at, kind=i.kind,
+                text=i.text, verified_by=i.verified_by, reporter=i.reporter, place=i.place,
+                document=False,
+            )  # fmt: skip
+            message = f"Ärende {ref} är öppnat och störningen är registrerad."
+        except StorningError as error:
+            message = f"Ärende {ref} är öppnat, men störningen kunde inte registreras: {error}"
+    flash(request, message)
+    return RedirectResponse(f"/arenden/{ref}", status_code=303)
+
+
+@router.get("/paminnelser")
+def reminders(request: Request) -> Response:
+    ctx = page_ctx(request)
+    show_read = request.query_params.get("lasta") == "1"
+    rows = reminders_for(ctx.app, ctx.principal.username, include_read=show_read)
+    context = {"nav": "reminders", "reminders": rows, "show_read": show_read}
+    return render(request, "reminders.html", context)
+
+
+@router.post("/paminnelser/{reminder_id}/last")
+async def reminder_read(request: Request, reminder_id: Id) -> Response:
+    ctx = await run_in_threadpool(page_ctx, request)
+    await checked_form(request)
+    await run_in_threadpool(mark_read, ctx.app, ctx.principal.username, reminder_id)
+    flash(request, "Påminnelsen är markerad som läst.")
+    return RedirectResponse("/paminnelser", status_code=303)
+
+
+@router.get("/arbetsfloden")
+def workflows(request: Request) -> Response:
+    ctx = page_ctx(request)
+    items = []
+    with ctx.app.db.read() as session:
+        for row in ctx.app.registry.all_versions(session):
+            workflow = ctx.app.registry.get(session, row.workflow_id, row.version)
+            items.append(
+                {
+                    "id": workflow.id,
+                    "version": workflow.version,
+                    "title": workflow.title,
+                    "source_file": row.source_file,
+                    "loaded_at": row.loaded_at,
+                    "tracks": [
+                        {
+                            "name": name,
+                            "title": track.title,
+                            "states": [
+                                (s, spec.label, spec.final) for s, spec in track.states.items()
+                            ],
+                            "svg": track_svg(workflow, name),
+                        }
+                        for name, track in workflow.tracks.items()
+                    ],
+                }
+            )
+    return render(request, "workflows.html", {"nav": "workflows", "workflows": items})

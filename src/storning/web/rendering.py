@@ -1,0 +1,115 @@
+"""Jinja2 pages, autoescaped, with the filters and globals every template uses.
+
+`render(request, name, context, status)` adds the logged-in principal, the session's CSRF token, the
+request's time and a one-shot flash message to the context.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from storning.access import may_act_at_all
+from storning.web import labels
+from storning.web.protection import csrf_token
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def when(value: str | None) -> str:
+    """An ISO timestamp as "2026-03-02 09:00" (in the landlord's zone, as the document gives it)."""
+    return value[:16].replace("T", " ") if value else "–"
+
+
+def day(value: str | None) -> str:
+    return value[:10] if value else "–"
+
+
+def long_day(value: date | datetime | str | None) -> str:
+    """ "måndag 2 mars 2026"."""
+    if value is None:
+        return "–"
+    moment = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{WEEKDAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def pager(query: dict[str, str], page: int) -> str:
+    """The current query string with another page number."""
+    return urlencode({**query, "sida": str(page)})
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=when, day=day, long_day=long_day, pager=pager)
+    env.globals.update(
+        CASE_TYPES=labels.CASE_TYPES,
+        INCIDENT_KINDS=labels.INCIDENT_KINDS,
+        VERIFICATION=labels.VERIFICATION,
+        SENDING_METHODS=labels.SENDING_METHODS,
+        LETTER_STATUS=labels.LETTER_STATUS,
+        TIMER_STATUS=labels.TIMER_STATUS,
+        TIMER_KINDS=labels.TIMER_KINDS,
+        TRACK_TITLES=labels.TRACK_TITLES,
+        CHOICES=labels.CHOICES,
+        ROLES=labels.ROLES,
+    )
+    return env
+
+
+ENV = _environment()
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    values: dict[str, Any] = {
+        "request": request,
+        "principal": principal,
+        "may_act": principal is not None and may_act_at_all(principal),
+        "role_names": ", ".join(
+            labels.ROLES[r] for r in labels.ROLES if principal and r in principal.roles
+        ),
+        "csrf_token": csrf_token(request.session),
+        "flash": request.session.pop("flash", None),
+        "now": getattr(request.state, "now", None),
+        "error": None,
+        "error_title": None,
+        "nav": "",
+    }
+    values.update(context or {})
+    html = ENV.get_template(name).render(values)
+    return HTMLResponse(html, status_code=status)
+
+
+def flash(request: Request, message: str) -> None:
+    """A message shown once on the next page (after a redirect)."""
+    request.session["flash"] = message

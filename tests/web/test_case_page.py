@@ -1,0 +1,213 @@
+"""The case page: tracks and their actions, stale forms, overrides, incidents, letters, reassignment and
+the access log, through real HTTP requests on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from tests.conftest import at
+from tests.helpers import letter_id, open_storning, states
+from tests.web.conftest import login, post_form
+
+from storning import services
+from storning.store.models import AccessLog
+
+
+def test_the_case_page_shows_three_tracks_actions_and_why_one_is_blocked(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    page = client.get(f"/arenden/{ref}").text
+    for text in ("Hyresjuridisk process", "Myndighetsprocess", "Kundprocess", "Bedömning"):
+        assert text in page
+    assert "Socialnämnden ej underrättad" in page and "Kontakt ej tagen" in page
+    blocked = re.search(r"<button type=\"button\" disabled[^>]*>Skicka uppmaning", page)
+    assert blocked, "issue_uppmaning is shown disabled"
+    assert "12 kap. 25 a § jordabalken" in page and "RH 2018:23" in page
+    assert "Åsidosätt spärren" not in page  # alice is no chef
+    assert "Bekräfta: hyresgästen har flyttat" in page  # a step that cannot be undone is confirmed
+    assert "<svg" in page and "Processkarta: Hyresjuridisk process" in page
+    assert "Greta Granne" in page  # alice acts on the case: she sees the protected complainant
+
+
+def test_an_action_with_parameters_is_a_form_and_fires_the_event(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    version = services.show_case(app, "alice", at(0), ref)["version"]
+    response = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {
+            "event": "record_contact",
+            "track": "customer",
+            "param_channel": "phone",
+            "version": version,
+        },
+        as_alice,
+    )
+    assert response.status_code == 303
+    assert "Utfört: Registrera kontakt." in client.get(response.headers["location"]).text
+    assert states(services.show_case(app, "alice", at(0), ref))["customer"] == "contacted"
+    response = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {
+            "event": "record_consent",
+            "param_scope": "Socialtjänsten",
+            "param_expires_on": "2026-09-01",
+            "version": version + 1,
+        },
+        as_alice,
+    )
+    assert response.status_code == 303
+    facts = services.show_case(app, "alice", at(0), ref)["facts"]
+    assert facts["consent_expires_on"] == "2026-09-01"
+
+
+def test_a_stale_form_is_refused_and_the_officer_is_asked_to_reload(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    version = services.show_case(app, "alice", at(0), ref)["version"]
+    services.fire_event(app, "carl", at(0), ref, "record_contact", params={"channel": "sms"})
+    response = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "mark_unreachable", "track": "customer", "version": version},
+        as_alice,
+    )
+    assert response.status_code == 409
+    assert "har ändrats" in response.text and "ladda om" in response.text
+    assert states(services.show_case(app, "alice", at(0), ref))["customer"] == "contacted"
+
+
+def test_a_blocked_action_posted_anyway_is_refused_with_its_paragraph(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    response = post_form(
+        client, f"/arenden/{ref}/atgard", {"event": "issue_uppmaning", "track": "legal"}, as_alice
+    )
+    assert response.status_code == 409
+    assert "12 kap. 25 a § jordabalken" in response.text
+
+
+def test_a_chef_may_override_an_overridable_guard_with_a_written_reason(app, client):
+    ref = open_storning(app)["ref"]
+    services.add_incident(app, "alice", at(0), ref, at=at(-1), kind="noise", text="Fest")
+    token = login(client, "carl")
+    page = client.get(f"/arenden/{ref}").text
+    assert "Åsidosätt spärren" in page
+    response = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "issue_uppmaning", "track": "legal", "override": "Uppmaning given muntligen"},
+        token,
+    )
+    assert response.status_code == 303
+    doc = services.show_case(app, "carl", at(0), ref)
+    assert states(doc)["legal"] == "uppmaning_issued"
+    assert "Spärr åsidosatt: Uppmaning given muntligen" in client.get(f"/arenden/{ref}").text
+
+
+def test_an_officer_cannot_override_even_by_posting_the_field(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    services.add_incident(app, "alice", at(0), ref, at=at(-1), kind="noise", text="Fest")
+    response = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "issue_uppmaning", "override": "Jag vill"},
+        as_alice,
+    )
+    assert response.status_code == 403
+    assert states(services.show_case(app, "alice", at(0), ref))["legal"] == "assessment"
+
+
+def test_incidents_are_added_from_the_case_page(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    bad = post_form(client, f"/arenden/{ref}/storningar", {"at": "igår", "text": ""}, as_alice)
+    assert bad.status_code == 400
+    assert "Ogiltig tidpunkt" in bad.text and "Välj vilken sorts störning" in bad.text
+    response = post_form(
+        client,
+        f"/arenden/{ref}/storningar",
+        {
+            "at": "2026-03-01T22:15",
+            "kind": "threat",
+            "text": "Hot i trapphuset",
+            "verified_by": "staff",
+        },
+        as_alice,
+    )
+    assert response.status_code == 303
+    assert "Störningen (hot) är registrerad." in client.get(f"/arenden/{ref}").text
+
+
+def test_letters_are_marked_sent_and_served_and_downloaded(app, client, clock, as_alice):
+    ref = open_storning(app)["ref"]
+    services.add_incident(
+        app, "alice", at(0), ref, at=at(-1), kind="noise", text="Fest", verified_by="jour"
+    )
+    doc = services.fire_event(app, "alice", at(0), ref, "issue_uppmaning")
+    clock.advance(days=1)
+    notice = letter_id(doc, "underrattelse_socialnamnd")
+    response = post_form(
+        client,
+        f"/arenden/{ref}/brev/{notice}/skickat",
+        {"method": "rekommenderat", "date": "2026-03-03", "version": doc["version"]},
+        as_alice,
+    )
+    assert response.status_code == 303, response.text
+    doc = services.show_case(app, "alice", clock.now, ref)
+    assert states(doc)["authority"] == "notified"
+    assert doc["facts"]["social_services_notified_on"] == "2026-03-03"
+    future = post_form(
+        client, f"/arenden/{ref}/brev/{notice}/delgivet", {"date": "2026-04-01"}, as_alice
+    )
+    assert future.status_code == 400 and "framtiden" in future.text
+    served = post_form(
+        client,
+        f"/arenden/{ref}/brev/{notice}/delgivet",
+        {"date": "2026-03-03", "proof": "Mottagningskvitto"},
+        as_alice,
+    )
+    assert served.status_code == 303
+    pdf = client.get(f"/arenden/{ref}/brev/{letter_id(doc, 'uppmaning')}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "attachment" in pdf.headers["content-disposition"]
+
+
+def test_every_case_read_and_download_is_logged(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    client.get(f"/arenden/{ref}")
+    bekraftelse = letter_id(services.show_case(app, "alice", at(0), ref), "bekraftelse")
+    assert client.get(f"/arenden/{ref}/brev/{bekraftelse}.pdf").status_code == 200
+    with app.db.read() as session:
+        rows = [
+            (r.actor, r.action) for r in session.scalars(select(AccessLog).order_by(AccessLog.id))
+        ]
+    assert rows == [("alice", "case_view"), ("alice", "letter_pdf")]
+
+
+def test_a_letter_of_another_case_is_not_found_under_this_one(app, client, as_alice):
+    one = open_storning(app)
+    other = open_storning(app)
+    url = f"/arenden/{one['ref']}/brev/{letter_id(other, 'bekraftelse')}.pdf"
+    assert client.get(url).status_code == 404
+
+
+def test_a_chef_reassigns_within_the_team_and_an_officer_may_not(app, client):
+    ref = open_storning(app)["ref"]
+    token = login(client, "alice")
+    assert (
+        post_form(client, f"/arenden/{ref}/handlaggare", {"owner": "carl"}, token).status_code
+        == 403
+    )
+    client.post("/logout", data={"csrf_token": token})
+    token = login(client, "carl")
+    assert "Byt handläggare" in client.get(f"/arenden/{ref}").text
+    assert (
+        post_form(client, f"/arenden/{ref}/handlaggare", {"owner": "bob"}, token).status_code == 403
+    )
+    assert (
+        post_form(client, f"/arenden/{ref}/handlaggare", {"owner": "carl"}, token).status_code
+        == 303
+    )
+    doc = services.show_case(app, "carl", at(0), ref)
+    assert doc["owner"] == "carl"
+    assert doc["journal"][-1]["event"] == "case_reassigned"
