@@ -213,6 +213,7 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
         Index("ix_timers_owner_due", "owner_id", "status", "due_on"),
+        Index("ix_timers_case_due", "case_id", "status", "due_on"),  # the worklist's next deadline
     )
 
 
