@@ -60,8 +60,8 @@ _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 _SUNDAY = 6
 
-_DAY_NAMES_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-_MONTH_NAMES_SV = (
+DAY_NAMES_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTH_NAMES_SV = (
     "januari",
     "februari",
     "mars",
@@ -218,13 +218,13 @@ def _require_count(n: int, what: str) -> None:
 
 def day_name_sv(d: date) -> str:
     """The Swedish weekday name of `d` in lower case, e.g. ``"torsdag"``."""
-    return _DAY_NAMES_SV[_require_date(d).weekday()]
+    return DAY_NAMES_SV[_require_date(d).weekday()]
 
 
 def format_date_sv(d: date) -> str:
     """`d` written out in Swedish, e.g. ``"torsdag 31 december 2026"`` (no leading zero)."""
     d = _require_date(d)
-    return f"{_DAY_NAMES_SV[d.weekday()]} {d.day} {_MONTH_NAMES_SV[d.month - 1]} {d.year}"
+    return f"{DAY_NAMES_SV[d.weekday()]} {d.day} {MONTH_NAMES_SV[d.month - 1]} {d.year}"
 
 
 # --------------------------------------------------------------------------------------------

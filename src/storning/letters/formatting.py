@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Undefined
 
+from storning.calendar import DAY_NAMES_SV, MONTH_NAMES_SV
 from storning.letters.values import MissingValueError
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
-MONTHS: tuple[str, ...] = ("januari", "februari", "mars", "april", "maj", "juni", "juli")
-MONTHS += ("augusti", "september", "oktober", "november", "december")
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = MONTH_NAMES_SV
+WEEKDAYS = DAY_NAMES_SV
 
 
 def _defined(value: Any) -> Any:

@@ -16,26 +16,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from storning.access import may_act_at_all
+from storning.calendar import DAY_NAMES_SV, MONTH_NAMES_SV
 from storning.web import labels
 from storning.web.protection import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+WEEKDAYS, MONTHS = DAY_NAMES_SV, MONTH_NAMES_SV
 
 
 def when(value: str | None) -> str:
