@@ -143,3 +143,26 @@ def sqlite_app(tmp_path: Path, sqlite_template: Path) -> Iterator[App]:
     application = App.create(base_settings(f"sqlite:///{path}"))
     yield application
     application.db.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, list[object]]]:
+    """A real SMTP server on loopback (aiosmtpd); yields its port and the envelopes it received."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list[object] = []
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, received
+    controller.stop()

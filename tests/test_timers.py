@@ -95,33 +95,15 @@ def test_a_timer_whose_state_was_left_is_obsolete_not_fired(app):
     assert (result.fired, result.obsolete) == (0, 1)
 
 
-def test_email_goes_through_a_real_smtp_server_on_loopback(app):
-    from aiosmtpd.controller import Controller
+def test_email_goes_through_a_real_smtp_server_on_loopback(app, smtp):
+    from dataclasses import replace
 
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        from dataclasses import replace
-
-        app.settings = replace(app.settings, smtp_host="127.0.0.1", smtp_port=port)
-        ref = open_storning(app)["ref"]
-        run_due(app, datetime(2026, 3, 9, 7, 0, tzinfo=ZONE))
-        assert deliver_email(app, datetime(2026, 3, 9, 7, 1, tzinfo=ZONE)) == 1
-        assert deliver_email(app, datetime(2026, 3, 9, 7, 2, tzinfo=ZONE)) == 0  # at most once
-    finally:
-        controller.stop()
+    port, received = smtp
+    app.settings = replace(app.settings, smtp_host="127.0.0.1", smtp_port=port)
+    ref = open_storning(app)["ref"]
+    run_due(app, datetime(2026, 3, 9, 7, 0, tzinfo=ZONE))
+    assert deliver_email(app, datetime(2026, 3, 9, 7, 1, tzinfo=ZONE)) == 1
+    assert deliver_email(app, datetime(2026, 3, 9, 7, 2, tzinfo=ZONE)) == 0  # at most once
     [mail] = received
     text = mail.content.decode()
     assert mail.rcpt_tos == ["alice@example.se"]

@@ -5,36 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import datetime
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from storning.worker import build_scheduler
 from tests.conftest import ROOT, ZONE
 from tests.helpers import open_storning
-
-
-@pytest.fixture
-def smtp():
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
 
 
 def test_the_worker_process_sends_due_reminders_by_email_and_stops_on_sigterm(sqlite_app, smtp):
