@@ -3,34 +3,67 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storning.config import Settings
-from storning.store.models import Case, Outbox, Timer, User
+from storning.store.models import Case, Outbox, Timer, User, table
 
 if TYPE_CHECKING:
     from storning.app import App
 
 
-def recipients_for(session: Session, case: Case, roles: list[str]) -> list[User]:
-    """'owner' is the case's officer; 'supervisor' is the owner's chef (the owner when none is set)."""
-    people: dict[int, User] = {}
-    owner = case.owner
+class Person(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+
+P = TypeVar("P", bound=Person)
+
+
+def choose_recipients(owner: P, supervisor: P | None, roles: Iterable[str]) -> list[P]:
+    """'owner' is the case's officer; 'supervisor' is the owner's chef (the owner when none is set).
+    Each person once, in the order the roles name them."""
+    chosen: dict[int, P] = {}
     for role in roles:
-        if role == "owner":
-            people[owner.id] = owner
-        elif role == "supervisor":
-            boss = session.get(User, owner.supervisor_id) if owner.supervisor_id else None
-            person = boss or owner
-            people[person.id] = person
-    return list(people.values())
+        person = owner if role == "owner" else (supervisor or owner)
+        chosen[person.id] = person
+    return list(chosen.values())
+
+
+def outbox_rows(
+    person: Person,
+    case_id: int | None,
+    subject: str,
+    body: str,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> list[dict[str, Any]]:
+    """One in-app row for the person, plus an e-mail row when they have an address."""
+    return [
+        {
+            "user_id": person.id,
+            "case_id": case_id,
+            "channel": channel,
+            "subject": subject,
+            "body": body or subject,
+            "created_at": now,
+            "status": "pending",
+            "sent_at": None,
+            "dedupe_key": f"{dedupe_key}:{person.id}:{channel}" if dedupe_key else None,
+        }
+        for channel in ["inapp"] + (["email"] if person.email else [])
+    ]
 
 
 def notify_case_people(
@@ -41,26 +74,17 @@ def notify_case_people(
     now: datetime,
     body: str = "",
     dedupe_key: str | None = None,
-) -> list[Outbox]:
-    """One in-app row per person, plus an e-mail row for those with an address."""
-    rows = []
-    for person in recipients_for(session, case, roles):
-        channels = ["inapp"] + (["email"] if person.email else [])
-        for channel in channels:
-            key = f"{dedupe_key}:{person.id}:{channel}" if dedupe_key else None
-            row = Outbox(
-                user_id=person.id,
-                case_id=case.id,
-                channel=channel,
-                subject=subject,
-                body=body or subject,
-                created_at=now,
-                dedupe_key=key,
-                status="pending",
-            )
-            session.add(row)
-            rows.append(row)
-    return rows
+) -> None:
+    """Write the notice to the outbox (in the caller's transaction) for the case's owner/supervisor."""
+    owner = case.owner
+    boss = session.get(User, owner.supervisor_id) if owner.supervisor_id else None
+    rows = [
+        row
+        for person in choose_recipients(owner, boss, roles)
+        for row in outbox_rows(person, case.id, subject, body, now, dedupe_key)
+    ]
+    if rows:
+        session.execute(insert(table(Outbox)), rows)
 
 
 # --- delivery after commit -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storning.calendar import parse_period
 from storning.clock import at_local
+from storning.notifications import choose_recipients, outbox_rows
 from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User, table
 
 if TYPE_CHECKING:
@@ -84,21 +85,10 @@ def fire_reminders(app: App, session: Session, timers: list[Any], now: datetime)
             f"{subject}\n\nÄrende {case.ref}, {case.tenant_name}, {case.address} lgh {case.apartment}.\n"
             f"{app.settings.base_url}/arenden/{case.ref}\n"
         )
-        for person in _recipients(people, case.owner_id, timer.recipients):
-            for channel in ["inapp"] + (["email"] if person.email else []):
-                outbox.append(
-                    {
-                        "user_id": person.id,
-                        "case_id": case.id,
-                        "channel": channel,
-                        "subject": subject,
-                        "body": body,
-                        "created_at": now,
-                        "status": "pending",
-                        "sent_at": None,
-                        "dedupe_key": f"timer:{timer.id}:{person.id}:{channel}",
-                    }
-                )
+        owner = people[case.owner_id]
+        boss = people.get(owner.supervisor_id) if owner.supervisor_id else None
+        for person in choose_recipients(owner, boss, timer.recipients):
+            outbox += outbox_rows(person, case.id, subject, body, now, f"timer:{timer.id}")
         journal.append(
             {
                 "case_id": case.id,
@@ -155,16 +145,6 @@ def _people(session: Session, owner_ids: set[int]) -> dict[int, _Person]:
         ):
             people[r.id] = _Person(r.id, r.email, r.supervisor_id)
     return people
-
-
-def _recipients(people: dict[int, _Person], owner_id: int, roles: list[Any]) -> list[_Person]:
-    """'owner' is the case's officer; 'supervisor' is the owner's chef (the owner when none is set)."""
-    chosen: dict[int, _Person] = {}
-    owner = people[owner_id]
-    for role in roles:
-        person = owner if role == "owner" else people.get(owner.supervisor_id or owner.id, owner)
-        chosen[person.id] = person
-    return list(chosen.values())
 
 
 def _next(app: App, timer: Any, now: datetime) -> dict[str, Any]:
