@@ -2,7 +2,6 @@
 move there unchanged (see docs/web.md, "Service gaps"):
 
 - `log_access`: one AccessLog row per case page read and per PDF download (GDPR art. 5.2, 32);
-- `reassign_case`: delegates to `services.reassign_case`;
 - `redact`: the case document without protected complainants' identity, for those who may not see it.
 """
 
@@ -12,7 +11,6 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from storning import services
 from storning.app import App
 from storning.store.models import AccessLog
 
@@ -25,21 +23,6 @@ def log_access(
     """Record that `actor` read or exported something of a case (its own small transaction)."""
     with app.db.write() as session:
         session.add(AccessLog(at=now, actor=actor, case_id=case_id, action=action, detail=detail))
-
-
-def reassign_case(
-    app: App,
-    actor: str,
-    now: datetime,
-    ref: str,
-    new_owner: str,
-    *,
-    expected_version: int | None = None,
-) -> dict[str, Any]:
-    """Give the case to `new_owner` (the service does the work; access is checked by the caller)."""
-    return services.reassign_case(
-        app, actor, now, ref, new_owner, expected_version=expected_version
-    )
 
 
 def redact(document: dict[str, Any], *, see_protected: bool) -> dict[str, Any]:

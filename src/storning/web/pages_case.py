@@ -22,7 +22,7 @@ from storning.clock import local_day
 from storning.errors import InvalidInput, NotFound, PermissionDenied, StaleCase, StorningError
 from storning.web import labels, queries
 from storning.web.case_view import case_view
-from storning.web.casework import log_access, reassign_case, redact
+from storning.web.casework import log_access, redact
 from storning.web.context import (
     Ctx,
     actionable_case,
@@ -318,7 +318,7 @@ def _reassign(request: Request, ctx: Ctx, found: queries.CaseRef, form: FormData
             raise PermissionDenied(
                 "Du får bara flytta ärenden inom ditt team, och bara om du är chef."
             )
-        reassign_case(
+        services.reassign_case(
             ctx.app,
             ctx.principal.username,
             ctx.now,
