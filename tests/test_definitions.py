@@ -156,3 +156,96 @@ def test_each_state_machine_is_built_once_and_has_no_automatic_transitions():
     assert legal.machine is legal.machine
     assert not any(name.startswith("to_") for name in legal.machine.events)
     assert legal.machine.models == []
+
+
+# The events that today open behind a confirmation on the case page (an irreversible step).
+CONFIRMED = {
+    "terminate",
+    "terminate_term_end",
+    "apply_eviction",
+    "record_eviction",
+    "tenant_moved",
+    "close",
+}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.yaml")))
+def test_the_irreversible_steps_ask_for_a_confirmation_in_the_workflow_itself(path: Path):
+    workflow = load_file(path, LETTERS)
+    for track in workflow.tracks.values():
+        for t in track.transitions:
+            if not t.system:
+                assert t.confirm == (t.event in CONFIRMED), (track.name, t.event)
+    legal = workflow.tracks["legal"]
+    assert legal.needs_confirmation("tenant_moved", legal.initial)
+    assert not legal.needs_confirmation("record_contact", legal.initial)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("kanske", "valid boolean"),
+        ("[true]", "valid boolean"),
+    ],
+)
+def test_a_bad_confirm_value_names_file_line_and_path(value: str, message: str):
+    text = GOOD.replace(
+        "        label: Avhysning verkställd\n        confirm: true\n",
+        f"        label: Avhysning verkställd\n        confirm: {value}\n",
+    )
+    assert text != GOOD
+    [problem] = problems_for(text)
+    line = line_of(text, f"confirm: {value}")
+    assert problem.startswith(f"wf.yaml, rad {line}, tracks.legal.transitions[")
+    assert problem.split(": ", 1)[0].endswith(".confirm") and message in problem
+
+
+def test_a_system_event_cannot_ask_for_a_confirmation():
+    text = GOOD.replace(
+        "      - event: letter_served\n        system: true\n",
+        "      - event: letter_served\n        system: true\n        confirm: true\n",
+        1,
+    )
+    assert text != GOOD
+    [problem] = problems_for(text)
+    line = line_of(text, "event: letter_served") + 2  # the inserted `confirm: true`
+    assert problem.startswith(f"wf.yaml, rad {line}, tracks.legal.transitions[")
+    assert ".confirm: only an event officers fire can ask for a confirmation." in problem
+
+
+def test_a_change_of_confirm_only_keeps_the_rules_digest():
+    from storning.definitions.loader import rules_digest
+
+    changed = GOOD.replace("        confirm: true\n", "", 1)
+    assert rules_digest(changed) == rules_digest(GOOD + "\n# en kommentar\n")
+    assert rules_digest(GOOD.replace("title: Störningsärende", "title: Ändrad")) != rules_digest(
+        GOOD
+    )
+
+
+def test_a_confirm_only_change_replaces_the_stored_definition_without_a_new_version(app, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from storning import services
+    from storning.app import App
+    from tests.conftest import at
+
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    path = folder / "storning.yaml"
+    path.write_text(GOOD.replace("        confirm: true\n", "", 1) + "# utan bekräftelse\n")
+    changed = App.create(replace(app.settings, workflows_dir=folder))
+    fresh = App.create(changed.settings)
+    try:
+        statuses = {wf: status for wf, _version, status in services.init_database(changed, at(0))}
+        assert statuses == {"storning": "uppdaterad (samma regler)", "hyresskuld": "oförändrad"}
+        with fresh.db.read() as session:
+            stored = fresh.registry.get(session, "storning", 1)
+        first_terminate = next(
+            t for t in stored.tracks["legal"].transitions if t.event == "terminate"
+        )
+        assert not first_terminate.confirm and stored.version == 1
+    finally:
+        changed.db.dispose()
+        fresh.db.dispose()

@@ -1,4 +1,8 @@
-"""The application object: settings, database, workflow registry and engine, built once per process."""
+"""The application object: settings, database, workflow registry and engine, built once per process.
+
+This is the top of the composition: `App.create` builds the parts, and the modules they are built from
+(engine, timers, reminders, notifications, jobs) receive the result typed as a `storning.runtime.Runtime`
+and never import this module (an import-linter contract in pyproject.toml keeps it so)."""
 
 from __future__ import annotations
 

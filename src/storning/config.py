@@ -1,18 +1,25 @@
-"""Settings, read in one place from the environment, failing loudly on bad values.
+"""Settings: the one place that reads the `STORNING_*` environment variables and checks their values.
 
 Every setting is declared in `SETTINGS` with its default and help text; `docs/settings.md` is generated
-from this table (`storning settings --markdown`) and a test fails when the two differ.
+from this table (`storning settings --markdown`) and a test fails when the two differ. A bad value stops
+the program with one Swedish sentence that names the variable. Other modules take their values from a
+`Settings` object (the web's cookie and session settings included: `storning.web.config` only derives
+web objects from it) and never read these variables themselves.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storning.errors import InvalidInput
+from storning.clock import parse_instant
+from storning.errors import InvalidInput, StorningError
+from storning.vocabulary import INCIDENT_KINDS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -28,6 +35,7 @@ class Setting:
     env: str
     default: str
     help: str
+    attr: str  # the `Settings` attribute it sets (`landlord.name`: an attribute of `Settings.landlord`)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -35,69 +43,186 @@ SETTINGS: tuple[Setting, ...] = (
         "STORNING_DB",
         "sqlite:///storning.db",
         "Databas-URL (SQLite-fil eller postgresql+psycopg://…).",
+        "db_url",
     ),
     Setting(
-        "STORNING_NOW", "", "Fast tidpunkt för alla kommandon (ISO 8601); tom = systemklockan."
+        "STORNING_NOW",
+        "",
+        "Fast tidpunkt för alla kommandon (ISO 8601); tom = systemklockan.",
+        "now",
     ),
-    Setting("STORNING_USER", "admin", "Användare som CLI:t agerar som."),
-    Setting("STORNING_TZ", "Europe/Stockholm", "Hyresvärdens tidszon."),
-    Setting("STORNING_WORKFLOWS", "", "Mapp med arbetsflöden (YAML); tom = projektets workflows/."),
-    Setting("STORNING_LETTERS_DIR", "", "Mapp med brevmallar; tom = projektets letters/."),
-    Setting("STORNING_LANDLORD_NAME", "Hyresvärden AB", "Hyresvärdens namn i brevhuvudet."),
-    Setting("STORNING_LANDLORD_ORG", "556000-0000", "Organisationsnummer."),
-    Setting("STORNING_LANDLORD_ADDRESS", "Box 1", "Postadress, rad 1."),
-    Setting("STORNING_LANDLORD_POSTAL", "100 00 Staden", "Postnummer och ort."),
-    Setting("STORNING_LANDLORD_PHONE", "", "Telefon i brevhuvudet."),
-    Setting("STORNING_LANDLORD_EMAIL", "", "E-post i brevhuvudet."),
+    Setting("STORNING_USER", "admin", "Användare som CLI:t agerar som.", "user"),
+    Setting("STORNING_TZ", "Europe/Stockholm", "Hyresvärdens tidszon (IANA-namn).", "zone"),
+    Setting(
+        "STORNING_WORKFLOWS",
+        "",
+        "Mapp med arbetsflöden (YAML); tom = projektets workflows/.",
+        "workflows_dir",
+    ),
+    Setting(
+        "STORNING_LETTERS_DIR", "", "Mapp med brevmallar; tom = projektets letters/.", "letters_dir"
+    ),
+    Setting(
+        "STORNING_LANDLORD_NAME",
+        "Hyresvärden AB",
+        "Hyresvärdens namn i brevhuvudet.",
+        "landlord.name",
+    ),
+    Setting("STORNING_LANDLORD_ORG", "556000-0000", "Organisationsnummer.", "landlord.org_number"),
+    Setting("STORNING_LANDLORD_ADDRESS", "Box 1", "Postadress, rad 1.", "landlord.address"),
+    Setting(
+        "STORNING_LANDLORD_POSTAL",
+        "100 00 Staden",
+        "Postnummer och ort.",
+        "landlord.postal_address",
+    ),
+    Setting("STORNING_LANDLORD_PHONE", "", "Telefon i brevhuvudet.", "landlord.phone"),
+    Setting("STORNING_LANDLORD_EMAIL", "", "E-post i brevhuvudet.", "landlord.email"),
     Setting(
         "STORNING_SEVERE_KINDS",
         "violence,threat,arson,crime",
-        "Händelsetyper som är särskilt allvarliga.",
+        "Händelsetyper som är särskilt allvarliga (kommaseparerade id:n, se DESIGN.md §4).",
+        "severe_kinds",
     ),
-    Setting("STORNING_SMTP_HOST", "", "SMTP-server för e-postpåminnelser; tom = ingen e-post."),
-    Setting("STORNING_SMTP_PORT", "25", "SMTP-port."),
-    Setting("STORNING_SMTP_TLS", "false", "STARTTLS mot SMTP-servern (true/false)."),
-    Setting("STORNING_SMTP_USER", "", "SMTP-användare."),
-    Setting("STORNING_SMTP_PASSWORD", "", "SMTP-lösenord (läggs aldrig i repot)."),
-    Setting("STORNING_MAIL_FROM", "storning@localhost", "Avsändaradress för e-post."),
+    Setting(
+        "STORNING_SMTP_HOST",
+        "",
+        "SMTP-server för e-postpåminnelser; tom = ingen e-post.",
+        "smtp_host",
+    ),
+    Setting("STORNING_SMTP_PORT", "25", "SMTP-port (1–65535).", "smtp_port"),
+    Setting("STORNING_SMTP_TLS", "false", "STARTTLS mot SMTP-servern (true/false).", "smtp_tls"),
+    Setting("STORNING_SMTP_USER", "", "SMTP-användare.", "smtp_user"),
+    Setting("STORNING_SMTP_PASSWORD", "", "SMTP-lösenord (läggs aldrig i repot).", "smtp_password"),
+    Setting("STORNING_MAIL_FROM", "storning@localhost", "Avsändaradress för e-post.", "mail_from"),
     Setting(
         "STORNING_BASE_URL",
         "http://127.0.0.1:8000",
-        "Adress till webbgränssnittet, för länkar i e-post.",
+        "Adress till webbgränssnittet (http:// eller https://), för länkar i e-post.",
+        "base_url",
     ),
     Setting(
-        "STORNING_TIMER_INTERVAL", "30", "Sekunder mellan körningar av förfallna timers i workern."
+        "STORNING_TIMER_INTERVAL",
+        "30",
+        "Sekunder mellan körningar av förfallna timers i workern (1–86400).",
+        "timer_interval",
     ),
-    # read by storning.web.config (the web process only)
     Setting(
         "STORNING_SECRET_KEY",
         "",
-        "Nyckel som signerar inloggningskakan; tom = genereras och sparas i en fil (0600).",
+        "Nyckel (minst 32 tecken) som signerar inloggningskakan; tom = genereras och sparas i en fil (0600).",
+        "secret_key",
     ),
     Setting(
         "STORNING_SECURE_COOKIES",
         "",
         "Kakan bara över TLS (true/false); tom = true när STORNING_BASE_URL är https.",
+        "secure_cookies",
     ),
-    Setting("STORNING_SESSION_HOURS", "8", "Hur länge en inloggning gäller (timmar)."),
-    Setting("STORNING_WEB_THREADS", "8", "Trådar för sidor och API-anrop i en webbprocess."),
+    Setting(
+        "STORNING_SESSION_HOURS",
+        "8",
+        "Hur länge en inloggning gäller (timmar, högst 720).",
+        "session_hours",
+    ),
+    Setting(
+        "STORNING_WEB_THREADS",
+        "8",
+        "Trådar för sidor och API-anrop i en webbprocess (1–200).",
+        "web_threads",
+    ),
 )
+_BY_ENV = {s.env: s for s in SETTINGS}
+
+_TRUE = {"1", "true", "yes", "ja", "on"}
+_FALSE = {"0", "false", "no", "nej", "off"}
 
 
 def _bool(name: str, text: str) -> bool:
     lowered = text.strip().lower()
-    if lowered in {"1", "true", "yes", "ja", "on"}:
+    if lowered in _TRUE:
         return True
-    if lowered in {"0", "false", "no", "nej", "off", ""}:
+    if lowered in _FALSE or not lowered:
         return False
     raise InvalidInput(f"Inställningen {name}='{text}' är inte true eller false.")
 
 
-def _int(name: str, text: str) -> int:
+def _int(name: str, text: str, low: int, high: int) -> int:
     try:
-        return int(text)
+        value = int(text.strip())
     except ValueError:
-        raise InvalidInput(f"Inställningen {name}='{text}' är inte ett heltal.") from None
+        value = None
+    if value is None or not low <= value <= high:
+        raise InvalidInput(f"Inställningen {name}='{text}' ska vara ett heltal {low}–{high}.")
+    return value
+
+
+def _zone(name: str, text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"Inställningen {name}='{text}' är ingen känd tidszon (t.ex. Europe/Stockholm)."
+        ) from None
+
+
+def _kinds(name: str, text: str) -> frozenset[str]:
+    kinds = frozenset(k.strip() for k in text.split(",") if k.strip())
+    unknown = sorted(kinds - INCIDENT_KINDS.keys())
+    if unknown:
+        raise InvalidInput(
+            f"Inställningen {name} har okända händelsetyper ({', '.join(unknown)}); "
+            f"kända är {', '.join(INCIDENT_KINDS)}."
+        )
+    return kinds
+
+
+def _url(name: str, text: str) -> str:
+    url = text.strip().rstrip("/")
+    if not url.lower().startswith(("http://", "https://")) or len(url) <= len("https://"):
+        raise InvalidInput(
+            f"Inställningen {name}='{text}' ska vara en adress som börjar med http:// eller https://."
+        )
+    return url
+
+
+def _hours(name: str, text: str) -> float:
+    try:
+        hours = float(text.strip())
+    except ValueError:
+        hours = math.nan
+    if not (math.isfinite(hours) and 0 < hours <= 720):
+        raise InvalidInput(
+            f"Inställningen {name}='{text}' ska vara ett antal timmar över 0 och högst 720."
+        )
+    return hours
+
+
+def _now(name: str, text: str, zone: ZoneInfo) -> str:
+    if text.strip():
+        try:
+            parse_instant(text, zone)
+        except StorningError:
+            raise InvalidInput(
+                f"Inställningen {name}='{text}' är ingen tidpunkt (ISO 8601, t.ex. 2026-03-02T09:00)."
+            ) from None
+    return text.strip()
+
+
+def _secret(name: str, text: str) -> str:
+    key = text.strip()
+    if key and len(key) < 32:
+        raise InvalidInput(
+            f"Inställningen {name} är för kort; använd minst 32 slumpmässiga tecken."
+        )
+    return key
+
+
+def _mail(name: str, text: str) -> str:
+    address = text.strip()
+    if "@" not in address or any(c.isspace() for c in address):
+        raise InvalidInput(f"Inställningen {name}='{text}' är ingen e-postadress.")
+    return address
 
 
 @dataclass(frozen=True)
@@ -128,19 +253,24 @@ class Settings:
     mail_from: str = "storning@localhost"
     base_url: str = "http://127.0.0.1:8000"
     timer_interval: int = 30
+    # the web process (storning.web.config derives its cookie and session settings from these)
+    secret_key: str = field(default="", repr=False)
+    secure_cookies: bool | None = None  # None: true when base_url is https
+    session_hours: float = 8.0
+    web_threads: int = 8
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Every setting from `environ` (default: the process environment), checked; a bad value
+        raises InvalidInput with one sentence naming the variable."""
         env = os.environ if environ is None else environ
         raw = {s.env: env.get(s.env, s.default) for s in SETTINGS}
-        try:
-            zone = ZoneInfo(raw["STORNING_TZ"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(f"Okänd tidszon STORNING_TZ='{raw['STORNING_TZ']}'.") from None
+        zone = _zone("STORNING_TZ", raw["STORNING_TZ"])
+        secure = raw["STORNING_SECURE_COOKIES"]
         return cls(
-            db_url=raw["STORNING_DB"],
-            now=raw["STORNING_NOW"],
-            user=raw["STORNING_USER"],
+            db_url=raw["STORNING_DB"].strip() or _BY_ENV["STORNING_DB"].default,
+            now=_now("STORNING_NOW", raw["STORNING_NOW"], zone),
+            user=raw["STORNING_USER"].strip() or _BY_ENV["STORNING_USER"].default,
             zone=zone,
             workflows_dir=Path(raw["STORNING_WORKFLOWS"] or _project_or_bundled("workflows")),
             letters_dir=Path(raw["STORNING_LETTERS_DIR"] or _project_or_bundled("letters")),
@@ -152,16 +282,42 @@ class Settings:
                 phone=raw["STORNING_LANDLORD_PHONE"],
                 email=raw["STORNING_LANDLORD_EMAIL"],
             ),
-            severe_kinds=frozenset(k.strip() for k in raw["STORNING_SEVERE_KINDS"].split(",") if k),
-            smtp_host=raw["STORNING_SMTP_HOST"],
-            smtp_port=_int("STORNING_SMTP_PORT", raw["STORNING_SMTP_PORT"]),
+            severe_kinds=_kinds("STORNING_SEVERE_KINDS", raw["STORNING_SEVERE_KINDS"]),
+            smtp_host=raw["STORNING_SMTP_HOST"].strip(),
+            smtp_port=_int("STORNING_SMTP_PORT", raw["STORNING_SMTP_PORT"], 1, 65535),
             smtp_tls=_bool("STORNING_SMTP_TLS", raw["STORNING_SMTP_TLS"]),
             smtp_user=raw["STORNING_SMTP_USER"],
             smtp_password=raw["STORNING_SMTP_PASSWORD"],
-            mail_from=raw["STORNING_MAIL_FROM"],
-            base_url=raw["STORNING_BASE_URL"],
-            timer_interval=_int("STORNING_TIMER_INTERVAL", raw["STORNING_TIMER_INTERVAL"]),
+            mail_from=_mail("STORNING_MAIL_FROM", raw["STORNING_MAIL_FROM"]),
+            base_url=_url("STORNING_BASE_URL", raw["STORNING_BASE_URL"]),
+            timer_interval=_int(
+                "STORNING_TIMER_INTERVAL", raw["STORNING_TIMER_INTERVAL"], 1, 86400
+            ),
+            secret_key=_secret("STORNING_SECRET_KEY", raw["STORNING_SECRET_KEY"]),
+            secure_cookies=(_bool("STORNING_SECURE_COOKIES", secure) if secure.strip() else None),
+            session_hours=_hours("STORNING_SESSION_HOURS", raw["STORNING_SESSION_HOURS"]),
+            web_threads=_int("STORNING_WEB_THREADS", raw["STORNING_WEB_THREADS"], 1, 200),
         )
+
+    def with_env(self, environ: Mapping[str, str]) -> Settings:
+        """These settings with the `STORNING_*` variables present in `environ` read over them, each
+        checked as by `from_env`; other keys are ignored."""
+        given = {name: value for name, value in environ.items() if name in _BY_ENV}
+        if not given:
+            return self
+        parsed = Settings.from_env(given)
+        changes: dict[str, Any] = {}
+        landlord: dict[str, Any] = {}
+        for name in given:
+            attr = _BY_ENV[name].attr
+            if attr.startswith("landlord."):
+                key = attr.removeprefix("landlord.")
+                landlord[key] = getattr(parsed.landlord, key)
+            else:
+                changes[attr] = getattr(parsed, attr)
+        if landlord:
+            changes["landlord"] = replace(self.landlord, **landlord)
+        return replace(self, **changes)
 
 
 def settings_markdown() -> str:
@@ -169,7 +325,6 @@ def settings_markdown() -> str:
     rows = ["| variabel | standard | betydelse |", "|---|---|---|"]
     rows += [f"| `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
     return (
-        "# Inställningar\n\nGenererad av `storning settings --markdown`.\n\n"
-        + "\n".join(rows)
-        + "\n"
+        "# Inställningar\n\nGenererad av `storning settings --markdown`. Ett felaktigt värde stoppar "
+        "programmet med en mening som namnger variabeln.\n\n" + "\n".join(rows) + "\n"
     )

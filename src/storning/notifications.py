@@ -7,17 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storning.config import Settings
+from storning.runtime import Runtime
 from storning.store.models import Case, Outbox, Timer, User, table
-
-if TYPE_CHECKING:
-    from storning.app import App
 
 
 class Person(Protocol):
@@ -126,7 +124,7 @@ class Mailer:
             smtp.send_message(message)
 
 
-def deliver_email(app: App, now: datetime, *, limit: int = 100) -> int:
+def deliver_email(app: Runtime, now: datetime, *, limit: int = 100) -> int:
     """Send pending e-mail rows, each at most once: a row is marked `sending` and committed before the
     SMTP call, so a crash after sending can never send it again (it stays `sending` for an operator)."""
     mailer = Mailer.from_settings(app.settings)
@@ -163,7 +161,7 @@ def deliver_email(app: App, now: datetime, *, limit: int = 100) -> int:
     return sent
 
 
-def send_digests(app: App, now: datetime) -> int:
+def send_digests(app: Runtime, now: datetime) -> int:
     """Each officer's morning digest of what is due this week and overdue; once per officer and day,
     however many workers run it (the unique `dedupe_key` decides)."""
     today = now.astimezone(app.zone).date()
@@ -218,7 +216,9 @@ def send_digests(app: App, now: datetime) -> int:
     return made
 
 
-def reminders_for(app: App, username: str, *, include_read: bool = False) -> list[dict[str, Any]]:
+def reminders_for(
+    app: Runtime, username: str, *, include_read: bool = False
+) -> list[dict[str, Any]]:
     """'Mina påminnelser': the in-app rows for one person, newest first."""
     with app.db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -239,7 +239,7 @@ def reminders_for(app: App, username: str, *, include_read: bool = False) -> lis
         ]
 
 
-def mark_read(app: App, username: str, reminder_id: int) -> None:
+def mark_read(app: Runtime, username: str, reminder_id: int) -> None:
     with app.db.write() as session:
         row = session.get(Outbox, reminder_id)
         user = session.scalar(select(User).where(User.username == username))

@@ -1,8 +1,9 @@
 """The worker: APScheduler 3 as the clock only, with an in-memory job store.
 
-An interval job fires due timers and delivers e-mail; a cron job sends the officers' digests at 07:00
-Europe/Stockholm on weekdays. All state lives in the database, so any number of workers may run at once
-(APScheduler 3 cannot share a persistent job store between processes, and we don't need one).
+The jobs and their times are listed once in `storning.jobs` (due timers and e-mail every `interval`
+seconds, the officers' digest at 07:00 on weekdays); this module runs them on a blocking scheduler.
+All state lives in the database, so any number of workers may run at once (APScheduler 3 cannot share a
+persistent job store between processes, and we don't need one).
 """
 
 from __future__ import annotations
@@ -15,54 +16,36 @@ from datetime import datetime
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
-from storning.app import App
 from storning.clock import system_now
-from storning.notifications import deliver_email, send_digests
-from storning.timers import run_due
+from storning.jobs import Job, scheduled_jobs
+from storning.runtime import Runtime
 
 log = logging.getLogger("storning.worker")
+Clock = Callable[[], datetime]
 
 
-def tick(app: App, now: datetime) -> None:
-    result = run_due(app, now)
-    sent = deliver_email(app, now)
-    if result.fired or result.obsolete or sent:
-        log.info(
-            "timers fired=%s obsolete=%s deferred=%s emails=%s",
-            result.fired,
-            result.obsolete,
-            result.deferred,
-            sent,
-        )
-
-
-def build_scheduler(
-    app: App, interval: int, clock: Callable[[], datetime] = system_now
-) -> BlockingScheduler:
+def build_scheduler(app: Runtime, interval: int, clock: Clock = system_now) -> BlockingScheduler:
+    """A scheduler with every job of `storning.jobs`; each job reads `clock` once when it runs."""
     scheduler = BlockingScheduler(
         timezone=app.zone, job_defaults={"coalesce": True, "max_instances": 1}
     )
-    scheduler.add_job(
-        lambda: tick(app, clock()),
-        IntervalTrigger(seconds=interval),
-        id="timers",
-        next_run_time=system_now(),
-    )
-    scheduler.add_job(
-        lambda: send_digests(app, clock()),
-        CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=app.zone),
-        id="digest",
-    )
+    for job in scheduled_jobs(interval):
+        trigger, when = job.trigger()
+        if job.runs_at_start:
+            when["next_run_time"] = system_now()
+        scheduler.add_job(_runner(job, app, clock), trigger, id=job.id, name=job.id, **when)
     return scheduler
 
 
-def run_worker(app: App, interval: int, fixed_now: datetime | None = None) -> None:
+def _runner(job: Job, app: Runtime, clock: Clock) -> Callable[[], int]:
+    return lambda: job.run(app, clock())
+
+
+def run_worker(app: Runtime, interval: int, fixed_now: datetime | None = None) -> None:
     """Run until SIGTERM or SIGINT; the job in progress finishes its batch before the process exits."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    clock: Callable[[], datetime] = (lambda: fixed_now) if fixed_now is not None else system_now
+    clock: Clock = (lambda: fixed_now) if fixed_now is not None else system_now
     scheduler = build_scheduler(app, interval, clock)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -71,6 +54,7 @@ def run_worker(app: App, interval: int, fixed_now: datetime | None = None) -> No
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker started: interval %ss, digest weekdays 07:00 %s", interval, app.zone.key)
+    jobs = "; ".join(f"{j.id}: {j.description}" for j in scheduled_jobs(interval))
+    log.info("worker started: interval %ss, %s, zone %s", interval, jobs, app.zone.key)
     scheduler.start()
     log.info("worker stopped")

@@ -8,6 +8,7 @@ import click
 
 from storning import services
 from storning.cli.base import Ctx, handles_errors, main
+from storning.services import accounts
 from storning.vocabulary import ROLES
 
 
@@ -47,16 +48,13 @@ def add(
 
     Exempel: storning user add alice --name "Alice Andersson" --role handlaggare --team norr
     """
-    from storning.security import hash_password
-    from storning.web.accounts import check_password
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(
             "Lösenord", hide_input=True, confirmation_prompt="Upprepa lösenordet"
         )
-    check_password(password)
+    hashed = accounts.password_hash(password)
     services.add_user(
         obj.app,
         username,
@@ -65,7 +63,7 @@ def add(
         email=email,
         team=team,
         supervisor=supervisor,
-        password_hash=hash_password(password),
+        password_hash=hashed,
     )
     role_names = ", ".join(ROLES[r].lower() for r in dict.fromkeys(roles))
     click.echo(f"Användaren {username} ({role_names}) är tillagd.")
@@ -80,9 +78,7 @@ def token(obj: Ctx, username: str) -> None:
 
     Exempel: storning user token jour   →   curl -H "Authorization: Bearer stn_…" …/api/cases
     """
-    from storning.web.accounts import set_api_token
-
-    click.echo(set_api_token(obj.app, username))
+    click.echo(accounts.set_api_token(obj.app, username, actor=obj.actor))
     click.echo(
         "Spara token nu; den visas inte igen och lagras bara som en kontrollsumma.", err=True
     )

@@ -4,6 +4,7 @@ file, the line and the path inside the document (a landlord's admin edits these 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 import storning.arrears  # noqa: F401  (registers the rent-arrears guards and effects)
 from storning.calendar import parse_period
 from storning.definitions.model import EffectCall, Track, Transition, Workflow
-from storning.definitions.schema import ANY_STATE, TrackDef, WorkflowDef
+from storning.definitions.schema import ANY_STATE, PRESENTATION_KEYS, TrackDef, WorkflowDef
 from storning.definitions.yamlsource import DuplicateKey, LocatedDocument, load_located
 from storning.effects import EFFECTS, LoadScope, validate_when
 from storning.errors import DefinitionError
@@ -123,6 +124,8 @@ def _check_transition(
         problem((*path, "to"), f"unknown state '{t.dest}'")
     if not t.system and not t.label:
         problem(path, f"event '{t.event}' needs a Swedish label")
+    if t.system and t.confirm:
+        problem((*path, "confirm"), "only an event officers fire can ask for a confirmation")
     for j, guard_id in enumerate(t.guards):
         if guard_id not in GUARDS:
             problem(
@@ -196,6 +199,19 @@ def _unreachable(track: TrackDef) -> list[str]:
     return [s for s in track.states if s not in seen]
 
 
+def rules_digest(text: str) -> str:
+    """A digest of what a definition decides: its document without comments, layout and the
+    presentation-only transition keys (`PRESENTATION_KEYS`). Two texts with the same rules digest
+    treat every case alike."""
+    data = yaml.safe_load(text)
+    for track in (data.get("tracks") or {}).values():
+        for transition in (track or {}).get("transitions") or []:
+            for key in PRESENTATION_KEYS:
+                transition.pop(key, None)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _effect_calls(raw_effects: list[dict[str, Any]]) -> tuple[EffectCall, ...]:
     calls = []
     for raw in raw_effects:
@@ -220,6 +236,7 @@ def _compile(wf: WorkflowDef, text: str, file: str) -> Workflow:
                 system=t.system,
                 requires_reason=t.requires_reason,
                 params=dict(t.params),
+                confirm=t.confirm,
             )
             for i, t in enumerate(track.transitions)
         )

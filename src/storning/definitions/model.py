@@ -38,6 +38,7 @@ class Transition:
     system: bool
     requires_reason: bool
     params: dict[str, ParamDef]
+    confirm: bool = False  # the officer confirms in a second step (irreversible steps)
 
 
 class _OnlyIndex:
@@ -106,6 +107,10 @@ class Track:
                 seen.add(transition.event)
                 result.append(transition)
         return result
+
+    def needs_confirmation(self, event: str, state: str) -> bool:
+        """Whether firing `event` from `state` asks the officer to confirm (`confirm: true`)."""
+        return any(t.confirm for t in self.candidates(event, state))
 
     def has_event(self, event: str) -> bool:
         return any(t.event == event for t in self.transitions)

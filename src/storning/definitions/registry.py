@@ -1,5 +1,7 @@
 """Which workflow versions exist. Definitions are stored in the database when `storning init` loads them,
-so a running case keeps the exact definition it was opened with even after the YAML file changes."""
+so a running case keeps the rules it was opened with even after the YAML file changes. A change that
+leaves every rule as it was (only the presentation keys such as `confirm`, comments or layout) replaces
+the stored text of the same version; any other change needs a new version."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storning.definitions.loader import load_directory, load_text
+from storning.definitions.loader import load_directory, load_text, rules_digest
 from storning.definitions.model import Workflow
 from storning.errors import DefinitionError, NotFound
 from storning.store.models import WorkflowVersion
@@ -66,6 +68,17 @@ class WorkflowRegistry:
                     )
                 )
                 results.append((workflow, "ny"))
+            elif row.digest != workflow.digest and rules_digest(row.source) == rules_digest(
+                workflow.source
+            ):
+                # Only how events are offered on screen changed (`confirm`), or comments and layout:
+                # no rule of a running case changes, so the stored definition takes the new text.
+                row.source, row.source_file, row.digest = (
+                    workflow.source,
+                    workflow.source_file,
+                    workflow.digest,
+                )
+                results.append((workflow, "uppdaterad (samma regler)"))
             elif row.digest != workflow.digest:
                 raise DefinitionError(
                     [

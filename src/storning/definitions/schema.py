@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TRACKS: tuple[str, ...] = ("legal", "authority", "customer")
 ANY_STATE = "*"
+# Transition keys that only say how an event is offered on screen: changing them changes no rule, so a
+# stored definition may take them over without a new version (`WorkflowRegistry.install`).
+PRESENTATION_KEYS: frozenset[str] = frozenset({"confirm"})
 
 
 class Strict(BaseModel):
@@ -37,6 +40,8 @@ class TransitionDef(Strict):
     when: dict[str, Any] = Field(default_factory=dict)
     system: bool = False
     requires_reason: bool = False
+    # How the officer's screen offers the event (no rule: the engine does not look at it).
+    confirm: bool = False
     params: dict[str, ParamDef] = Field(default_factory=dict)
 
     @field_validator("sources", mode="before")

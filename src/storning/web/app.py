@@ -3,7 +3,8 @@
     asgi = create_app(App.create(Settings.from_env()))
 
 `clock` gives each request its time (read once per request); by default `STORNING_NOW` when set, else
-the system clock. `web_settings` defaults to `WebSettings.from_env` (secret key, cookie flags).
+the system clock. `web_settings` defaults to `WebSettings.from_settings(app.settings)` (secret key,
+cookie flags, session length, threads: all read and checked by `storning.config.Settings`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SESSION_COOKIE = "storning_session"
 def create_app(
     app: App, *, clock: Clock | None = None, web_settings: WebSettings | None = None
 ) -> FastAPI:
-    settings = web_settings or WebSettings.from_env(app.settings)
+    settings = web_settings or WebSettings.from_settings(app.settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

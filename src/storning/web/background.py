@@ -1,5 +1,6 @@
-"""The scheduler inside `storning serve`: the same jobs as `storning worker` (due timers and e-mail every
-`interval` seconds, the officers' digest at 07:00 on weekdays), on APScheduler's background thread.
+"""The scheduler inside `storning serve`: the same jobs as `storning worker`, listed once in
+`storning.jobs` (due timers and e-mail every `interval` seconds, the officers' digest at 07:00 on
+weekdays), on APScheduler's background thread.
 
 All state is in the database, so running this beside separate `storning worker` processes is safe
 (timers are claimed with SKIP LOCKED / BEGIN IMMEDIATE and fire once).
@@ -8,39 +9,37 @@ All state is in the database, so running this beside separate `storning worker` 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
-from storning.app import App
 from storning.clock import system_now
-from storning.notifications import send_digests
+from storning.jobs import Job, scheduled_jobs
+from storning.runtime import Runtime
 from storning.web.config import Clock
-from storning.worker import tick
 
 log = logging.getLogger("storning.web")
 
 
-def start_scheduler(app: App, interval: int, clock: Clock) -> BackgroundScheduler:
+def start_scheduler(app: Runtime, interval: int, clock: Clock) -> BackgroundScheduler:
     """Start and return the background scheduler; call `.shutdown()` when the server stops."""
-
-    def run_timers() -> None:
-        try:
-            tick(app, clock())
-        except Exception:  # a failed batch must not stop the clock; the next tick retries
-            log.exception("timer tick failed")
-
     scheduler = BackgroundScheduler(
         timezone=app.zone, job_defaults={"coalesce": True, "max_instances": 1}
     )
-    scheduler.add_job(
-        run_timers, IntervalTrigger(seconds=interval), id="timers", next_run_time=system_now()
-    )
-    scheduler.add_job(
-        lambda: send_digests(app, clock()),
-        CronTrigger(day_of_week="mon-fri", hour=7, minute=0, timezone=app.zone),
-        id="digest",
-    )
+    for job in scheduled_jobs(interval):
+        trigger, when = job.trigger()
+        if job.runs_at_start:
+            when["next_run_time"] = system_now()
+        scheduler.add_job(_guarded(job, app, clock), trigger, id=job.id, name=job.id, **when)
     scheduler.start()
     return scheduler
+
+
+def _guarded(job: Job, app: Runtime, clock: Clock) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job.run(app, clock())
+        except Exception:  # a failed run must not stop the web process; the next run retries
+            log.exception("scheduled job %s failed", job.id)
+
+    return run

@@ -1,11 +1,6 @@
-"""The web interface's own settings and its clock, read once when the app is built.
-
-| variable | default | meaning |
-|---|---|---|
-| `STORNING_SECRET_KEY` | generated | signs the session cookie; set it when several processes or hosts serve |
-| `STORNING_SECURE_COOKIES` | `true` when `STORNING_BASE_URL` is https | send the cookie only over TLS |
-| `STORNING_SESSION_HOURS` | `8` | how long a login lasts |
-| `STORNING_WEB_THREADS` | `8` | worker threads for page and API requests in one process |
+"""The web interface's own objects, derived from `storning.config.Settings` (which reads and checks the
+`STORNING_*` variables: `STORNING_SECRET_KEY`, `STORNING_SECURE_COOKIES`, `STORNING_SESSION_HOURS`,
+`STORNING_WEB_THREADS`; see docs/settings.md), and its clock.
 
 Without `STORNING_SECRET_KEY` a key is generated once and kept in a file readable only by its owner:
 next to a SQLite database file (`storning.db.secret-key`), else in `$XDG_STATE_HOME/storning/secret-key`
@@ -40,37 +35,30 @@ class WebSettings:
     threads: int = 8
 
     @classmethod
-    def from_env(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> WebSettings:
-        env = os.environ if environ is None else environ
-        secure_text = env.get("STORNING_SECURE_COOKIES", "")
-        if secure_text.strip():
-            secure = _bool("STORNING_SECURE_COOKIES", secure_text)
-        else:
+    def from_settings(
+        cls, settings: Settings, environ: Mapping[str, str] | None = None
+    ) -> WebSettings:
+        """The web's settings from the checked `settings`; `environ` (default: the process
+        environment) is consulted only for `XDG_STATE_HOME`, where a generated key may live."""
+        if settings.secure_cookies is None:
             secure = settings.base_url.lower().startswith("https://")
-        hours_text = env.get("STORNING_SESSION_HOURS", "8")
-        try:
-            hours = float(hours_text)
-        except ValueError:
-            raise InvalidInput(f"STORNING_SESSION_HOURS='{hours_text}' är inte ett tal.") from None
-        threads_text = env.get("STORNING_WEB_THREADS", "8")
-        if not threads_text.isdigit() or not 1 <= int(threads_text) <= 200:
-            raise InvalidInput(f"STORNING_WEB_THREADS='{threads_text}' ska vara ett heltal 1–200.")
-        key = env.get("STORNING_SECRET_KEY", "").strip() or stored_secret(settings.db_url, env)
+        else:
+            secure = settings.secure_cookies
+        env = os.environ if environ is None else environ
         return cls(
-            secret_key=key,
+            secret_key=settings.secret_key or stored_secret(settings.db_url, env),
             secure_cookies=secure,
-            session_max_age=int(hours * 3600),
-            threads=int(threads_text),
+            session_max_age=int(settings.session_hours * 3600),
+            threads=settings.web_threads,
         )
 
-
-def _bool(name: str, text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in {"1", "true", "yes", "ja", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "nej", "off"}:
-        return False
-    raise InvalidInput(f"Inställningen {name}='{text}' är inte true eller false.")
+    @classmethod
+    def from_env(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> WebSettings:
+        """As `from_settings`, with the `STORNING_*` variables given in `environ` read over `settings`
+        (parsed and checked by `Settings`, the one reader of those variables)."""
+        if environ is not None:
+            settings = settings.with_env(environ)
+        return cls.from_settings(settings, environ)
 
 
 def secret_path(db_url: str, environ: Mapping[str, str]) -> Path:

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from storning.web import accounts
+from storning.services import accounts
 from storning.web.context import (
     app_of,
     checked_form,
