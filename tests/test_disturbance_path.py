@@ -448,7 +448,7 @@ def test_a_same_evening_incident_after_the_uppmaning_grounds_a_termination_lette
     )  # 21:00 the same day as the uppmaning was sent
     assert states(doc)["legal"] == "termination_ready"
     doc = services.fire_event(app, "alice", at(2), ref, "terminate")
-    pdf, _ = services.letter_pdf(app, "alice", at(2, 1), letter_id(doc, "uppsagning"))
+    pdf = services.letter_pdf(app, "alice", at(2, 1), letter_id(doc, "uppsagning")).data
     assert pdf.startswith(b"%PDF")
 
 

@@ -8,7 +8,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from storning import services
-from storning.reports import compile_report, reporter_labels
+from storning.reports import reporter_labels
+from storning.services import compile_report
 from storning.store.models import AccessLog
 from tests.conftest import at
 from tests.helpers import letter_id, open_storning
@@ -49,9 +50,10 @@ def _case_with_history(app):
     services.mark_letter_sent(
         app,
         "alice",
-        at(1, 4),
+        at(3),  # recorded when the receipt is known: sent on day 1, received on day 3
         letter_id(doc, "underrattelse_socialnamnd"),
         method="rekommenderat",
+        at=at(1, 4),
         delivered_on=at(3).date(),
     )
     return ref

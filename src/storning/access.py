@@ -1,7 +1,8 @@
 """Who may do what with which case: small pure functions over a `Principal` and a `CaseScope`.
 
-The web pages and the JSON API ask these before calling a service; the services themselves only check
-that the actor has an acting role (DESIGN §1: the engine knows nothing of teams).
+The services ask these, for the acting principal, inside the use case's transaction (DESIGN invariant
+9); the CLI, the web pages, the API and the worker never decide access themselves. This module holds the
+one definition of each role set.
 
 The rules (DOMAIN §7: role-based access, complainants protected):
 
@@ -12,6 +13,9 @@ The rules (DOMAIN §7: role-based access, complainants protected):
 | `admin`       | every case                  | every case                     | every    | every         |
 | `lasare`      | own team's cases            | –                              | –        | –             |
 
+Disclosing complainants' identities in a report needs the override right (a chef of the team, or an
+admin).
+
 A user with several roles gets the union. A case a user may not read does not exist for that user: the
 interfaces answer 404, the same as for an unknown reference, so nothing leaks. Protected complainants
 (skyddad identitet) are shown only to those who may act on the case.
@@ -20,9 +24,12 @@ interfaces answer 404, the same as for an unknown reference, so nothing leaks. P
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
+OVERRIDING_ROLES = frozenset({"chef", "admin"})
+READING_ROLES = frozenset({"lasare"})
+ALL_ROLES = ACTING_ROLES | READING_ROLES
 
 Visibility = Literal["all", "team", "own", "none"]
 
@@ -43,6 +50,21 @@ class Principal:
     @property
     def is_chef(self) -> bool:
         return "chef" in self.roles
+
+
+class Account(Protocol):
+    """What a stored user offers to become a principal (the `User` model has these)."""
+
+    username: str
+    team: str | None
+    name: str
+
+    @property
+    def role_set(self) -> frozenset[str]: ...
+
+
+def principal_of(user: Account) -> Principal:
+    return Principal(user.username, user.role_set, user.team, user.name)
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,11 @@ def can_open_for(principal: Principal, owner: Principal) -> bool:
 def can_see_protected(principal: Principal, case: CaseScope) -> bool:
     """Names and contact details of complainants with skyddad identitet."""
     return can_act(principal, case)
+
+
+def can_disclose(principal: Principal, case: CaseScope) -> bool:
+    """Name the reporters in a compiled report (an export outside the landlord)."""
+    return can_override(principal, case)
 
 
 def can_manage_users(principal: Principal) -> bool:

@@ -92,8 +92,8 @@ class Story:
         return self
 
     def _letter(self, template: str) -> int:
-        letters = services.list_letters(self.app, self.officer, self.ref)
-        return [x["id"] for x in letters if x["template"] == template][-1]
+        letters = services.list_letters(self.app, self.officer, self.now, self.ref)
+        return int([x["id"] for x in letters if x["template"] == template][-1])
 
 
 def load_demo(app: App, now: datetime) -> list[str]:

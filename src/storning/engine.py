@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from storning.access import ACTING_ROLES, OVERRIDING_ROLES
 from storning.calendar import SwedishCalendar
 from storning.context import EventContext
 from storning.definitions.model import Track, Transition, Workflow
@@ -35,9 +36,6 @@ from storning.guards import blocked_by
 from storning.journal import append_journal
 from storning.store.models import Case, Incident, User
 from storning.timers import TimerBook
-
-ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
-OVERRIDING_ROLES = frozenset({"chef", "admin"})
 
 
 class _TrackModel:

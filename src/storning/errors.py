@@ -8,10 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A refused attempt to read or change case data, for the access log: who, which case, what."""
+
+    actor: str
+    case_id: int | None
+    action: str
+    reason: str
+
+
 class StorningError(Exception):
     """Base for every error caused by input or state, never by a bug."""
 
     code = "error"
+    # Set by the services when the error refuses a principal access; written to the access log after
+    # the refused transaction has rolled back.
+    refusal: Refusal | None = None
 
 
 class NotFound(StorningError):

@@ -7,23 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storning.calendar import parse_period
 from storning.clock import at_local
+from storning.journal import append_journal_rows
 from storning.notifications import choose_recipients, outbox_rows
-from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User, table
-
-if TYPE_CHECKING:
-    from storning.app import App
+from storning.runtime import Runtime
+from storning.store.models import Case, CaseTrack, Outbox, Timer, User, table
 
 REMINDER_TIME = time(7, 0)
 PREFIX = {"before": "Påminnelse", "reminds": "Att göra", "escalate": "Frist passerad"}
 _CASES, _TRACKS, _USERS = table(Case), table(CaseTrack), table(User)
-_TIMERS, _JOURNAL, _OUTBOX = table(Timer), table(JournalEntry), table(Outbox)
+_TIMERS, _OUTBOX = table(Timer), table(Outbox)
 _SET_TIMER = (
     update(_TIMERS)
     .where(_TIMERS.c.id == bindparam("b_id"))
@@ -43,10 +42,15 @@ class _Person:
     supervisor_id: int | None
 
 
-def fire_reminders(app: App, session: Session, timers: list[Any], now: datetime) -> tuple[int, int]:
-    """Deliver every reminder in `timers` (already claimed); returns (fired, obsolete)."""
+def fire_reminders(
+    app: Runtime, session: Session, timers: list[Any], now: datetime
+) -> tuple[int, int, list[int]]:
+    """Deliver every reminder in `timers` (already claimed); returns (fired, obsolete, deferred ids).
+
+    A reminder whose case has a journal entry later than `now` is left pending (deferred): the journal
+    is ordered, so it is delivered by a run whose time has caught up with the case."""
     if not timers:
-        return 0, 0
+        return 0, 0, []
     case_ids = {t.case_id for t in timers}
     conn = session.connection()
     cases = {
@@ -60,6 +64,7 @@ def fire_reminders(app: App, session: Session, timers: list[Any], now: datetime)
                 _CASES.c.address,
                 _CASES.c.apartment,
                 _CASES.c.owner_id,
+                _CASES.c.last_event_at,
             ).where(_CASES.c.id.in_(case_ids))
         )
     }
@@ -73,8 +78,12 @@ def fire_reminders(app: App, session: Session, timers: list[Any], now: datetime)
     }
     people = _people(session, {c.owner_id for c in cases.values()})
     journal, outbox, statuses, follow_ups = [], [], [], []
+    deferred: list[int] = []
     for timer in timers:
         case = cases[timer.case_id]
+        if case.last_event_at > now:
+            deferred.append(timer.id)
+            continue
         if case.status == "closed" or (
             timer.scope == "state" and states.get((timer.case_id, timer.track)) != timer.scope_state
         ):
@@ -109,18 +118,18 @@ def fire_reminders(app: App, session: Session, timers: list[Any], now: datetime)
         statuses.append({"b_id": timer.id, "status": "fired", "fired_at": now})
         if timer.every:
             follow_ups.append(_next(app, timer, now))
-    if journal:
-        conn.execute(insert(_JOURNAL), journal)
+    append_journal_rows(session, journal)
     if outbox:
         conn.execute(insert(_OUTBOX), outbox)
-    conn.execute(_SET_TIMER, statuses)
+    if statuses:
+        conn.execute(_SET_TIMER, statuses)
     if follow_ups:
         conn.execute(insert(_TIMERS), follow_ups)
     touched = sorted({j["case_id"] for j in journal})
     if touched:
         conn.execute(_TOUCH_CASE, [{"b_id": case_id, "now": now} for case_id in touched])
     fired = sum(1 for s in statuses if s["status"] == "fired")
-    return fired, len(statuses) - fired
+    return fired, len(statuses) - fired, deferred
 
 
 def _people(session: Session, owner_ids: set[int]) -> dict[int, _Person]:
@@ -147,7 +156,7 @@ def _people(session: Session, owner_ids: set[int]) -> dict[int, _Person]:
     return people
 
 
-def _next(app: App, timer: Any, now: datetime) -> dict[str, Any]:
+def _next(app: Runtime, timer: Any, now: datetime) -> dict[str, Any]:
     due_on = app.engine.calendar.due(timer.due_on, parse_period(timer.every or ""), "working_days")
     return {
         "case_id": timer.case_id,

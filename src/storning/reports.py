@@ -1,6 +1,7 @@
 """The compiled disturbance report (störningsrapport för ärendet): the chronology of a case for the
 hyresnämnd, tingsrätt or counsel. Reporters are pseudonymised ("Anmälare A") unless disclosure is
-chosen; a disclosure is journaled and every export is written to the access log."""
+chosen. Who may compile or disclose, the journal entry and the access log are the service's
+(`services.reports.compile_report`); this module only builds what the report shows."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from storning.app import App
 from storning.clock import local_day
-from storning.errors import PermissionDenied
 from storning.journal import journal_of
-from storning.letters import TEMPLATE_CATALOG, render_letter
+from storning.letters import TEMPLATE_CATALOG
 from storning.letters.context import build_context
 from storning.letters.records import SENDING_METHODS
-from storning.store.models import AccessLog, Case, JournalEntry, Letter
+from storning.store.models import Case, JournalEntry, Letter
 
 SOCIAL_SERVICES_LETTERS = (
     "underrattelse_socialnamnd",
@@ -83,45 +83,6 @@ def report_context(
     return context
 
 
-def compile_report(
-    app: App, actor: str, now: datetime, ref: str, *, disclose: bool = False
-) -> bytes:
-    """The report as PDF; logged as an export, and journaled when complainant identities are disclosed."""
-    from storning import services
-
-    with app.db.write() as session:
-        user = services._actor(app, session, actor)  # the same lookup every service uses
-        case = services._case(session, ref, lock=disclose)
-        if disclose:
-            if not {"chef", "admin"} & user.role_set:
-                raise PermissionDenied(
-                    "Endast chef eller administratör får lämna ut anmälarnas identitet."
-                )
-            app.engine.check_clock(case, now)
-        context = report_context(session, app, case, now, disclose=disclose)
-        pdf = render_letter("rapport", context, letters_dir=app.settings.letters_dir).pdf
-        session.add(
-            AccessLog(
-                at=now,
-                actor=user.username,
-                case_id=case.id,
-                action="report",
-                detail="disclosed" if disclose else "pseudonymised",
-            )
-        )
-        if disclose:
-            session.add(
-                JournalEntry(
-                    case_id=case.id,
-                    at=now,
-                    actor=user.username,
-                    event="report_disclosed",
-                    params={"disclosed": True},
-                )
-            )
-        return pdf
-
-
 def _incidents(session: Session, case: Case) -> list[Any]:
     from storning.store.models import Incident
 
@@ -154,4 +115,4 @@ def _override_row(entry: JournalEntry, workflow: Any, zone: Any) -> dict[str, An
     }
 
 
-__all__ = ["compile_report", "report_context", "reporter_labels"]
+__all__ = ["report_context", "reporter_labels"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
@@ -25,11 +25,9 @@ from storning.context import EventContext
 from storning.definitions.schema import TimerDef
 from storning.errors import InvalidInput
 from storning.reminders import fire_reminders
+from storning.runtime import Runtime
 from storning.store.cases import load_case_by_id, save_case
 from storning.store.models import Case, Timer, User, table
-
-if TYPE_CHECKING:
-    from storning.app import App
 
 REMINDER_TIME = time(7, 0)
 
@@ -251,7 +249,7 @@ class RunResult:
 
 
 def run_due(
-    app: App, now: datetime, *, batch_size: int = CLAIM_BATCH, max_batches: int | None = None
+    app: Runtime, now: datetime, *, batch_size: int = CLAIM_BATCH, max_batches: int | None = None
 ) -> RunResult:
     """Fire every timer due at `now`, a batch per transaction, until none is left (or `max_batches`).
 
@@ -271,7 +269,7 @@ def run_due(
 
 
 def run_one_batch(
-    app: App, now: datetime, batch_size: int = CLAIM_BATCH, *, skip: set[int] | None = None
+    app: Runtime, now: datetime, batch_size: int = CLAIM_BATCH, *, skip: set[int] | None = None
 ) -> RunResult:
     """Claim and fire one batch; `batches == 0` in the result means nothing was due. Ids of timers
     that had to be deferred are added to `skip`, so the next batch does not claim them again."""
@@ -283,9 +281,11 @@ def run_one_batch(
             return result
         result.batches = 1
         events = [t for t in timers if t.kind == "fires"]
-        result.fired, result.obsolete = fire_reminders(
+        result.fired, result.obsolete, later = fire_reminders(
             app, session, [t for t in timers if t.kind != "fires"], now
         )
+        result.deferred += len(later)
+        skip.update(later)
         system = _system_user(session) if events else None
         for timer in sorted(events, key=lambda t: (t.case_id, t.due_at, t.id)):
             outcome = _fire_one(app, session, timer, system, now)  # type: ignore[arg-type]
@@ -312,7 +312,7 @@ def _claim(
     return list(session.connection().execute(query))
 
 
-def _fire_one(app: App, session: Session, timer: Any, system: User, now: datetime) -> str:
+def _fire_one(app: Runtime, session: Session, timer: Any, system: User, now: datetime) -> str:
     """Fire one claimed event timer in a savepoint with its event; 'fired', 'obsolete' or 'deferred'."""
     from storning.errors import ClockError, StorningError
 

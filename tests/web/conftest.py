@@ -3,6 +3,10 @@ team syd, lisa reads team norr), on SQLite and PostgreSQL through FastAPI's Test
 
 Passwords are hashed with cheap argon2 parameters (the verifier reads them from the hash) so a login
 costs milliseconds; every test's clock starts at T0 and moves only when the test says so.
+
+Every change carries the case version the person saw: a test takes it the way a browser or an
+integration would, from the case page just loaded (`version_on_page`) or from the last case document
+(`version_of`, a read through the services, written to the access log like any other).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from tests.conftest import at
 
+from storning import services
 from storning.app import App
 from storning.store.models import User
 from storning.web.app import create_app
@@ -95,6 +100,25 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
 
 def post_form(client: TestClient, url: str, data: dict[str, Any], token: str) -> Any:
     return client.post(url, data={**data, "csrf_token": token})
+
+
+def version_in(html: str) -> int:
+    """The case version a case page was rendered from (the hidden `version` field of its forms)."""
+    found = re.search(r'name="version" value="(\d+)"', html)
+    assert found, "no case version on the page"
+    return int(found.group(1))
+
+
+def version_on_page(client: TestClient, ref: str) -> int:
+    """Load the case page, as the officer does before acting, and return the version it shows."""
+    page = client.get(f"/arenden/{ref}")
+    assert page.status_code == 200, page.text
+    return version_in(page.text)
+
+
+def version_of(app: App, ref: str, actor: str = "alice", now: datetime | None = None) -> int:
+    """The case version in the case document as `actor` reads it now."""
+    return int(services.show_case(app, actor, now or at(0), ref)["version"])
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The JSON API: the same services as the pages, token auth, errors as {"error": {"code", "message"}}."""
+"""The JSON API: the same services as the pages, token auth, errors as {"error": {"code", "message"}}.
+Every change carries `expected_version`, the case version of the last case document the caller saw."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from tests.conftest import at
 from tests.helpers import action, letter_id, open_storning, states
 
 from storning import services
-from storning.web.accounts import set_api_token
+from storning.services.accounts import set_api_token
 
 NEW_CASE = {
     "type": "storning",
@@ -43,7 +44,8 @@ def test_a_case_is_opened_read_and_listed_over_the_api(alice_api):
 def test_a_stornigsjour_posts_an_incident_with_its_token(app, client):
     ref = open_storning(app)["ref"]
     services.add_user(app, "jour", "Störningsjouren", ["handlaggare"], team="norr")
-    token = set_api_token(app, "jour")
+    headers = {"Authorization": f"Bearer {set_api_token(app, 'jour')}"}
+    version = client.get(f"/api/cases/{ref}", headers=headers).json()["version"]
     response = client.post(
         f"/api/cases/{ref}/incidents",
         json={
@@ -51,8 +53,9 @@ def test_a_stornigsjour_posts_an_incident_with_its_token(app, client):
             "kind": "noise",
             "text": "Hög musik",
             "verified_by": "jour",
+            "expected_version": version,
         },
-        headers={"Authorization": f"Bearer {token}"},
+        headers=headers,
     )
     assert response.status_code == 201
     [incident] = response.json()["incidents"]
@@ -62,16 +65,25 @@ def test_a_stornigsjour_posts_an_incident_with_its_token(app, client):
 
 
 def test_events_fire_and_a_blocked_one_explains_itself(app, alice_api):
-    ref = open_storning(app)["ref"]
-    blocked = alice_api.post(f"/api/cases/{ref}/events", json={"event": "issue_uppmaning"})
+    doc = open_storning(app)
+    ref, version = doc["ref"], doc["version"]
+    blocked = alice_api.post(
+        f"/api/cases/{ref}/events", json={"event": "issue_uppmaning", "expected_version": version}
+    )
     assert blocked.status_code == 409
     error = blocked.json()["error"]
     assert error["code"] == "blocked" and "12 kap. 25 a § jordabalken" in error["message"]
     fired = alice_api.post(
         f"/api/cases/{ref}/events",
-        json={"event": "record_contact", "track": "customer", "params": {"channel": "phone"}},
+        json={
+            "event": "record_contact",
+            "track": "customer",
+            "params": {"channel": "phone"},
+            "expected_version": version,  # the blocked attempt changed nothing
+        },
     )
     assert fired.status_code == 200 and states(fired.json())["customer"] == "contacted"
+    assert fired.json()["version"] == version + 1
 
 
 def test_a_stale_expected_version_is_refused(app, alice_api):
@@ -101,16 +113,27 @@ def test_letters_are_listed_marked_and_downloaded(app, alice_api):
         "underrattelse_socialnamnd",
     ]
     notice = letter_id(doc, "underrattelse_socialnamnd")
-    sent = alice_api.post(f"/api/letters/{notice}/sent", json={"method": "rekommenderat"})
+    sent = alice_api.post(
+        f"/api/letters/{notice}/sent",
+        json={"method": "rekommenderat", "expected_version": doc["version"]},
+    )
     assert sent.status_code == 200 and sent.json()["status"] == "sent"
-    again = alice_api.post(f"/api/letters/{notice}/sent", json={"method": "rekommenderat"})
+    assert sent.json()["sha256"]  # frozen when it is marked sent
+    version = alice_api.get(f"/api/cases/{ref}").json()["version"]
+    again = alice_api.post(
+        f"/api/letters/{notice}/sent",
+        json={"method": "rekommenderat", "expected_version": version},
+    )
     assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_input"
     served = alice_api.post(
-        f"/api/letters/{notice}/served", json={"at": "2026-03-02", "proof": "Kvitto"}
+        f"/api/letters/{notice}/served",
+        json={"at": "2026-03-02", "proof": "Kvitto", "expected_version": version},
     )
+    assert served.status_code == 200, served.text
     assert served.json()["served_at"].startswith("2026-03-02")
     pdf = alice_api.get(f"/api/letters/{notice}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["x-sha256"] == served.json()["sha256"]
     assert states(alice_api.get(f"/api/cases/{ref}").json())["authority"] == "notified"
 
 
@@ -122,16 +145,26 @@ def test_timers_lists_what_is_pending_and_what_is_due(app, alice_api):
 
 
 def test_bad_requests_are_4xx_with_one_sentence(app, alice_api):
-    ref = open_storning(app)["ref"]
+    doc = open_storning(app)
+    ref, v = doc["ref"], doc["version"]
     for method, url, body, status, code in (
         ("POST", "/api/cases", {"tenant": "x"}, 422, "invalid_input"),
         ("POST", "/api/cases", {**NEW_CASE, "type": "okänd"}, 404, "not_found"),
-        ("POST", f"/api/cases/{ref}/incidents", {"at": "x", "kind": "noise", "text": "t"}, 422,
-         "invalid_input"),
+        ("POST", f"/api/cases/{ref}/incidents", {"at": "x", "kind": "noise", "text": "t",
+                                                 "expected_version": v}, 422, "invalid_input"),
+        # a typed time is read by the services (one meaning at every door): out of range is 400
         ("POST", f"/api/cases/{ref}/incidents", {"at": "0001-01-01T00:00", "kind": "noise",
+                                                 "text": "t", "expected_version": v}, 400,
+         "invalid_input"),
+        ("POST", f"/api/cases/{ref}/incidents", {"at": "2026-03-01T10:00", "kind": "noise",
                                                  "text": "t"}, 422, "invalid_input"),
-        ("POST", f"/api/cases/{ref}/events", {"event": "finns_inte"}, 404, "not_found"),
-        ("POST", f"/api/cases/{ref}/events", {"event": "tenant\x00"}, 422, "invalid_input"),
+        ("POST", f"/api/cases/{ref}/events", {"event": "finns_inte", "expected_version": v}, 404,
+         "not_found"),
+        ("POST", f"/api/cases/{ref}/events", {"event": "tenant\x00", "expected_version": v}, 422,
+         "invalid_input"),
+        ("POST", f"/api/cases/{ref}/events", {"event": "record_contact"}, 422, "invalid_input"),
+        ("POST", f"/api/cases/{ref}/events", {"event": "record_contact", "expected_version": 0},
+         422, "invalid_input"),
         ("GET", "/api/cases/S-1-1", None, 404, "not_found"),
         ("GET", "/api/letters/99999.pdf", None, 404, "not_found"),
         ("GET", "/api/finns-inte", None, 404, "not_found"),
@@ -140,6 +173,8 @@ def test_bad_requests_are_4xx_with_one_sentence(app, alice_api):
         assert response.status_code == status, (url, response.text)
         assert response.json()["error"]["code"] == code
         assert response.json()["error"]["message"]
+    after = alice_api.get(f"/api/cases/{ref}").json()
+    assert after["version"] == v and after["incidents"] == []  # nothing was written
 
 
 def test_a_chef_may_open_a_case_for_a_team_member_and_an_officer_may_not(app, client):

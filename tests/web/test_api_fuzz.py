@@ -15,7 +15,7 @@ from tests.conftest import at
 from tests.helpers import letter_id, open_storning
 
 from storning import services
-from storning.web.accounts import set_api_token
+from storning.services.accounts import set_api_token
 
 FUZZ = settings(
     max_examples=20,

@@ -1,5 +1,7 @@
 """The case page: tracks and their actions, stale forms, overrides, incidents, letters, reassignment and
-the access log, through real HTTP requests on SQLite and PostgreSQL."""
+the access log, through real HTTP requests on SQLite and PostgreSQL. Every form carries the case
+version of the page it was posted from; the tests take it from the page they just loaded, as a browser
+does."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 from sqlalchemy import select
 from tests.conftest import at
 from tests.helpers import letter_id, open_storning, states
-from tests.web.conftest import login, post_form
+from tests.web.conftest import login, post_form, version_in, version_on_page
 
 from storning import services
 from storning.store.models import AccessLog
@@ -79,11 +81,32 @@ def test_a_stale_form_is_refused_and_the_officer_is_asked_to_reload(app, client,
 
 def test_a_blocked_action_posted_anyway_is_refused_with_its_paragraph(app, client, as_alice):
     ref = open_storning(app)["ref"]
+    version = version_on_page(client, ref)
     response = post_form(
-        client, f"/arenden/{ref}/atgard", {"event": "issue_uppmaning", "track": "legal"}, as_alice
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "issue_uppmaning", "track": "legal", "version": version},
+        as_alice,
     )
     assert response.status_code == 409
     assert "12 kap. 25 a § jordabalken" in response.text
+    assert states(services.show_case(app, "alice", at(0), ref))["legal"] == "assessment"
+
+
+def test_a_form_without_its_version_is_refused_and_changes_nothing(app, client, as_alice):
+    before = open_storning(app)
+    ref = before["ref"]
+    version = version_on_page(client, ref)
+    response = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "record_contact", "track": "customer", "param_channel": "phone"},
+        as_alice,
+    )
+    assert response.status_code == 400
+    assert "Uppgiften om vilken version av ärendet du såg saknas" in response.text
+    doc = services.show_case(app, "alice", at(0), ref)
+    assert states(doc) == states(before) and doc["version"] == version
 
 
 def test_a_chef_may_override_an_overridable_guard_with_a_written_reason(app, client):
@@ -95,7 +118,12 @@ def test_a_chef_may_override_an_overridable_guard_with_a_written_reason(app, cli
     response = post_form(
         client,
         f"/arenden/{ref}/atgard",
-        {"event": "issue_uppmaning", "track": "legal", "override": "Uppmaning given muntligen"},
+        {
+            "event": "issue_uppmaning",
+            "track": "legal",
+            "override": "Uppmaning given muntligen",
+            "version": version_in(page),
+        },
         token,
     )
     assert response.status_code == 303
@@ -110,7 +138,11 @@ def test_an_officer_cannot_override_even_by_posting_the_field(app, client, as_al
     response = post_form(
         client,
         f"/arenden/{ref}/atgard",
-        {"event": "issue_uppmaning", "override": "Jag vill"},
+        {
+            "event": "issue_uppmaning",
+            "override": "Jag vill",
+            "version": version_on_page(client, ref),
+        },
         as_alice,
     )
     assert response.status_code == 403
@@ -119,9 +151,32 @@ def test_an_officer_cannot_override_even_by_posting_the_field(app, client, as_al
 
 def test_incidents_are_added_from_the_case_page(app, client, as_alice):
     ref = open_storning(app)["ref"]
-    bad = post_form(client, f"/arenden/{ref}/storningar", {"at": "igår", "text": ""}, as_alice)
+    page = client.get(f"/arenden/{ref}").text
+    assert re.search(r'<input[^>]*name="at"[^>]*value=""', page)  # the time is not guessed
+    version = version_in(page)
+    bad = post_form(
+        client,
+        f"/arenden/{ref}/storningar",
+        {"at": "igår", "text": "", "version": version},
+        as_alice,
+    )
     assert bad.status_code == 400
     assert "Ogiltig tidpunkt" in bad.text and "Välj vilken sorts störning" in bad.text
+    future = post_form(
+        client,
+        f"/arenden/{ref}/storningar",
+        {"at": "2026-03-02T20:00", "kind": "noise", "text": "Fest", "version": version},
+        as_alice,
+    )
+    assert future.status_code == 400 and "ligger i framtiden" in future.text
+    too_long = post_form(
+        client,
+        f"/arenden/{ref}/storningar",
+        {"at": "2026-03-01T22:15", "kind": "noise", "text": "x" * 4001, "version": version},
+        as_alice,
+    )
+    assert too_long.status_code == 400 and "högst 4000 tecken" in too_long.text  # refused, not cut
+    assert services.show_case(app, "alice", at(0), ref)["incidents"] == []
     response = post_form(
         client,
         f"/arenden/{ref}/storningar",
@@ -130,11 +185,14 @@ def test_incidents_are_added_from_the_case_page(app, client, as_alice):
             "kind": "threat",
             "text": "Hot i trapphuset",
             "verified_by": "staff",
+            "version": version,
         },
         as_alice,
     )
     assert response.status_code == 303
     assert "Störningen (hot) är registrerad." in client.get(f"/arenden/{ref}").text
+    [incident] = services.show_case(app, "alice", at(0), ref)["incidents"]
+    assert incident["at"] == "2026-03-01T22:15:00+01:00"
 
 
 def test_letters_are_marked_sent_and_served_and_downloaded(app, client, clock, as_alice):
@@ -155,33 +213,50 @@ def test_letters_are_marked_sent_and_served_and_downloaded(app, client, clock, a
     doc = services.show_case(app, "alice", clock.now, ref)
     assert states(doc)["authority"] == "notified"
     assert doc["facts"]["social_services_notified_on"] == "2026-03-03"
+    version = version_on_page(client, ref)
     future = post_form(
-        client, f"/arenden/{ref}/brev/{notice}/delgivet", {"date": "2026-04-01"}, as_alice
+        client,
+        f"/arenden/{ref}/brev/{notice}/delgivet",
+        {"date": "2026-04-01", "version": version},
+        as_alice,
     )
     assert future.status_code == 400 and "framtiden" in future.text
     served = post_form(
         client,
         f"/arenden/{ref}/brev/{notice}/delgivet",
-        {"date": "2026-03-03", "proof": "Mottagningskvitto"},
+        {"date": "2026-03-03", "proof": "Mottagningskvitto", "version": version},
         as_alice,
     )
     assert served.status_code == 303
-    pdf = client.get(f"/arenden/{ref}/brev/{letter_id(doc, 'uppmaning')}.pdf")
+    uppmaning = letter_id(doc, "uppmaning")
+    pdf = client.get(f"/arenden/{ref}/brev/{uppmaning}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
     assert "attachment" in pdf.headers["content-disposition"]
+    assert pdf.headers["x-sha256"]
+    # reading a draft's PDF is a read: it stays a draft, not frozen, until it is sent or served
+    letters = {x["id"]: x for x in services.show_case(app, "alice", clock.now, ref)["letters"]}
+    assert letters[uppmaning]["status"] == "draft" and letters[uppmaning]["sha256"] is None
+    assert letters[notice]["status"] == "served" and letters[notice]["sha256"]
 
 
 def test_every_case_read_and_download_is_logged(app, client, as_alice):
-    ref = open_storning(app)["ref"]
+    doc = open_storning(app)
+    ref, bekraftelse = doc["ref"], letter_id(doc, "bekraftelse")
     client.get(f"/arenden/{ref}")
-    bekraftelse = letter_id(services.show_case(app, "alice", at(0), ref), "bekraftelse")
     assert client.get(f"/arenden/{ref}/brev/{bekraftelse}.pdf").status_code == 200
     with app.db.read() as session:
         rows = [
-            (r.actor, r.action) for r in session.scalars(select(AccessLog).order_by(AccessLog.id))
+            (r.actor, r.action, r.case_id)
+            for r in session.scalars(select(AccessLog).order_by(AccessLog.id))
         ]
-    assert rows == [("alice", "case_view"), ("alice", "letter_pdf")]
+    assert ("alice", "case_list", None) in rows  # the worklist shown after the login
+    case_id = next(row[2] for row in rows if row[1] == "case_view")
+    assert case_id is not None
+    assert [r for r in rows if r[1] in ("case_view", "letter_pdf")] == [
+        ("alice", "case_view", case_id),
+        ("alice", "letter_pdf", case_id),
+    ]
 
 
 def test_a_letter_of_another_case_is_not_found_under_this_one(app, client, as_alice):
@@ -194,20 +269,33 @@ def test_a_letter_of_another_case_is_not_found_under_this_one(app, client, as_al
 def test_a_chef_reassigns_within_the_team_and_an_officer_may_not(app, client):
     ref = open_storning(app)["ref"]
     token = login(client, "alice")
+    page = client.get(f"/arenden/{ref}").text
+    assert "Byt handläggare" not in page
+    version = version_in(page)
     assert (
-        post_form(client, f"/arenden/{ref}/handlaggare", {"owner": "carl"}, token).status_code
+        post_form(
+            client, f"/arenden/{ref}/handlaggare", {"owner": "carl", "version": version}, token
+        ).status_code
         == 403
     )
     client.post("/logout", data={"csrf_token": token})
     token = login(client, "carl")
-    assert "Byt handläggare" in client.get(f"/arenden/{ref}").text
+    page = client.get(f"/arenden/{ref}").text
+    assert "Byt handläggare" in page
+    assert re.search(r'<option value="alice" selected>', page)  # the current owner is listed
+    assert 'value="bob"' not in page  # bob is in another team
+    version = version_in(page)
     assert (
-        post_form(client, f"/arenden/{ref}/handlaggare", {"owner": "bob"}, token).status_code == 403
+        post_form(
+            client, f"/arenden/{ref}/handlaggare", {"owner": "bob", "version": version}, token
+        ).status_code
+        == 403
     )
-    assert (
-        post_form(client, f"/arenden/{ref}/handlaggare", {"owner": "carl"}, token).status_code
-        == 303
+    moved = post_form(
+        client, f"/arenden/{ref}/handlaggare", {"owner": "carl", "version": version}, token
     )
+    assert moved.status_code == 303
+    assert "Ärendet har nu carl som handläggare." in client.get(moved.headers["location"]).text
     doc = services.show_case(app, "carl", at(0), ref)
-    assert doc["owner"] == "carl"
+    assert doc["owner"] == "carl" and doc["version"] == version + 1
     assert doc["journal"][-1]["event"] == "case_reassigned"

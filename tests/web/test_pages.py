@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 from tests.conftest import at
-from tests.helpers import open_storning
-from tests.web.conftest import csrf_of, login, post_form
+from tests.helpers import letter_id, open_storning
+from tests.web.conftest import csrf_of, login, post_form, version_on_page
 
 from storning import services
 
@@ -119,8 +119,9 @@ def test_a_new_case_form_names_each_mistake_and_keeps_what_was_typed(client, as_
         "Ange lägenhetsnumret.",
         "Ange postnumret med fem siffror",
         "avmarkera skyddad identitet",
-        "Beskriv vad som hände.",
-        "Tidpunkten kan inte ligga i framtiden.",
+        "Beskrivningen av händelsen saknas; fyll i fältet.",
+        "Tidpunkten för störningen (2026-03-05 10:00) ligger i framtiden; "
+        "ange när det faktiskt skedde.",
     ):
         assert message in page
     assert 'value="Storgatan &lt;b&gt;1&lt;/b&gt;"' in page  # kept, and escaped
@@ -206,7 +207,9 @@ def test_every_response_carries_the_security_headers_and_a_safe_cookie(client):
 
 
 def test_odd_input_on_pages_is_a_4xx_never_a_server_error(app, client, as_alice):
-    ref = open_storning(app)["ref"]
+    doc = open_storning(app)
+    ref, letter = doc["ref"], letter_id(doc, "bekraftelse")
+    version = version_on_page(client, ref)  # so the odd fields, not a missing version, are refused
     nul, long = "a\x00b", "x" * 5000
     for url in (
         "/arenden/S%00",
@@ -221,17 +224,28 @@ def test_odd_input_on_pages_is_a_4xx_never_a_server_error(app, client, as_alice)
         ),
         ("/arenden/nytt", {"case_type": nul, "owner": long, "complainant_1": long}),
         (f"/arenden/{ref}/atgard", {"event": nul, "track": long, "param_x": nul, "version": "v"}),
-        (f"/arenden/{ref}/atgard", {"event": "record_contact", "param_channel": long}),
-        (f"/arenden/{ref}/storningar", {"at": "9999-12-31T23:59", "kind": nul, "text": long}),
-        (f"/arenden/{ref}/brev/99999999999/skickat", {"method": nul, "date": "0000-00-00"}),
-        (f"/arenden/{ref}/brev/1/delgivet", {"date": "2026-02-30", "proof": nul}),
-        (f"/arenden/{ref}/handlaggare", {"owner": nul}),
-    ):
+        (f"/arenden/{ref}/atgard", {"event": "record_contact", "param_channel": long,
+                                    "version": version}),
+        (f"/arenden/{ref}/storningar", {"at": "9999-12-31T23:59", "kind": nul, "text": long,
+                                        "version": version}),
+        (f"/arenden/{ref}/storningar", {"at": "2199-01-01", "kind": "noise", "text": "x",
+                                        "version": version}),
+        (f"/arenden/{ref}/brev/99999999999/skickat", {"method": nul, "date": "0000-00-00",
+                                                      "version": version}),
+        (f"/arenden/{ref}/brev/{letter}/skickat", {"method": "vanligt", "date": "1901-01-01",
+                                                   "version": version}),
+        (f"/arenden/{ref}/brev/{letter}/delgivet", {"date": "2026-02-30", "proof": nul,
+                                                    "version": version}),
+        (f"/arenden/{ref}/handlaggare", {"owner": nul, "version": version}),
+    ):  # fmt: skip
         response = post_form(client, url, data, as_alice)
         assert 400 <= response.status_code < 500 or response.status_code == 303, (
             url,
             response.text,
         )
+    after = services.show_case(app, "alice", at(0), ref)
+    assert after["version"] == version and after["incidents"] == []  # nothing was written
+    assert all(x["status"] == "draft" for x in after["letters"])
     login_page = client.post(
         "/login", data={"username": nul, "password": nul, "csrf_token": as_alice}
     )

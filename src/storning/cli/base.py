@@ -23,10 +23,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Ctx:
     """What every command gets: settings, the time of the operation and the acting user."""
 
-    def __init__(self, settings: Settings, now: datetime, actor: str) -> None:
+    def __init__(
+        self, settings: Settings, now: datetime, actor: str, *, now_given: bool = False
+    ) -> None:
         self.settings = settings
         self.now = now
         self.actor = actor
+        self.now_given = now_given  # `--now` or STORNING_NOW: long-running commands keep that time
         self._app: App | None = None
 
     @property
@@ -96,7 +99,7 @@ def main(ctx: click.Context, db: str | None, now_text: str | None, actor: str | 
     except StorningError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
-    ctx.obj = Ctx(settings, now, actor or "admin")
+    ctx.obj = Ctx(settings, now, actor or "admin", now_given=bool(now_text))
     ctx.call_on_close(ctx.obj.close)
 
 

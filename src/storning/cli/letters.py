@@ -15,6 +15,8 @@ from storning.cli.render import letter_rows
 from storning.errors import InvalidInput
 from storning.letters.records import SENDING_METHODS
 
+LETTER_ID = click.IntRange(1, 2**31 - 1)
+
 
 @contextmanager
 def _writable(path: Path) -> Iterator[BinaryIO]:
@@ -44,11 +46,11 @@ def letter() -> None:
 @handles_errors
 def list_letters(obj: Ctx, ref: str, as_json: bool) -> None:
     """Lista ärendets brev, äldst först."""
-    emit(services.list_letters(obj.app, obj.actor, ref), as_json, letter_rows)
+    emit(services.list_letters(obj.app, obj.actor, obj.now, ref), as_json, letter_rows)
 
 
 @letter.command("sent")
-@click.argument("letter_id", type=int)
+@click.argument("letter_id", type=LETTER_ID)
 @click.option("--method", type=click.Choice(list(SENDING_METHODS)), required=True)
 @click.option("--at", "at_text", help="När brevet skickades (standard: --now).")
 @click.option("--delivered-on", help="Dag då mottagaren fick brevet, om känd.")
@@ -67,16 +69,14 @@ def sent(
 
     Exempel: storning letter sent 3 --method rekommenderat --at 2026-03-02
     """
-    from storning.clock import parse_day
-
     result = services.mark_letter_sent(
         obj.app,
         obj.actor,
         obj.now,
         letter_id,
         method=method,
-        at=obj.instant(at_text),
-        delivered_on=parse_day(delivered_on) if delivered_on else None,
+        at=at_text,
+        delivered_on=delivered_on or None,
     )
     emit(
         result, as_json, lambda d: f"Brev {d['id']} ({d['template']}) skickat {d['sent_at'][:10]}."
@@ -84,7 +84,7 @@ def sent(
 
 
 @letter.command("served")
-@click.argument("letter_id", type=int)
+@click.argument("letter_id", type=LETTER_ID)
 @click.option("--at", "at_text", required=True, help="Dag för delgivningen.")
 @click.option("--proof", help="Bevis, t.ex. delgivningskvitto eller stämningsmannens intyg.")
 @json_option
@@ -92,9 +92,9 @@ def sent(
 @handles_errors
 def served(obj: Ctx, letter_id: int, at_text: str, proof: str | None, as_json: bool) -> None:
     """Registrera att ett brev delgivits (innebär att det också är skickat)."""
-    at = obj.instant(at_text)
-    assert at is not None
-    result = services.mark_letter_served(obj.app, obj.actor, obj.now, letter_id, at=at, proof=proof)
+    result = services.mark_letter_served(
+        obj.app, obj.actor, obj.now, letter_id, at=at_text, proof=proof
+    )
     emit(
         result,
         as_json,
@@ -103,16 +103,18 @@ def served(obj: Ctx, letter_id: int, at_text: str, proof: str | None, as_json: b
 
 
 @letter.command("pdf")
-@click.argument("letter_id", type=int)
+@click.argument("letter_id", type=LETTER_ID)
 @click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_obj
 @handles_errors
 def pdf(obj: Ctx, letter_id: int, output: Path) -> None:
-    """Skriv brevets PDF till en fil (ett utkast upprättas först och ändras sedan aldrig)."""
+    """Skriv brevets PDF till en fil. Ett utkast visas som det skulle se ut i dag; brevet låses
+    (och ändras sedan aldrig) när det markeras som skickat eller delgivet."""
     with _writable(output) as handle:
-        data, sha256 = services.letter_pdf(obj.app, obj.actor, obj.now, letter_id)
-        handle.write(data)
-    click.echo(f"{output} ({len(data)} byte, sha256 {sha256[:16]}…)")
+        result = services.letter_pdf(obj.app, obj.actor, obj.now, letter_id)
+        handle.write(result.data)
+    state = "" if result.issued else " Utkast: brevet låses när det markeras som skickat."
+    click.echo(f"{output} ({len(result.data)} byte, sha256 {result.sha256[:16]}…).{state}")
 
 
 @main.command()
@@ -128,19 +130,17 @@ def report(obj: Ctx, ref: str, output: Path, disclose: bool) -> None:
 
     Exempel: storning report S-2026-0001 -o rapport.pdf
     """
-    from storning.reports import compile_report
-
     with _writable(
         output
     ) as handle:  # fail before anything is logged if the file cannot be written
-        data = compile_report(obj.app, obj.actor, obj.now, ref, disclose=disclose)
+        data = services.compile_report(obj.app, obj.actor, obj.now, ref, disclose=disclose)
         handle.write(data)
     note = " Anmälarnas namn ingår; utlämnandet är journalfört." if disclose else ""
     click.echo(f"{output} ({len(data)} byte).{note}")
 
 
 @letter.command("reissue")
-@click.argument("letter_id", type=int)
+@click.argument("letter_id", type=LETTER_ID)
 @json_option
 @click.pass_obj
 @handles_errors
@@ -206,7 +206,7 @@ def new(
 
 
 @letter.command("delivered")
-@click.argument("letter_id", type=int)
+@click.argument("letter_id", type=LETTER_ID)
 @click.option("--on", "on_text", required=True, help="Dag då mottagaren fick brevet (ÅÅÅÅ-MM-DD).")
 @json_option
 @click.pass_obj
@@ -216,11 +216,7 @@ def delivered(obj: Ctx, letter_id: int, on_text: str, as_json: bool) -> None:
 
     Ett meddelande räknas från det senare av avsändnings- och mottagningsdagen.
     """
-    from storning.clock import parse_day
-
-    result = services.mark_letter_delivered(
-        obj.app, obj.actor, obj.now, letter_id, on=parse_day(on_text)
-    )
+    result = services.mark_letter_delivered(obj.app, obj.actor, obj.now, letter_id, on=on_text)
     emit(
         result, as_json, lambda d: f"Brev {d['id']} ({d['template']}) mottaget {d['delivered_on']}."
     )

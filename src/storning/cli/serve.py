@@ -7,12 +7,6 @@ import click
 from storning.cli.base import Ctx, handles_errors, main
 
 
-def _fixed_now() -> bool:
-    """Whether a time was given (`--now` or STORNING_NOW): then every request uses that time."""
-    root = click.get_current_context().find_root()
-    return bool(root.params.get("now_text"))
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adress att lyssna på.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -27,12 +21,12 @@ def serve(obj: Ctx, host: str, port: int, demo: bool, no_worker: bool) -> None:
     """
     import uvicorn
 
+    from storning.clock import system_now
     from storning.web.app import create_app
-    from storning.web.config import make_clock
 
     app = obj.app
-    fixed = obj.now if _fixed_now() else None
-    clock = (lambda: fixed) if fixed is not None else make_clock(obj.settings)
+    fixed = obj.now if obj.now_given else None
+    clock = (lambda: fixed) if fixed is not None else system_now
     if demo:
         _load_demo(obj)
     else:

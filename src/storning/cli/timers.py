@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import click
-from sqlalchemy import select
+from typing import Any
 
+import click
+
+from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
 from storning.clock import iso
 from storning.notifications import deliver_email, mark_read, reminders_for
-from storning.presenters import timer_dict
-from storning.store.models import Case, Timer
 from storning.timers import run_due
 
 
@@ -26,27 +26,14 @@ def timers() -> None:
 @click.pass_obj
 @handles_errors
 def list_timers(obj: Ctx, due: bool, everything: bool, ref: str | None, as_json: bool) -> None:
-    """Lista väntande frister och påminnelser, först förfallna först."""
-    app = obj.app
-    with app.db.read() as session:
-        query = (
-            select(Timer, Case.ref)
-            .join(Case, Case.id == Timer.case_id)
-            .order_by(Timer.due_at, Timer.id)
-        )
-        if not everything:
-            query = query.where(Timer.status == "pending")
-        if due:
-            query = query.where(Timer.due_at <= obj.now)
-        if ref:
-            query = query.where(Case.ref == ref.upper())
-        rows = [
-            {**timer_dict(t, app.zone), "case": case_ref} for t, case_ref in session.execute(query)
-        ]
+    """Lista väntande frister och påminnelser i ärenden du får se, förfallna först."""
+    rows = services.list_timers(
+        obj.app, obj.actor, obj.now, due_only=due, everything=everything, ref=ref, limit=100_000
+    )
     emit(rows, as_json, _timer_lines)
 
 
-def _timer_lines(rows: list[dict]) -> str:
+def _timer_lines(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "Inga frister."
     return "\n".join(
@@ -130,5 +117,5 @@ def worker(obj: Ctx, interval: int | None) -> None:
     run_worker(
         obj.app,
         interval or obj.settings.timer_interval,
-        fixed_now=obj.now if obj.settings.now else None,
+        fixed_now=obj.now if obj.now_given else None,
     )

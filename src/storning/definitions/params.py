@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storning.clock import parse_day, parse_instant
 from storning.definitions.model import Transition
 from storning.definitions.schema import ParamDef
 from storning.errors import InvalidInput
@@ -36,18 +37,13 @@ def coerce_value(name: str, spec: ParamDef, raw: Any, zone: ZoneInfo) -> Any:
     text = str(raw).strip()
     try:
         if spec.type == "date":
-            day = date.fromisoformat(text[:10])
-            if not 1990 <= day.year <= 2100:
-                raise ValueError(text)
-            return day.isoformat()
+            return parse_day(text).isoformat()
         if spec.type == "datetime":
-            moment = datetime.fromisoformat(text)
-            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+            return parse_instant(text, zone).isoformat()
         if spec.type == "amount":
-            amount = Decimal(text.replace(" ", "").replace(",", "."))
-            if not amount.is_finite():
-                raise ValueError(text)
-            return str(amount)
+            from storning.validation import amount
+
+            return str(amount(text, field=f"Beloppet ({name})"))
         if spec.type == "int":
             return int(text)
         if spec.type == "bool":

@@ -43,6 +43,19 @@ def issue(app: App, session: Session, case: Case, letter: Letter, now: datetime)
     return letter
 
 
+def render_draft(
+    app: App, session: Session, case: Case, letter: Letter, now: datetime
+) -> tuple[bytes, str]:
+    """A draft's PDF as it would read if issued now, for reading: nothing is stored."""
+    from storning.letters import render_letter
+
+    context = build_context(
+        session, app.settings, case, letter, audience_of(letter.template), local_day(now, app.zone)
+    )
+    rendered = render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
+    return rendered.pdf, rendered.sha256
+
+
 def issue_if_draft(app: App, session: Session, case: Case, letter: Letter, now: datetime) -> None:
     if letter.pdf is None:
         issue(app, session, case, letter, now)

@@ -1,21 +1,24 @@
 """The use cases. Each is one transaction; the CLI, the web pages, the API and the worker call only these.
 
-Every function takes the acting username and `now` (read once by the interface) and returns plain data.
+Every function takes the acting username and `now` (read once by the interface), decides for that
+principal what it may read, change, override or disclose, redacts what it may not see, writes the access
+log, validates the facts, and returns plain data (DESIGN invariant 9).
 """
 
 from storning.services.cases import (
+    EDITABLE_FIELDS,
     NewCase,
     add_incident,
     count_cases,
     fire_event,
-    list_cases,
     open_case,
     reassign_case,
     show_case,
     update_case,
 )
-from storning.services.common import ALL_ROLES, SYSTEM_USER, _actor, _case, _change, _record
+from storning.services.common import ALL_ROLES, PROTECTED, SYSTEM_USER
 from storning.services.letters import (
+    LetterPdf,
     create_letter,
     letter_pdf,
     list_letters,
@@ -24,32 +27,48 @@ from storning.services.letters import (
     mark_letter_served,
     reissue_letter,
 )
+from storning.services.lists import (
+    due_items,
+    list_cases,
+    list_timers,
+    owner_candidates,
+    principal,
+    reassign_candidates,
+    worklist,
+)
+from storning.services.reports import compile_report
 from storning.services.setup import add_user, init_database, migrate_cases
 
 __all__ = [
     "ALL_ROLES",
+    "EDITABLE_FIELDS",
+    "PROTECTED",
     "SYSTEM_USER",
+    "LetterPdf",
     "NewCase",
-    "_actor",
-    "_case",
-    "_change",
-    "_record",
     "add_incident",
     "add_user",
+    "compile_report",
     "count_cases",
     "create_letter",
+    "due_items",
     "fire_event",
     "init_database",
     "letter_pdf",
     "list_cases",
     "list_letters",
+    "list_timers",
     "mark_letter_delivered",
     "mark_letter_sent",
     "mark_letter_served",
     "migrate_cases",
     "open_case",
+    "owner_candidates",
+    "principal",
+    "reassign_candidates",
     "reassign_case",
     "reissue_letter",
     "show_case",
     "update_case",
+    "worklist",
 ]

@@ -9,17 +9,24 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from storning import access, validation
+from storning.access import principal_of
 from storning.app import App
-from storning.clock import local_day
-from storning.errors import InvalidInput, NotFound
-from storning.presenters import case_document
+from storning.clock import fact_instant, local_day
+from storning.errors import InvalidInput, NotFound, PermissionDenied
+from storning.journal import append_journal
 from storning.services.common import (
+    _actor,
     _case,
     _change,
     _record,
-    _require_acting,
-    _user,
     _user_or_none,
+    authorize,
+    document_for,
+    log_access,
+    refuse,
+    scope_of,
+    unit,
 )
 from storning.store.models import (
     Case,
@@ -27,7 +34,6 @@ from storning.store.models import (
     CaseTrack,
     Complainant,
     Incident,
-    JournalEntry,
     Timer,
     User,
     table,
@@ -60,19 +66,25 @@ class NewCase:
 
 
 def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, Any]:
-    """Register a complaint: a case with three tracks in their initial states, its timers and letters."""
-    with app.db.write() as session:
-        user = _user(session, actor)
-        _require_acting(user)
+    """Register a complaint: a case with three tracks in their initial states, its timers and letters.
+    The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`."""
+    details = _checked_details(new)
+    with unit(app) as session:
+        user = _actor(app, session, actor)
+        principal = principal_of(user)
+        owner = user
+        if new.owner and new.owner != user.username:
+            found = _user_or_none(session, new.owner)
+            if found is None or not found.active:
+                raise NotFound(f"Okänd handläggare '{new.owner}'.")
+            owner = found
+        if not access.can_open_for(principal, principal_of(owner)):
+            if owner is user:
+                raise PermissionDenied(f"Användaren {user.username} får bara läsa ärenden.")
+            raise PermissionDenied(
+                f"Du får inte öppna ärenden med {owner.username} som handläggare."
+            )
         workflow = app.registry.latest(session, new.case_type)
-        owner = _user(session, new.owner) if new.owner else user
-        for label, value in (
-            ("hyresgäst", new.tenant),
-            ("adress", new.address),
-            ("lägenhet", new.apartment),
-        ):
-            if not (value or "").strip():
-                raise InvalidInput(f"Ange {label} för ärendet.")
         case = Case(
             ref=_next_ref(session, workflow.ref_prefix, local_day(now, app.zone).year),
             case_type=workflow.id,
@@ -80,76 +92,94 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
             status="open",
             owner_id=owner.id,
             team=owner.team,
-            tenant_name=new.tenant.strip(),
-            co_tenants=new.co_tenants,
-            address=new.address.strip(),
-            postal_code=new.postal_code,
-            city=new.city,
-            apartment=new.apartment.strip(),
-            municipality=new.municipality,
-            contract=new.contract,
+            co_tenants=details.pop("co_tenants"),
             facts=_json_facts(new.facts),
             opened_at=now,
             updated_at=now,
             last_event_at=now,
             version=1,
+            **details,
         )
         session.add(case)
         session.flush()
         for name, track in workflow.tracks.items():
             session.add(CaseTrack(case_id=case.id, track=name, state=track.initial, since=now))
-        for name, protected, *rest in new.complainants:
-            address = rest[0] if rest else None
+        for name, protected, address in _checked_complainants(new):
             session.add(
                 Complainant(case_id=case.id, name=name, protected=protected, address=address)
             )
-        session.add(
-            JournalEntry(
-                case_id=case.id,
-                at=now,
-                actor=user.username,
-                event="case_opened",
-                params={"type": workflow.id, "version": workflow.version},
-            )
+        append_journal(
+            session,
+            case.id,
+            now,
+            user.username,
+            "case_opened",
+            params={"type": workflow.id, "version": workflow.version},
         )
         session.flush()
-        session.refresh(case, ["tracks"])
+        session.refresh(case, ["tracks", "owner"])
         app.engine.start_case(session, case, workflow, user, now)
         session.flush()
-        return case_document(session, app.engine, case, user, now)
+        return document_for(app, session, case, user, principal, now)
+
+
+# Facts a case type cannot be opened without (the forfeiture timer counts from the due date).
+REQUIRED_FACTS = {"hyresskuld": {"due_date": "förfallodag", "amount": "obetalt belopp"}}
+
+
+def _checked_details(new: NewCase) -> dict[str, Any]:
+    """The case's tenant and flat columns, checked by the one set of field rules."""
+    missing = [
+        label
+        for name, label in REQUIRED_FACTS.get(new.case_type, {}).items()
+        if new.facts.get(name) in (None, "")
+    ]
+    if missing:
+        raise InvalidInput(
+            f"Ett {new.case_type}särende kräver {' och '.join(missing)}; fyll i "
+            f"{' och '.join(missing)}."
+        )
+    new.facts = {k: v for k, v in new.facts.items() if v not in (None, "")}
+    details: dict[str, Any] = {
+        "tenant_name": validation.text("tenant", new.tenant, required=True),
+        "address": validation.text("address", new.address, required=True),
+        "apartment": validation.text("apartment", new.apartment, required=True),
+        "postal_code": validation.postal_code(new.postal_code),
+        "city": validation.text("city", new.city),
+        "municipality": validation.text("municipality", new.municipality),
+        "contract": validation.text("contract", new.contract),
+        "co_tenants": [
+            name for name in (validation.text("co_tenant", n) for n in new.co_tenants) if name
+        ],
+    }
+    if "amount" in new.facts and new.facts["amount"] is not None:
+        new.facts["amount"] = str(validation.amount(new.facts["amount"]))
+    if "due_date" in new.facts and new.facts["due_date"] is not None:
+        from storning.clock import parse_day
+
+        new.facts["due_date"] = parse_day(str(new.facts["due_date"])).isoformat()
+    return details
+
+
+def _checked_complainants(new: NewCase) -> list[tuple[str, bool, str | None]]:
+    result = []
+    for name, protected, *rest in new.complainants:
+        checked = validation.text("complainant", name, required=True)
+        assert checked is not None
+        address = validation.text("complainant_address", rest[0] if rest else None)
+        result.append((checked, protected, address))
+    return result
 
 
 def show_case(app: App, actor: str, now: datetime, ref: str) -> dict[str, Any]:
-    with app.db.read() as session:
-        user = _user(session, actor)
-        return case_document(session, app.engine, _case(session, ref), user, now)
-
-
-def list_cases(
-    app: App,
-    actor: str,
-    now: datetime,
-    *,
-    open_only: bool = False,
-    mine: bool = False,
-    overdue: bool = False,
-    limit: int = 500,
-) -> list[dict[str, Any]]:
-    """A worklist row per case: reference, tenant, states and the next pending deadline."""
-    from storning.worklist import worklist
-
-    with app.db.read() as session:
-        user = _user(session, actor)
-        return worklist(
-            session,
-            app.engine,
-            user,
-            now,
-            open_only=open_only,
-            mine=mine,
-            overdue=overdue,
-            limit=limit,
-        )
+    """The case document as the actor may see it; the read is written to the access log."""
+    with unit(app) as session:
+        user = _actor(app, session, actor)
+        principal = principal_of(user)
+        case = _case(session, ref)
+        authorize(principal, case, "read", "case_view")
+        log_access(session, user.username, now, case.id, "case_view")
+        return document_for(app, session, case, user, principal, now)
 
 
 def fire_event(
@@ -170,6 +200,13 @@ def fire_event(
 
     Returns the case document, or `{}` with `document=False` (scripts and benchmarks that don't read it).
     """
+    reason = validation.text("reason", reason)
+    override = validation.text("override", override)
+    if params:
+        params = {
+            name: validation.text("param", value) if isinstance(value, str) else value
+            for name, value in params.items()
+        }
     return _change(
         app,
         actor,
@@ -188,6 +225,8 @@ def fire_event(
             override=override,
         ),
         document=document,
+        need="override" if override else "act",
+        action="fire",
     )
 
 
@@ -197,7 +236,7 @@ def add_incident(
     now: datetime,
     ref: str,
     *,
-    at: datetime,
+    at: str | datetime,
     kind: str,
     text: str,
     verified_by: str | None = None,
@@ -206,22 +245,28 @@ def add_incident(
     expected_version: int | None = None,
     document: bool = True,
 ) -> dict[str, Any]:
-    """Record an incident on the case and offer `incident_recorded` to every track."""
+    """Record an incident on the case and offer `incident_recorded` to every track.
+
+    `at` is what the person typed (a bare date counts from 00:00, see `clock.fact_instant`); an
+    incident cannot lie in the future."""
+    moment = fact_instant(at, app.zone, now, "observation")
+    validation.not_in_future(moment, now, app.zone, what="Tidpunkten för störningen")
+    checked_text = validation.text("text", text, required=True)
+    place = validation.text("place", place)
+    reporter = validation.text("reporter", reporter)
     if kind not in INCIDENT_KINDS:
         raise InvalidInput(f"Okänd händelsetyp '{kind}'; välj en av {', '.join(INCIDENT_KINDS)}.")
     if verified_by is not None and verified_by not in VERIFICATION:
         raise InvalidInput(
             f"Okänd verifiering '{verified_by}'; välj en av {', '.join(VERIFICATION)}."
         )
-    if not text.strip():
-        raise InvalidInput("Beskriv händelsen (--text).")
 
     def record(session: Session, case: Case, user: User) -> None:
         values = {
             "case_id": case.id,
-            "at": at,
+            "at": moment,
             "kind": kind,
-            "text": text.strip(),
+            "text": checked_text,
             "place": place,
             "verified_by": verified_by,
             "reporter": reporter,
@@ -239,7 +284,7 @@ def add_incident(
             user,
             now,
             "incident_added",
-            {"incident_id": incident.id, "kind": kind, "at": at.isoformat()},
+            {"incident_id": incident.id, "kind": kind, "at": moment.isoformat()},
         )
         app.engine.dispatch(
             session,
@@ -252,7 +297,9 @@ def add_incident(
             caused_by=entry,
         )
 
-    return _change(app, actor, now, ref, expected_version, record, document=document)
+    return _change(
+        app, actor, now, ref, expected_version, record, document=document, action="incident_add"
+    )
 
 
 # --- letters -----------------------------------------------------------------------------------------
@@ -320,12 +367,22 @@ def reassign_case(
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Give the case to another officer: the team follows the owner, pending reminders go to the new
-    owner, and the journal records who moved it from whom. Who may do this is the caller's rule."""
+    owner, and the journal records who moved it from whom: a chef within the team, an admin to any
+    acting officer (`access.can_reassign`)."""
 
     def move(session: Session, case: Case, user: User) -> None:
         target = _user_or_none(session, new_owner)
         if target is None or not target.active:
             raise NotFound(f"Okänd handläggare '{new_owner}'.")
+        if not access.can_reassign(principal_of(user), scope_of(case), principal_of(target)):
+            raise refuse(
+                PermissionDenied(
+                    "Du får bara flytta ärenden inom ditt team, och bara om du är chef."
+                ),
+                user.username,
+                case.id,
+                "reassign",
+            )
         before = case.owner.username
         case.owner, case.owner_id, case.team = target, target.id, target.team
         session.execute(
@@ -337,9 +394,10 @@ def reassign_case(
             session, case, user, now, "case_reassigned", {"from": before, "to": target.username}
         )
 
-    return _change(app, actor, now, ref, expected_version, move)
+    return _change(app, actor, now, ref, expected_version, move, action="reassign")
 
 
+_FIELD_RULE = {"tenant_name": "tenant"}
 EDITABLE_FIELDS = (
     "tenant_name",
     "address",
@@ -368,12 +426,21 @@ def update_case(
             f"Kan inte ändra {', '.join(unknown)}; ändringsbara: {', '.join(EDITABLE_FIELDS)}."
         )
 
-    def edit(session: Session, case: Case, user: User) -> None:
-        before = {name: getattr(case, name) for name in changes}
-        for name, value in changes.items():
-            if name in {"tenant_name", "address", "apartment"} and not value.strip():
-                raise InvalidInput(f"Fältet {name} får inte vara tomt.")
-            setattr(case, name, value.strip() or None)
-        _record(session, case, user, now, "case_updated", {"before": before, "after": changes})
+    checked = {
+        name: validation.text(
+            _FIELD_RULE.get(name, name),
+            value,
+            required=name in {"tenant_name", "address", "apartment"},
+        )
+        for name, value in changes.items()
+    }
+    if "postal_code" in checked:
+        checked["postal_code"] = validation.postal_code(checked["postal_code"])
 
-    return _change(app, actor, now, ref, expected_version, edit)
+    def edit(session: Session, case: Case, user: User) -> None:
+        before = {name: getattr(case, name) for name in checked}
+        for name, value in checked.items():
+            setattr(case, name, value)
+        _record(session, case, user, now, "case_updated", {"before": before, "after": checked})
+
+    return _change(app, actor, now, ref, expected_version, edit, action="case_update")

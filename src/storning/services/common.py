@@ -1,28 +1,196 @@
-"""What every use case shares: the acting user, the locked case, one transaction per change."""
+"""What every use case shares: the acting principal and what it may do, the locked case, one
+transaction per change, the access log and the redaction of protected identities.
+
+Every decision about a principal is made here (DESIGN invariant 9), with the rules of
+`storning.access`; the CLI, the web pages, the API and the worker only translate.
+"""
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from storning import access
+from storning.access import CaseScope, Principal, principal_of
 from storning.app import App
-from storning.errors import NotFound, PermissionDenied, StaleCase
+from storning.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Refusal,
+    StaleCase,
+    StorningError,
+)
 from storning.journal import append_journal
 from storning.presenters import case_document
 from storning.store.cases import load_case, load_case_by_id, save_case
-from storning.store.models import (
-    Case,
-    User,
-)
+from storning.store.models import AccessLog, Case, User, table
 
-ALL_ROLES = "handlaggare,chef,admin,lasare"
-
-
+ALL_ROLES = ",".join(sorted(access.ALL_ROLES))
 SYSTEM_USER = "system"
+PROTECTED = "Skyddad identitet"
+
+REF = re.compile(r"[A-Z0-9-]{1,40}")
+Need = Literal["read", "act", "override", "disclose"]
+_INSERT_ACCESS = insert(table(AccessLog))
+
+
+# --- the principal and what it may do ----------------------------------------------------------------
+
+
+def scope_of(case: Case) -> CaseScope:
+    return CaseScope(case.owner.username, case.team)
+
+
+def refuse(error: StorningError, actor: str, case_id: int | None, action: str) -> StorningError:
+    """Mark `error` as a refused attempt, so that `unit` writes it to the access log."""
+    error.refusal = Refusal(actor, case_id, action, str(error))
+    return error
+
+
+# Beyond reading: what each need asks of the principal, and the sentence a refusal gives.
+_NEEDS: dict[str, tuple[Callable[[Principal, CaseScope], bool], str]] = {
+    "act": (access.can_act, "Du har bara läsbehörighet till ärendet {ref}."),
+    "override": (
+        access.can_override,
+        "Endast chef eller administratör i teamet får åsidosätta en spärr.",
+    ),
+    "disclose": (
+        access.can_disclose,
+        "Endast chef eller administratör i teamet får lämna ut anmälarnas identitet.",
+    ),
+}
+
+
+def authorize(principal: Principal, case: Case, need: Need, action: str) -> None:
+    """Raise unless `principal` may `need` the case. A case one may not read does not exist for one:
+    the refusal reads exactly like an unknown reference, so nothing about the case leaks."""
+    scope = scope_of(case)
+    error: StorningError | None = None
+    if not access.can_read(principal, scope):
+        error = NotFound(f"Det finns inget ärende '{case.ref}' som du har tillgång till.")
+    elif need in _NEEDS and not _NEEDS[need][0](principal, scope):
+        error = PermissionDenied(_NEEDS[need][1].format(ref=case.ref))
+    if error is not None:
+        raise refuse(error, principal.username, case.id, action)
+
+
+def permissions(principal: Principal, case: Case) -> dict[str, bool]:
+    """What the principal may do with the case, for the interfaces to show the right buttons."""
+    scope = scope_of(case)
+    return {
+        "act": access.can_act(principal, scope),
+        "override": access.can_override(principal, scope),
+        "see_protected": access.can_see_protected(principal, scope),
+        "disclose": access.can_disclose(principal, scope),
+    }
+
+
+# --- transactions and the access log -----------------------------------------------------------------
+
+
+@contextmanager
+def unit(app: App, *, write: bool = True) -> Iterator[Session]:
+    """One use case's transaction. A refused attempt is written to the access log after the refused
+    transaction has rolled back (its own small transaction), then the refusal is raised."""
+    try:
+        with app.db.write() if write else app.db.read() as session:
+            yield session
+    except StorningError as error:
+        if error.refusal is not None:
+            _log_refusal(app, error.refusal)
+        raise
+
+
+def _log_refusal(app: App, refusal: Refusal) -> None:
+    from storning.clock import system_now
+
+    with app.db.write() as session:
+        session.connection().execute(
+            _INSERT_ACCESS,
+            {
+                "at": system_now(),
+                "actor": refusal.actor,
+                "case_id": refusal.case_id,
+                "action": f"{refusal.action}_refused"[:40],
+                "detail": refusal.reason,
+            },
+        )
+
+
+def log_access(
+    session: Session,
+    actor: str,
+    now: datetime,
+    case_id: int | None,
+    action: str,
+    detail: str | None = None,
+) -> None:
+    """One access-log row: who read or exported what of which case, when (GDPR art. 5.2 and 32)."""
+    session.connection().execute(
+        _INSERT_ACCESS,
+        {"at": now, "actor": actor, "case_id": case_id, "action": action[:40], "detail": detail},
+    )
+
+
+# --- the case document as this principal may see it ------------------------------------------------
+
+
+def redact(document: dict[str, Any], *, see_protected: bool) -> dict[str, Any]:
+    """The case document without protected complainants' identity (and without the reporters of
+    incidents, who are often the same people) for a principal who may not see it."""
+    if see_protected:
+        return document
+    result = copy.copy(document)
+    result["complainants"] = [
+        {**c, "name": PROTECTED, "contact": None, "address": None} if c.get("protected") else c
+        for c in document.get("complainants", [])
+    ]
+    result["incidents"] = [
+        {**i, "reporter": PROTECTED if i.get("reporter") else None}
+        for i in document.get("incidents", [])
+    ]
+    return result
+
+
+def document_for(
+    app: App, session: Session, case: Case, user: User, principal: Principal, now: datetime
+) -> dict[str, Any]:
+    """The case document (DESIGN §7) as `principal` may see it, with what it may do."""
+    may = permissions(principal, case)
+    document = case_document(session, app.engine, case, user, now)
+    document["permissions"] = may
+    return redact(document, see_protected=may["see_protected"])
+
+
+# --- changes -----------------------------------------------------------------------------------------
+
+
+# What a form or an API call that lost its version passes: refused once access has been decided, so a
+# principal who may not touch the case learns nothing more than "not found" or "not allowed".
+MISSING_VERSION = 0
+
+
+def check_version(case: Case, expected_version: int | None) -> None:
+    """Refuse a change made from a stale page (inside the change's own transaction). `None` is the
+    CLI's immediate command, which acts on the case as it is."""
+    if expected_version == MISSING_VERSION:
+        raise InvalidInput(
+            "Uppgiften om vilken version av ärendet du såg saknas; ladda om sidan och försök igen."
+        )
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase(
+            f"Ärendet {case.ref} har ändrats av någon annan sedan du öppnade det "
+            f"(version {expected_version}, nu {case.version}); ladda om och försök igen."
+        )
 
 
 def _change(
@@ -31,24 +199,25 @@ def _change(
     now: datetime,
     ref: str,
     expected_version: int | None,
-    work: Any,
+    work: Callable[[Session, Case, User], object],
     *,
     document: bool = True,
+    need: Need = "act",
+    action: str = "change",
 ) -> dict[str, Any]:
     try:
-        with app.db.write() as session:
+        with unit(app) as session:
             user = _actor(app, session, actor)
-            _require_acting(user)
+            principal = principal_of(user)
             case = _case(session, ref, lock=True)
-            if expected_version is not None and expected_version != case.version:
-                raise StaleCase(
-                    f"Ärendet {ref} har ändrats av någon annan sedan du öppnade det "
-                    f"(version {expected_version}, nu {case.version}); ladda om och försök igen."
-                )
+            authorize(principal, case, "act", action)
+            if need != "act":
+                authorize(principal, case, need, action)
+            check_version(case, expected_version)
             app.engine.check_clock(case, now)
             work(session, case, user)
             _finish(session, case)
-            result = case_document(session, app.engine, case, user, now) if document else {}
+            result = document_for(app, session, case, user, principal, now) if document else {}
             # save_case wrote everything; detach so the commit does not re-inspect the written rows.
             session.expunge_all()
             return result
@@ -92,12 +261,13 @@ def _user(session: Session, username: str) -> User:
 
 
 def _require_acting(user: User) -> None:
-    if not {"handlaggare", "chef", "admin"} & user.role_set:
+    if not access.may_act_at_all(principal_of(user)):
         raise PermissionDenied(f"Användaren {user.username} får bara läsa ärenden.")
 
 
 def _case(session: Session, ref: str, *, lock: bool = False) -> Case:
-    case = load_case(session, ref, lock=lock)
+    wanted = ref.strip().upper()
+    case = load_case(session, wanted, lock=lock) if REF.fullmatch(wanted) else None
     if case is None:
         raise NotFound(f"Det finns inget ärende '{ref}'; se 'storning case list'.")
     return case

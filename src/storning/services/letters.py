@@ -1,26 +1,39 @@
-"""Use cases on letters: list, mark sent or served, issue the PDF, re-issue, draft on request."""
+"""Use cases on letters: list, mark sent, served or received, read the PDF, re-issue, draft on request.
+
+Every one acts for a principal (`services.common.authorize`); a letter to or about a protected
+complainant is shown only to those who may see protected identities. Reading a PDF is a read: a draft
+is rendered for the reader and nothing is stored; a letter is frozen (its PDF, sha256 and data kept for
+good) when it is marked sent or served.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storning import validation
+from storning.access import can_see_protected, principal_of
 from storning.app import App
-from storning.clock import local_day
-from storning.errors import InvalidInput, NotFound
+from storning.clock import fact_instant, local_day, parse_day
+from storning.errors import InvalidInput, NotFound, PermissionDenied
 from storning.letters.records import SENDING_METHODS
-from storning.presenters import letter_dict
+from storning.presenters import letter_dict, letters_of
 from storning.services.common import (
     _actor,
     _case,
     _finish,
     _locked_case,
     _record,
-    _require_acting,
-    _user,
+    authorize,
+    check_version,
+    log_access,
+    refuse,
+    scope_of,
+    unit,
 )
 from storning.store.models import (
     Case,
@@ -30,14 +43,27 @@ from storning.store.models import (
 )
 
 
-def list_letters(app: App, actor: str, ref: str) -> list[dict[str, Any]]:
-    from storning.presenters import letters_of
+@dataclass(frozen=True)
+class LetterPdf:
+    data: bytes
+    sha256: str
+    case_ref: str
+    letter_id: int
+    issued: bool  # False: a draft rendered for reading, not yet frozen
 
-    with app.db.read() as session:
-        _user(session, actor)
-        return [
-            letter_dict(letter, app.zone) for letter in letters_of(session, _case(session, ref))
-        ]
+    @property
+    def filename(self) -> str:
+        return f"{self.case_ref}-brev-{self.letter_id}.pdf"
+
+
+def list_letters(app: App, actor: str, now: datetime, ref: str) -> list[dict[str, Any]]:
+    """The case's letters, oldest first; the read is written to the access log."""
+    with unit(app) as session:
+        user = _actor(app, session, actor)
+        case = _case(session, ref)
+        authorize(principal_of(user), case, "read", "letter_list")
+        log_access(session, user.username, now, case.id, "letter_list")
+        return [letter_dict(letter, app.zone) for letter in letters_of(session, case)]
 
 
 def mark_letter_sent(
@@ -47,20 +73,26 @@ def mark_letter_sent(
     letter_id: int,
     *,
     method: str,
-    at: datetime | None = None,
-    delivered_on: date | None = None,
+    at: str | datetime | None = None,
+    delivered_on: str | date | None = None,
+    expected_version: int | None = None,
+    ref: str | None = None,
 ) -> dict[str, Any]:
-    """Record that a letter was sent (and, optionally, when it was received); the tracks may react."""
+    """Record that a letter was sent (and, optionally, when it was received); the tracks may react.
+    `at` is what the person typed (a bare date: the end of that day, see `clock.fact_instant`)."""
     if method not in SENDING_METHODS:
         raise InvalidInput(f"Okänt sändsätt '{method}'; välj en av {', '.join(SENDING_METHODS)}.")
-    sent_at = at or now
-    with app.db.write() as session:
-        user, letter, case = _letter_for_change(app, session, actor, now, letter_id)
+    with unit(app) as session:
+        user, letter, case = _letter_for_change(
+            app, session, actor, now, letter_id, expected_version, ref, "letter_sent"
+        )
         if letter.sent_at is not None:
             raise InvalidInput(
                 f"Brev {letter_id} är redan markerat som skickat {letter.sent_at:%Y-%m-%d}."
             )
-        _send(app, session, case, user, letter, now, method, sent_at, delivered_on)
+        sent_at = _act_time(app, now, letter, at, "Dagen då brevet skickades")
+        received = _day(delivered_on) if delivered_on is not None else None
+        _send(app, session, case, user, letter, now, method, sent_at, received)
         _finish(session, case)
         return letter_dict(letter, app.zone)
 
@@ -71,18 +103,29 @@ def mark_letter_served(
     now: datetime,
     letter_id: int,
     *,
-    at: datetime,
+    at: str | datetime,
     proof: str | None = None,
+    expected_version: int | None = None,
+    ref: str | None = None,
 ) -> dict[str, Any]:
     """Record service (delgivning) of a letter on a date, with proof; it implies that it was sent."""
-    with app.db.write() as session:
-        user, letter, case = _letter_for_change(app, session, actor, now, letter_id)
+    proof = validation.text("proof", proof)
+    with unit(app) as session:
+        user, letter, case = _letter_for_change(
+            app, session, actor, now, letter_id, expected_version, ref, "letter_served"
+        )
         if letter.served_at is not None:
             raise InvalidInput(f"Brev {letter_id} är redan delgivet {letter.served_at:%Y-%m-%d}.")
+        served_at = _act_time(app, now, letter, at, "Delgivningsdagen")
+        day = local_day(served_at, app.zone)
+        if letter.sent_at is not None and day < local_day(letter.sent_at, app.zone):
+            raise InvalidInput(
+                f"Delgivningsdagen {day} ligger före dagen då brevet skickades "
+                f"({local_day(letter.sent_at, app.zone)}); ange en senare dag."
+            )
         if letter.sent_at is None:
-            _send(app, session, case, user, letter, now, "delgivning", at, None)
-        letter.served_at, letter.proof, letter.status = at, proof, "served"
-        day = local_day(at, app.zone)
+            _send(app, session, case, user, letter, now, "delgivning", served_at, None)
+        letter.served_at, letter.proof, letter.status = served_at, proof, "served"
         case.facts = {**case.facts, f"{letter.template}_served_on": day.isoformat()}
         entry = _record(
             session,
@@ -107,12 +150,29 @@ def mark_letter_served(
             params={
                 "template": letter.template,
                 "served_on": day.isoformat(),
-                "served_at": at.isoformat(),
+                "served_at": served_at.isoformat(),
                 "letter_id": letter.id,
             },
         )
         _finish(session, case)
         return letter_dict(letter, app.zone)
+
+
+def _act_time(
+    app: App, now: datetime, letter: Letter, typed: str | datetime | None, what: str
+) -> datetime:
+    """When the landlord acted on a letter: typed by a person (one meaning at every door), never in
+    the future, never before the letter was drafted."""
+    moment = now if typed is None or typed == "" else fact_instant(typed, app.zone, now, "act")
+    validation.not_in_future(moment, now, app.zone, what=what)
+    validation.not_before(
+        moment, letter.created_at, app.zone, what=what, reason="dagen då brevet upprättades"
+    )
+    return moment
+
+
+def _day(value: str | date) -> date:
+    return parse_day(value) if isinstance(value, str) else parse_day(value.isoformat())
 
 
 def _send(
@@ -129,8 +189,8 @@ def _send(
     from storning.letters.issuing import issue_if_draft
 
     day = local_day(sent_at, app.zone)
-    if delivered_on is not None and delivered_on < day:
-        raise InvalidInput(f"Mottagningsdagen {delivered_on} är före avsändningsdagen {day}.")
+    if delivered_on is not None:
+        _check_received(app, now, delivered_on, day)
     issue_if_draft(app, session, case, letter, now)
     letter.sent_at, letter.sent_method, letter.status = sent_at, method, "sent"
     letter.delivered_on = delivered_on
@@ -151,47 +211,110 @@ def _send(
     )
 
 
+def _check_received(app: App, now: datetime, received: date, sent_on: date) -> None:
+    if received < sent_on:
+        raise InvalidInput(f"Mottagningsdagen {received} är före avsändningsdagen {sent_on}.")
+    if received > local_day(now, app.zone):
+        raise InvalidInput(
+            f"Mottagningsdagen {received} ligger i framtiden; ange dagen då brevet togs emot."
+        )
+
+
 def _letter_for_change(
-    app: App, session: Session, actor: str, now: datetime, letter_id: int
+    app: App,
+    session: Session,
+    actor: str,
+    now: datetime,
+    letter_id: int,
+    expected_version: int | None,
+    ref: str | None,
+    action: str,
 ) -> tuple[User, Letter, Case]:
-    user = _user(session, actor)
-    _require_acting(user)
+    user = _actor(app, session, actor)
     case_id = session.scalar(select(Letter.case_id).where(Letter.id == letter_id))
     if case_id is None:
         raise NotFound(f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'.")
     case = _locked_case(session, case_id)  # lock first, then read the letter: no two writers race
+    if ref is not None and case.ref != ref.strip().upper():
+        raise NotFound(f"Ärendet {ref} har inget brev med id {letter_id}.")
+    authorize(principal_of(user), case, "act", action)
+    check_version(case, expected_version)
     letter = session.get(Letter, letter_id)
     assert letter is not None
     app.engine.check_clock(case, now)
     return user, letter, case
 
 
-# --- helpers -----------------------------------------------------------------------------------------
+# --- reading -----------------------------------------------------------------------------------------
 
 
-def letter_pdf(app: App, actor: str, now: datetime, letter_id: int) -> tuple[bytes, str]:
-    """The letter's PDF; a draft is issued first (rendered once, then frozen)."""
-    from storning.letters.issuing import issue
+def letter_pdf(
+    app: App, actor: str, now: datetime, letter_id: int, *, ref: str | None = None
+) -> LetterPdf:
+    """The letter's PDF for the actor: the frozen one once the letter is sent or served, otherwise the
+    draft rendered now and not stored. A letter to or about a protected complainant is refused to
+    anyone who may not see protected identities. The read is written to the access log."""
+    from storning.letters.issuing import render_draft
 
-    with app.db.write() as session:
-        user = _user(session, actor)
-        letter = session.get(Letter, letter_id)
-        if letter is None:
+    with unit(app) as session:
+        user = _actor(app, session, actor)
+        principal = principal_of(user)
+        case_id = session.scalar(select(Letter.case_id).where(Letter.id == letter_id))
+        if case_id is None:
             raise NotFound(
                 f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'."
             )
-        if letter.pdf is None:
-            _require_acting(user)
-            case = _locked_case(session, letter.case_id)
-            issue(app, session, case, letter, now)
-        assert letter.pdf is not None and letter.sha256 is not None
-        return letter.pdf, letter.sha256
+        case = _locked_case(session, case_id)
+        if ref is not None and case.ref != ref.strip().upper():
+            raise NotFound(f"Ärendet {ref} har inget brev med id {letter_id}.")
+        authorize(principal, case, "read", "letter_pdf")
+        letter = session.get(Letter, letter_id)
+        assert letter is not None
+        if _names_protected_person(session, letter) and not can_see_protected(
+            principal, scope_of(case)
+        ):
+            raise refuse(
+                PermissionDenied(
+                    f"Brev {letter_id} går till eller handlar om en anmälare med skyddad "
+                    "identitet; bara handläggare av ärendet får läsa det."
+                ),
+                user.username,
+                case.id,
+                "letter_pdf",
+            )
+        if letter.pdf is not None and letter.sha256 is not None:
+            result = LetterPdf(letter.pdf, letter.sha256, case.ref, letter.id, True)
+        else:
+            data, sha256 = render_draft(app, session, case, letter, now)
+            result = LetterPdf(data, sha256, case.ref, letter.id, False)
+        log_access(session, user.username, now, case.id, "letter_pdf", f"letter {letter_id}")
+        return result
 
 
-def reissue_letter(app: App, actor: str, now: datetime, letter_id: int) -> dict[str, Any]:
+def _names_protected_person(session: Session, letter: Letter) -> bool:
+    """A complainant-facing letter whose complainant has skyddad identitet (or is not known)."""
+    from storning.letters.issuing import audience_of
+
+    if audience_of(letter.template) != "complainant":
+        return False
+    complainant_id = (letter.data or {}).get("complainant_id")
+    query = select(Complainant.protected).where(Complainant.case_id == letter.case_id)
+    if complainant_id is not None:
+        query = query.where(Complainant.id == complainant_id)
+    return any(session.scalars(query))
+
+
+# --- drafting ----------------------------------------------------------------------------------------
+
+
+def reissue_letter(
+    app: App, actor: str, now: datetime, letter_id: int, *, expected_version: int | None = None
+) -> dict[str, Any]:
     """A new draft of the same template; the original, issued or not, is never changed (invariant 6)."""
-    with app.db.write() as session:
-        user, letter, case = _letter_for_change(app, session, actor, now, letter_id)
+    with unit(app) as session:
+        user, letter, case = _letter_for_change(
+            app, session, actor, now, letter_id, expected_version, None, "letter_reissue"
+        )
         copy = Letter(
             case_id=case.id,
             template=letter.template,
@@ -223,6 +346,7 @@ def create_letter(
     *,
     meeting: dict[str, Any] | None = None,
     complainant_id: int | None = None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """A draft of any catalogued letter on the officer's own initiative (e.g. a meeting invitation or a
     blank disturbance diary); letters that the law ties to an event come from the workflow instead."""
@@ -233,10 +357,11 @@ def create_letter(
         raise NotFound(f"Det finns ingen brevmall '{template}'; välj en av {known}.")
     if template == "kallelse" and not meeting:
         raise InvalidInput("En kallelse behöver tid och plats (--meeting-at, --place).")
-    with app.db.write() as session:
+    with unit(app) as session:
         user = _actor(app, session, actor)
-        _require_acting(user)
         case = _case(session, ref, lock=True)
+        authorize(principal_of(user), case, "act", "letter_new")
+        check_version(case, expected_version)
         app.engine.check_clock(case, now)
         data: dict[str, Any] = {"meeting": meeting} if meeting else {}
         if TEMPLATE_CATALOG[template].audience == "complainant":
@@ -276,24 +401,32 @@ def _complainant_for(session: Session, case: Case, complainant_id: int | None) -
 
 
 def mark_letter_delivered(
-    app: App, actor: str, now: datetime, letter_id: int, *, on: date
+    app: App,
+    actor: str,
+    now: datetime,
+    letter_id: int,
+    *,
+    on: str | date,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Record the day a sent letter was received (e.g. socialnämnden's stamp); a notice then counts from
     the later of sending and receipt, and the tracks may react (the 12:44 period is recomputed)."""
-    with app.db.write() as session:
-        user, letter, case = _letter_for_change(app, session, actor, now, letter_id)
+    received = _day(on)
+    with unit(app) as session:
+        user, letter, case = _letter_for_change(
+            app, session, actor, now, letter_id, expected_version, None, "letter_delivered"
+        )
         if letter.sent_at is None:
             raise InvalidInput(f"Brev {letter_id} är inte markerat som skickat; gör det först.")
         sent_on = local_day(letter.sent_at, app.zone)
-        if on < sent_on:
-            raise InvalidInput(f"Mottagningsdagen {on} är före avsändningsdagen {sent_on}.")
-        letter.delivered_on = on
+        _check_received(app, now, received, sent_on)
+        letter.delivered_on = received
         params = {
             "template": letter.template,
             "letter_id": letter.id,
-            "delivered_on": on.isoformat(),
+            "delivered_on": received.isoformat(),
             "sent_on": sent_on.isoformat(),
-            "later_date": max(on, sent_on).isoformat(),
+            "later_date": max(received, sent_on).isoformat(),
         }
         entry = _record(session, case, user, now, "letter_delivered", params)
         app.engine.dispatch(

@@ -4,5 +4,5 @@
     asgi = create_app(app)          # app: storning.app.App
 
 Both call only `storning.services` (and read-only queries) and ask `storning.access` who may do what.
-This package's `__init__` imports nothing, so `storning.web.accounts` can be used without FastAPI.
+Logins and API tokens are `storning.services.accounts`, shared with the CLI.
 """

@@ -2,23 +2,22 @@
 opening cases). It calls the same services as the pages and never writes state itself.
 
 Authentication: `Authorization: Bearer stn_…` (from `storning user token USERNAME`), or the browser
-session (then a POST needs the `X-CSRF-Token` header). Authorization: `storning.access`, as on the pages;
-a case the caller may not read answers 404, exactly like an unknown one. Errors: `{"error": {"code",
-"message"}}` with a 4xx status. Case documents follow DESIGN §7 (`case show --json`), with protected
-complainants' names replaced by "Skyddad identitet" for callers who may not see them.
+session (then a POST needs the `X-CSRF-Token` header). Who may read or change what, redaction of
+protected complainants, what a typed time means, validation and the access log are the services' (as for
+the pages and the CLI); a case the caller may not read answers 404, exactly like an unknown one. Errors:
+`{"error": {"code", "message"}}` with a 4xx status. Case documents follow DESIGN §7 (`case show --json`).
+Every change carries `expected_version`, the case version the caller last saw.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import JSONResponse, Response
 
-from storning import access, services
-from storning.errors import PermissionDenied
-from storning.web import queries
+from storning import services
+from storning.readmodel import WorklistFilter, clean
 from storning.web.api_models import (
     MAX_INT,
     CaseIn,
@@ -28,15 +27,7 @@ from storning.web.api_models import (
     SentIn,
     ServedIn,
 )
-from storning.web.casework import log_access, redact
-from storning.web.context import (
-    Ctx,
-    actionable_case,
-    api_ctx,
-    readable_case,
-    readable_letter,
-    require_act,
-)
+from storning.web.context import Ctx, api_ctx
 from storning.web.pages_case import pdf_response
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -58,16 +49,6 @@ Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$
 LetterId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
-def _zone_aware(ctx: Ctx, moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=ctx.app.zone)
-
-
-def _document(ctx: Ctx, found: queries.CaseRef, document: dict[str, Any]) -> dict[str, Any]:
-    return redact(document, see_protected=access.can_see_protected(ctx.principal, found.scope))
-
-
 @router.get("/cases", summary="Ärenden som du får se, förfallna först")
 def list_cases(
     ctx: Auth,
@@ -81,8 +62,7 @@ def list_cases(
     owner: Annotated[str, Query(max_length=80)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> list[dict[str, Any]]:
-    clean = queries.clean
-    wanted = queries.WorklistFilter(
+    wanted = WorklistFilter(
         scope="mine" if mine else "team",
         case_type=clean(type),
         state=clean(state),
@@ -93,20 +73,11 @@ def list_cases(
         overdue=overdue,
         page=page,
     )
-    return queries.worklist(ctx.app, ctx.principal, ctx.now, wanted).rows
+    return services.worklist(ctx.app, ctx.principal.username, ctx.now, wanted).rows
 
 
 @router.post("/cases", status_code=201, summary="Registrera ett klagomål som ett nytt ärende")
 def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
-    owner = body.owner or ctx.principal.username
-    candidate = next((p for p in queries.people(ctx.app) if p.username == owner), None)
-    if candidate is None or not access.can_open_for(ctx.principal, candidate):
-        raise PermissionDenied(f"Du får inte öppna ärenden med {owner} som handläggare.")
-    facts: dict[str, Any] = {}
-    if body.due_date is not None:
-        facts["due_date"] = body.due_date.isoformat()
-    if body.amount is not None:
-        facts["amount"] = str(body.amount)
     new = services.NewCase(
         case_type=body.type,
         tenant=body.tenant,
@@ -118,30 +89,24 @@ def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
         city=body.city,
         co_tenants=body.co_tenants,
         complainants=[(c.name, c.protected, c.address) for c in body.complainants],
-        facts=facts,
-        owner=owner,
+        facts={"due_date": body.due_date, "amount": body.amount},
+        owner=body.owner,
     )
     return services.open_case(ctx.app, ctx.principal.username, ctx.now, new)
 
 
 @router.get("/cases/{ref}", summary="Ett ärende (samma dokument som `case show --json`)")
 def show_case(ctx: Auth, ref: Ref) -> dict[str, Any]:
-    found = readable_case(ctx, ref)
-    document = services.show_case(ctx.app, ctx.principal.username, ctx.now, found.ref)
-    log_access(ctx.app, ctx.principal.username, ctx.now, found.id, "case_view_api")
-    return _document(ctx, found, document)
+    return services.show_case(ctx.app, ctx.principal.username, ctx.now, ref)
 
 
 @router.post("/cases/{ref}/events", summary="Utför en händelse i ett spår")
 def fire_event(ctx: Auth, ref: Ref, body: EventIn) -> dict[str, Any]:
-    found = actionable_case(ctx, ref)
-    if body.override and not access.can_override(ctx.principal, found.scope):
-        raise PermissionDenied("Endast chef eller administratör i teamet får åsidosätta en spärr.")
-    document = services.fire_event(
+    return services.fire_event(
         ctx.app,
         ctx.principal.username,
         ctx.now,
-        found.ref,
+        ref,
         body.event,
         track=body.track,
         params=body.params,
@@ -149,20 +114,16 @@ def fire_event(ctx: Auth, ref: Ref, body: EventIn) -> dict[str, Any]:
         override=body.override,
         expected_version=body.expected_version,
     )
-    return _document(ctx, found, document)
 
 
 @router.post("/cases/{ref}/incidents", status_code=201, summary="Registrera en störning")
 def add_incident(ctx: Auth, ref: Ref, body: IncidentIn) -> dict[str, Any]:
-    found = actionable_case(ctx, ref)
-    at = _zone_aware(ctx, body.at)
-    assert at is not None
-    document = services.add_incident(
+    return services.add_incident(
         ctx.app,
         ctx.principal.username,
         ctx.now,
-        found.ref,
-        at=at,
+        ref,
+        at=body.at,
         kind=body.kind,
         text=body.text,
         verified_by=body.verified_by,
@@ -170,50 +131,48 @@ def add_incident(ctx: Auth, ref: Ref, body: IncidentIn) -> dict[str, Any]:
         place=body.place,
         expected_version=body.expected_version,
     )
-    return _document(ctx, found, document)
 
 
 @router.get("/cases/{ref}/letters", summary="Ärendets brev, äldst först")
 def list_letters(ctx: Auth, ref: Ref) -> list[dict[str, Any]]:
-    found = readable_case(ctx, ref)
-    return services.list_letters(ctx.app, ctx.principal.username, found.ref)
+    return services.list_letters(ctx.app, ctx.principal.username, ctx.now, ref)
 
 
 @router.post("/letters/{letter_id}/sent", summary="Markera ett brev som skickat")
 def letter_sent(ctx: Auth, letter_id: LetterId, body: SentIn) -> dict[str, Any]:
-    found = readable_letter(ctx, letter_id)
-    require_act(ctx.principal, found.scope)
     return services.mark_letter_sent(
         ctx.app,
         ctx.principal.username,
         ctx.now,
         letter_id,
         method=body.method,
-        at=_zone_aware(ctx, body.at),
+        at=body.at,
         delivered_on=body.delivered_on,
+        expected_version=body.expected_version,
     )
 
 
 @router.post("/letters/{letter_id}/served", summary="Registrera delgivning av ett brev")
 def letter_served(ctx: Auth, letter_id: LetterId, body: ServedIn) -> dict[str, Any]:
-    found = readable_letter(ctx, letter_id)
-    require_act(ctx.principal, found.scope)
-    at = _zone_aware(ctx, body.at)
-    assert at is not None
     return services.mark_letter_served(
-        ctx.app, ctx.principal.username, ctx.now, letter_id, at=at, proof=body.proof
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        letter_id,
+        at=body.at,
+        proof=body.proof,
+        expected_version=body.expected_version,
     )
 
 
 @router.get(
     "/letters/{letter_id}.pdf",
-    summary="Brevets PDF (ett utkast upprättas först)",
+    summary="Brevets PDF (ett utkast visas som det skulle se ut i dag; det låses när det skickas)",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "PDF"}},
 )
 def letter_pdf(ctx: Auth, letter_id: LetterId) -> Response:
-    found = readable_letter(ctx, letter_id)
-    return pdf_response(ctx, found, letter_id, "letter_pdf_api")
+    return pdf_response(ctx, letter_id)
 
 
 @router.get("/timers", summary="Väntande frister och påminnelser i ärenden du får se")
@@ -223,7 +182,9 @@ def list_timers(
     mine: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    return queries.timers(ctx.app, ctx.principal, ctx.now, due_only=due, mine=mine, limit=limit)
+    return services.list_timers(
+        ctx.app, ctx.principal.username, ctx.now, due_only=due, mine=mine, limit=limit
+    )
 
 
 @router.get("/me", summary="Vem du är inloggad som")

@@ -6,11 +6,11 @@ everywhere (PostgreSQL cannot store them). Times without an offset are in the la
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from storning.clock import EARLIEST_YEAR, LATEST_YEAR
 from storning.letters.records import SENDING_METHODS
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
@@ -24,7 +24,10 @@ else:  # the ids of the vocabulary, so the OpenAPI document lists them
     MethodId = Literal[tuple(SENDING_METHODS)]
 TrackId = Literal["legal", "authority", "customer"]
 MAX_INT = 2**31 - 1
-EARLIEST, LATEST = 1900, 2200
+EARLIEST, LATEST = EARLIEST_YEAR, LATEST_YEAR
+# A typed time, as a person or an integration writes it: `2026-03-01T23:40`, with or without an offset,
+# or a bare date. The services give it its meaning (`storning.clock.fact_instant`).
+TypedTime = Field(min_length=10, max_length=40, examples=["2026-03-01T23:40:00+01:00"])
 
 
 def _no_nul(value: Any) -> Any:
@@ -86,8 +89,8 @@ class CaseIn(Body):
     contract: str | None = Field(default=None, max_length=80)
     complainants: list[ComplainantIn] = Field(default_factory=list, max_length=20)
     due_date: date | None = Field(default=None, description="Hyresskuld: förfallodag.")
-    amount: Decimal | None = Field(
-        default=None, gt=0, lt=10**9, max_digits=12, decimal_places=2, description="Hyresskuld."
+    amount: str | None = Field(
+        default=None, max_length=30, examples=["8450.50"], description="Hyresskuld, kronor."
     )
     owner: str | None = Field(default=None, max_length=80, description="Standard: du.")
 
@@ -105,9 +108,9 @@ class EventIn(Body):
     event: str = Field(min_length=1, max_length=60, examples=["issue_uppmaning"])
     track: TrackId | None = None
     params: dict[str, str | int | bool] | None = Field(default=None, max_length=20)
-    reason: str | None = Field(default=None, max_length=4000)
-    override: str | None = Field(default=None, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
+    reason: str | None = Field(default=None, max_length=100_000)
+    override: str | None = Field(default=None, max_length=100_000)
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
     @field_validator("params")
     @classmethod
@@ -120,31 +123,35 @@ class EventIn(Body):
 class IncidentIn(Body):
     """A disturbance (POST /api/cases/{ref}/incidents), e.g. from a störningsjour."""
 
-    at: datetime = Field(examples=["2026-03-01T23:40:00+01:00"])
+    at: str = TypedTime
     kind: KindId = Field(examples=["noise"])
-    text: str = Field(min_length=1, max_length=4000, examples=["Hög musik, hördes i trapphuset"])
+    text: str = Field(max_length=100_000, examples=["Hög musik, hördes i trapphuset"])
     verified_by: VerifiedId | None = Field(default=None, examples=["jour"])
-    reporter: str | None = Field(default=None, max_length=200)
-    place: str | None = Field(default=None, max_length=200)
-    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("beskriv händelsen")
-        return value
+    reporter: str | None = Field(default=None, max_length=100_000)
+    place: str | None = Field(default=None, max_length=100_000)
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 
 class SentIn(Body):
     method: MethodId = Field(examples=["rekommenderat"])
-    at: datetime | None = Field(default=None, description="Standard: nu.")
-    delivered_on: date | None = None
+    at: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=40,
+        description="Standard: nu. Ett datum utan tid räknas som dagens slut.",
+    )
+    delivered_on: str | None = Field(default=None, min_length=10, max_length=10)
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 
 class ServedIn(Body):
-    at: datetime = Field(description="Delgivningsdagen (och tid om känd).")
-    proof: str | None = Field(default=None, max_length=4000)
+    at: str = Field(
+        min_length=10,
+        max_length=40,
+        description="Delgivningsdagen (och tid om känd); ett datum utan tid räknas som dagens slut.",
+    )
+    proof: str | None = Field(default=None, max_length=100_000)
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 
 class ErrorDetail(BaseModel):

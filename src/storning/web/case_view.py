@@ -7,23 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from storning import access
-from storning.access import CaseScope, Principal
 from storning.definitions.model import Workflow
 from storning.web import labels
 from storning.web.diagrams import track_svg
 
-# Steps an officer should not take by a slip of the mouse: they open behind a confirmation.
-CONFIRM = frozenset(
-    {
-        "terminate",
-        "terminate_term_end",
-        "apply_eviction",
-        "record_eviction",
-        "tenant_moved",
-        "close",
-    }
-)
 INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "int": "number", "amount": "text"}
 
 
@@ -40,7 +27,9 @@ def _field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _action(action: dict[str, Any], may_override: bool) -> dict[str, Any]:
+def _action(action: dict[str, Any], may_override: bool, confirm: bool) -> dict[str, Any]:
+    """One button. `confirm` (from the workflow's `confirm: true`): a step an officer should not take
+    by a slip of the mouse opens behind a confirmation."""
     blocked = action["blocked_by"]
     overridable = bool(blocked) and all(b["overridable"] for b in blocked)
     return {
@@ -49,7 +38,7 @@ def _action(action: dict[str, Any], may_override: bool) -> dict[str, Any]:
         "fields": [_field(n, s) for n, s in (action.get("params") or {}).items()],
         "overridable": overridable,
         "can_override": overridable and may_override,
-        "confirm": action["event"] in CONFIRM,
+        "confirm": confirm,
     }
 
 
@@ -158,17 +147,19 @@ def _facts(
 def case_view(
     document: dict[str, Any],
     workflow: Workflow,
-    principal: Principal,
-    scope: CaseScope,
     titles: dict[str, str],
 ) -> dict[str, Any]:
-    """Everything the case template shows, from the (already redacted) case document."""
-    may_act = access.can_act(principal, scope)
-    may_override = access.can_override(principal, scope)
+    """Everything the case template shows, from the case document as the services gave it to this
+    principal (redacted, with `permissions`: what the principal may do)."""
+    may_act = bool(document["permissions"]["act"])
+    may_override = bool(document["permissions"]["override"])
     by_track: dict[str, list[dict[str, Any]]] = {name: [] for name in document["tracks"]}
     if may_act:
         for action in document["actions"]:
-            by_track.setdefault(action["track"], []).append(_action(action, may_override))
+            track = workflow.tracks[action["track"]]
+            state = document["tracks"][action["track"]]["state"]
+            confirm = track.needs_confirmation(action["event"], state)
+            by_track.setdefault(action["track"], []).append(_action(action, may_override, confirm))
     tracks = [
         {
             "name": name,

@@ -17,11 +17,10 @@ from typing import Any, TypeVar
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from storning import access
-from storning.access import CaseScope, Principal
+from storning.access import Principal
 from storning.app import App
-from storning.errors import NotFound, PermissionDenied, StorningError
-from storning.web import accounts, queries
+from storning.errors import PermissionDenied, StorningError
+from storning.services import accounts
 from storning.web.protection import csrf_ok
 
 T = TypeVar("T")
@@ -114,36 +113,6 @@ async def checked_form(request: Request) -> FormData:
             "Formuläret saknar giltig säkerhetskod (CSRF). Ladda om sidan och försök igen."
         )
     return form
-
-
-# --- access to a case or a letter -----------------------------------------------------------------
-
-
-def readable_case(ctx: Ctx, ref: str) -> queries.CaseRef:
-    """The case if the principal may read it; otherwise NotFound, exactly as for an unknown ref."""
-    found = queries.case_ref(ctx.app, ref)
-    if found is None or not access.can_read(ctx.principal, found.scope):
-        raise NotFound(f"Det finns inget ärende '{ref}' som du har tillgång till.")
-    return found
-
-
-def actionable_case(ctx: Ctx, ref: str) -> queries.CaseRef:
-    """The case if the principal may change it; NotFound if it may not even read it, else forbidden."""
-    found = readable_case(ctx, ref)
-    require_act(ctx.principal, found.scope)
-    return found
-
-
-def require_act(principal: Principal, scope: CaseScope) -> None:
-    if not access.can_act(principal, scope):
-        raise PermissionDenied("Du har bara läsbehörighet till det här ärendet.")
-
-
-def readable_letter(ctx: Ctx, letter_id: int) -> queries.CaseRef:
-    found = queries.letter_case(ctx.app, letter_id)
-    if found is None or not access.can_read(ctx.principal, found.scope):
-        raise NotFound(f"Det finns inget brev med id {letter_id} som du har tillgång till.")
-    return found
 
 
 class Reference:

@@ -6,42 +6,43 @@ and the values kept so a form with a mistake comes back filled in.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
-from storning.clock import parse_instant
+from storning import validation
+from storning.clock import fact_instant, parse_day
 from storning.errors import InvalidInput
 from storning.services import NewCase
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
 COMPLAINANT_ROWS = 3
-# The intake form's fields and their longest allowed values (the database columns' sizes).
+# The intake form's fields and their longest allowed values: the services' limits
+# (`storning.validation.LIMITS`), shown at the field; the services check them again.
 LIMITS = {
     "case_type": 40,
-    "tenant": 200,
-    "address": 200,
-    "apartment": 40,
-    "postal_code": 20,
-    "city": 100,
-    "municipality": 100,
-    "contract": 80,
+    "tenant": validation.limit_of("tenant"),
+    "address": validation.limit_of("address"),
+    "apartment": validation.limit_of("apartment"),
+    "postal_code": validation.limit_of("postal_code"),
+    "city": validation.limit_of("city"),
+    "municipality": validation.limit_of("municipality"),
+    "contract": validation.limit_of("contract"),
     "due_date": 10,
     "amount": 20,
     "owner": 80,
 }
-POSTAL_CODE = re.compile(r"^\d{3} ?\d{2}$")
-MAX_TEXT = 4000
+# What a field may hold before it is even read (a bound on memory, far above every limit): a longer
+# text is refused by the services' limit, never cut silently.
+READ_BOUND = 100_000
 
 
 @dataclass
 class IncidentInput:
-    at: datetime
+    at: str  # as typed: the services give it its meaning (`clock.fact_instant`)
     kind: str
     text: str
     verified_by: str | None
@@ -59,36 +60,10 @@ class Parsed:
     incident: IncidentInput | None = None
 
 
-def _text(form: FormData, name: str, limit: int = 200) -> str:
-    """A field's text, trimmed, without NUL characters (no database stores them), at most `limit`."""
+def _text(form: FormData, name: str, limit: int = READ_BOUND) -> str:
+    """A field's text, trimmed, without NUL characters (no database stores them)."""
     value = form.get(name)
-    return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
-
-
-def parse_moment(text: str, zone: ZoneInfo) -> datetime:
-    """A date and time from a form (`2026-03-02T09:00`; a bare date means 00:00) in the landlord's zone."""
-    return parse_instant(text, zone)
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"Ogiltigt datum '{text}': ange ÅÅÅÅ-MM-DD, till exempel 2026-03-02."
-        ) from None
-
-
-def parse_amount(text: str) -> str:
-    try:
-        value = Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    except InvalidOperation:
-        raise InvalidInput(
-            f"Ogiltigt belopp '{text}': ange kronor, till exempel 8450 eller 8450,50."
-        ) from None
-    if not value.is_finite() or value <= 0:
-        raise InvalidInput("Beloppet måste vara större än noll.")
-    return str(value)
+    return value.replace("\x00", "").strip()[:READ_BOUND] if isinstance(value, str) else ""
 
 
 def parse_incident(
@@ -97,32 +72,32 @@ def parse_incident(
     """An incident from fields `{prefix}at`, `kind`, `text`, `verified_by`, `reporter`, `place`; with
     `required=False` an incident whose fields are all empty is simply absent."""
     names = ("at", "kind", "text", "verified_by", "reporter", "place")
-    raw = {n: _text(form, prefix + n, MAX_TEXT if n == "text" else 200) for n in names}
+    raw = {n: _text(form, prefix + n) for n in names}
     parsed.values.update({prefix + n: v for n, v in raw.items()})
     if not required and not (raw["text"] or raw["kind"] or raw["reporter"] or raw["place"]):
         return None
     errors = parsed.errors
-    at: datetime | None = None
     if not raw["at"]:
         errors[prefix + "at"] = "Ange när händelsen inträffade."
     else:
-        try:
-            at = parse_moment(raw["at"], zone)
+        try:  # the services' own rules, shown at the field; the services check them again
+            at = fact_instant(raw["at"], zone, now, "observation")
+            validation.not_in_future(at, now, zone, what="Tidpunkten för störningen")
         except InvalidInput as error:
             errors[prefix + "at"] = str(error)
-        else:
-            if at > now:
-                errors[prefix + "at"] = "Tidpunkten kan inte ligga i framtiden."
     if raw["kind"] not in INCIDENT_KINDS:
         errors[prefix + "kind"] = "Välj vilken sorts störning det var."
-    if not raw["text"]:
-        errors[prefix + "text"] = "Beskriv vad som hände."
+    for name, rule in (("text", "text"), ("reporter", "reporter"), ("place", "place")):
+        try:
+            validation.text(rule, raw[name], required=name == "text")
+        except InvalidInput as error:
+            errors[prefix + name] = str(error)
     if raw["verified_by"] and raw["verified_by"] not in VERIFICATION:
         errors[prefix + "verified_by"] = "Välj vem som verifierade händelsen, eller ingen."
-    if at is None or any(k.startswith(prefix) for k in errors):
+    if any(k.startswith(prefix) for k in errors):
         return None
     return IncidentInput(
-        at,
+        raw["at"],
         raw["kind"],
         raw["text"],
         raw["verified_by"] or None,
@@ -143,10 +118,10 @@ def parse_new_case(
     parsed = Parsed()
     values, errors = parsed.values, parsed.errors
     for name, limit in LIMITS.items():
-        values[name] = _text(form, name, MAX_TEXT)
+        values[name] = _text(form, name)
         if len(values[name]) > limit:
             errors[name] = f"Högst {limit} tecken."
-    values["co_tenants"] = _text(form, "co_tenants", 2000)
+    values["co_tenants"] = _text(form, "co_tenants")
     if any(len(line) > 200 for line in values["co_tenants"].splitlines()):
         errors["co_tenants"] = "Högst 200 tecken per namn."
     if values["case_type"] not in case_types:
@@ -158,8 +133,11 @@ def parse_new_case(
     ):
         if not values[name]:
             errors[name] = message
-    if values["postal_code"] and not POSTAL_CODE.match(values["postal_code"]):
-        errors["postal_code"] = "Ange postnumret med fem siffror, till exempel 602 20."
+    if "postal_code" not in errors:
+        try:
+            validation.postal_code(values["postal_code"])
+        except InvalidInput as error:
+            errors["postal_code"] = str(error)
     owner = values["owner"] or actor
     if owner not in owners:
         errors["owner"] = "Välj en handläggare som du får lägga ärenden på."
@@ -195,7 +173,7 @@ def _complainants(
         key = f"complainant_{n}"
         name = _text(form, key)
         protected = form.get(f"{key}_protected") == "on"
-        address = _text(form, f"{key}_address", 400)
+        address = _text(form, f"{key}_address")
         values[key], values[f"{key}_protected"], values[f"{key}_address"] = name, protected, address
         if name:
             result.append((name, protected, address or None))
@@ -219,7 +197,7 @@ def _debt_facts(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any
         errors["amount"] = "Ange det obetalda beloppet i kronor."
     else:
         try:
-            facts["amount"] = parse_amount(values["amount"])
+            facts["amount"] = str(validation.amount(values["amount"]))
         except InvalidInput as error:
             errors["amount"] = str(error)
     return facts

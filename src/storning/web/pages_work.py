@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from storning import access, services
+from storning import access, readmodel, services
 from storning.clock import local_day
 from storning.errors import PermissionDenied, StorningError
 from storning.notifications import mark_read, reminders_for
-from storning.web import labels, queries
+from storning.web import labels
 from storning.web.context import Ctx, checked_form, page_ctx, reference
 from storning.web.diagrams import track_svg
 from storning.web.errors import status_of
@@ -22,18 +22,18 @@ from storning.web.forms import COMPLAINANT_ROWS, Parsed, parse_new_case
 from storning.web.rendering import flash, render
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1, le=queries.MAX_ID)]
+Id = Annotated[int, Path(ge=1, le=readmodel.MAX_ID)]
 
 
-def _filter(request: Request, ctx: Ctx) -> queries.WorklistFilter:
+def _filter(request: Request, ctx: Ctx) -> readmodel.WorklistFilter:
     q = request.query_params
     default_scope = "mine" if access.may_act_at_all(ctx.principal) else "team"
     try:
         page = int(q.get("sida", "1"))
     except ValueError:
         page = 1
-    clean = queries.clean
-    return queries.WorklistFilter(
+    clean = readmodel.clean
+    return readmodel.WorklistFilter(
         scope=q.get("visa", default_scope) if q.get("visa") in ("mine", "team") else default_scope,
         case_type=clean(q.get("typ", "")),
         state=clean(q.get("lage", "")),
@@ -62,8 +62,8 @@ def _state_options(ctx: Ctx) -> list[tuple[str, str]]:
 def worklist(request: Request) -> Response:
     ctx = page_ctx(request)
     wanted = _filter(request, ctx)
-    page = queries.worklist(ctx.app, ctx.principal, ctx.now, wanted)
-    due = queries.due_items(ctx.app, ctx.principal, ctx.now)
+    page = services.worklist(ctx.app, ctx.principal.username, ctx.now, wanted)
+    due = services.due_items(ctx.app, ctx.principal.username, ctx.now)
     context = {
         "nav": "worklist",
         "today": local_day(ctx.now, ctx.app.zone),
@@ -71,9 +71,9 @@ def worklist(request: Request) -> Response:
         "wanted": wanted,
         "page": page,
         "due": due,
-        "case_types": reference(request, "case_types", lambda: queries.case_types(ctx.app)),
+        "case_types": reference(request, "case_types", lambda: readmodel.case_types(ctx.app)),
         "states": reference(request, "states", lambda: _state_options(ctx)),
-        "teams": reference(request, "teams", lambda: queries.teams(ctx.app)),
+        "teams": reference(request, "teams", lambda: readmodel.teams(ctx.app)),
         "owners": _people(request, ctx),
         "query": dict(request.query_params),
     }
@@ -83,13 +83,12 @@ def worklist(request: Request) -> Response:
 def _people(request: Request, ctx: Ctx) -> list[access.Principal]:
     """The acting officers of the principal's team (every team's for an admin)."""
     team = None if ctx.principal.is_admin else ctx.principal.team
-    return reference(request, f"people:{team}", lambda: queries.people(ctx.app, team))
+    return reference(request, f"people:{team}", lambda: readmodel.people(ctx.app, team))
 
 
 def _owners(request: Request, ctx: Ctx) -> list[access.Principal]:
     """Whom the principal may open a case for (itself first)."""
-    candidates = _people(request, ctx)
-    allowed = [p for p in candidates if access.can_open_for(ctx.principal, p)]
+    allowed = services.owner_candidates(ctx.app, ctx.principal.username)
     me = [p for p in allowed if p.username == ctx.principal.username]
     return me + [p for p in allowed if p.username != ctx.principal.username]
 
@@ -103,7 +102,7 @@ def _new_case_page(
         "errors": parsed.errors,
         "type_options": [
             (key, labels.CASE_TYPES.get(key, title))
-            for key, title in queries.case_types(ctx.app).items()
+            for key, title in readmodel.case_types(ctx.app).items()
         ],
         "owner_options": [(p.username, p.name or p.username) for p in _owners(request, ctx)],
         "rows": range(1, COMPLAINANT_ROWS + 1),
@@ -115,9 +114,9 @@ def _new_case_page(
 @router.get("/arenden/nytt")
 def new_case_form(request: Request) -> Response:
     ctx = page_ctx(request)
-    if not access.may_act_at_all(ctx.principal):
+    if not _owners(request, ctx):
         raise PermissionDenied("Du har bara läsbehörighet och kan inte öppna ärenden.")
-    types = queries.case_types(ctx.app)
+    types = readmodel.case_types(ctx.app)
     default_type = "storning" if "storning" in types else next(iter(types), "")
     values: dict[str, Any] = {"case_type": request.query_params.get("typ", default_type)}
     return _new_case_page(request, ctx, Parsed(values=values))
@@ -127,14 +126,14 @@ def new_case_form(request: Request) -> Response:
 async def open_case(request: Request) -> Response:
     ctx = await run_in_threadpool(page_ctx, request)
     form = await checked_form(request)
-    if not access.may_act_at_all(ctx.principal):
-        raise PermissionDenied("Du har bara läsbehörighet och kan inte öppna ärenden.")
     return await run_in_threadpool(_open_case, request, ctx, form)
 
 
 def _open_case(request: Request, ctx: Ctx, form: Any) -> Response:
     owners = [p.username for p in _owners(request, ctx)]
-    types = queries.case_types(ctx.app)
+    if not owners:
+        raise PermissionDenied("Du har bara läsbehörighet och kan inte öppna ärenden.")
+    types = readmodel.case_types(ctx.app)
     parsed = parse_new_case(form, ctx.app.zone, ctx.now, types, owners, ctx.principal.username)
     if parsed.new_case is None:
         message = "Ärendet är inte sparat. Rätta de markerade fälten."

@@ -1,8 +1,8 @@
-"""Read-only look-ups the web needs before or beside a service call: whose case is this, which cases may
-this person see (the worklist with filters and search), what is due. They never write.
+"""The read model: the queries behind every list (the worklist with filters and search, what is due,
+pending timers, people, teams, case types). They never write.
 
-Service gap: `services.list_cases` has no team scope, filters or search, so the worklist query lives
-here, restricted by `access.visibility`; see docs/web.md for the service it should become.
+Each list is restricted to what the principal may read (`access.visibility`); the services call these
+for a principal and write the access log, and every door (CLI, web, API) gets the same rows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from storning.access import CaseScope, Principal, team_only, visibility
+from storning.access import ACTING_ROLES, CaseScope, Principal, principal_of, team_only, visibility
 from storning.app import App
 from storning.clock import iso, local_day
 from storning.store.models import Case, CaseTrack, Letter, Timer, User, WorkflowVersion
@@ -58,6 +58,7 @@ class WorklistFilter:
     include_closed: bool = False
     overdue: bool = False
     page: int = 1
+    page_size: int = PAGE_SIZE
 
 
 @dataclass
@@ -108,14 +109,12 @@ def case_version(app: App, case_id: int) -> int | None:
 
 def people(app: App, team: str | None = None) -> list[Principal]:
     """Active users who may own cases (an acting role), optionally of one team, by name."""
-    from storning.web.accounts import principal_of
-
     with app.db.read() as session:
         query = select(User).where(User.active.is_(True), User.username != "system")
         if team is not None:
             query = query.where(User.team == team)
         users = [principal_of(u) for u in session.scalars(query.order_by(User.name))]
-    return [u for u in users if u.roles & {"handlaggare", "chef", "admin"}]
+    return [u for u in users if u.roles & ACTING_ROLES]
 
 
 def teams(app: App) -> list[str]:
@@ -209,15 +208,14 @@ def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilt
         next_due: ColumnElement[Any] = literal_column("next_due")
         query = (
             query.order_by(next_due.asc().nulls_last(), Case.id)
-            .limit(PAGE_SIZE + 1)
-            .offset((page - 1) * PAGE_SIZE)
+            .limit(wanted.page_size + 1)
+            .offset((page - 1) * wanted.page_size)
         )
         rows = session.execute(query).all()
-        states = _states(session, [row.id for row in rows[:PAGE_SIZE]])
-        result = [
-            _row(app, session, row, states.get(row.id, {}), today) for row in rows[:PAGE_SIZE]
-        ]
-    return WorklistPage(result, len(rows) > PAGE_SIZE)
+        shown = rows[: wanted.page_size]
+        states = _states(session, [row.id for row in shown])
+        result = [_row(app, session, row, states.get(row.id, {}), today) for row in shown]
+    return WorklistPage(result, len(rows) > wanted.page_size)
 
 
 def _row(
@@ -322,16 +320,29 @@ def _when(due: date, today: date) -> str:
 
 
 def timers(
-    app: App, principal: Principal, now: datetime, *, due_only: bool, mine: bool, limit: int
+    app: App,
+    principal: Principal,
+    now: datetime,
+    *,
+    due_only: bool,
+    mine: bool,
+    limit: int,
+    everything: bool = False,
+    case_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Pending timers on open cases the principal may see; `due_only`: those due at `now`."""
+    """Timers on cases the principal may see, soonest first: pending ones on open cases, or every
+    timer whatever its status with `everything`; `due_only`: those due at `now`."""
     with app.db.read() as session:
         query = (
             select(Timer, Case.ref, User.username)
             .join(Case, Case.id == Timer.case_id)
             .join(User, User.id == Case.owner_id)
-            .where(_visible(session, principal), Timer.status == "pending", Case.status == "open")
+            .where(_visible(session, principal))
         )
+        if not everything:
+            query = query.where(Timer.status == "pending", Case.status == "open")
+        if case_id is not None:
+            query = query.where(Timer.case_id == case_id)
         if due_only:
             query = query.where(Timer.due_at <= now)
         if mine:
@@ -341,6 +352,7 @@ def timers(
         {
             "id": t.id,
             "ref": ref,
+            "case": ref,
             "owner": owner,
             "track": t.track,
             "name": t.name,
@@ -349,6 +361,8 @@ def timers(
             "due_on": t.due_on.isoformat(),
             "due_at": iso(t.due_at, app.zone),
             "status": t.status,
+            "fires": t.fires,
+            "recipients": t.recipients,
         }
         for t, ref, owner in rows
     ]

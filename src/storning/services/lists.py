@@ -1,0 +1,117 @@
+"""Use cases that list: the worklist and search, what is due, pending timers, people to hand a case to.
+
+Every list holds only what the principal may read (the read model filters by `access.visibility`),
+and each list read is written to the access log with what was asked and how much was shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storning import access, readmodel
+from storning.access import CaseScope, Principal, principal_of
+from storning.app import App
+from storning.readmodel import WorklistFilter, WorklistPage
+from storning.services.common import _actor, _case, authorize, log_access, unit
+
+
+def principal(app: App, actor: str) -> Principal:
+    """The acting user as a principal (an unknown or disabled user is refused)."""
+    with app.db.read() as session:
+        return principal_of(_actor(app, session, actor))
+
+
+def worklist(app: App, actor: str, now: datetime, wanted: WorklistFilter) -> WorklistPage:
+    """One page of the cases the actor may read that match `wanted`, overdue first."""
+    who = principal(app, actor)
+    page = readmodel.worklist(app, who, now, wanted)
+    with unit(app) as session:
+        log_access(session, who.username, now, None, "case_list", _described(wanted, page))
+    return page
+
+
+def list_cases(
+    app: App,
+    actor: str,
+    now: datetime,
+    *,
+    open_only: bool = False,
+    mine: bool = False,
+    overdue: bool = False,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """The CLI's `case list`: the same rows as the worklist, without paging."""
+    wanted = WorklistFilter(
+        scope="mine" if mine else "team",
+        include_closed=not (open_only or overdue),
+        overdue=overdue,
+        page_size=limit,
+    )
+    return worklist(app, actor, now, wanted).rows
+
+
+def due_items(app: App, actor: str, now: datetime) -> list[dict[str, Any]]:
+    """What the actor has to do this week (their own deadlines and reminders)."""
+    return readmodel.due_items(app, principal(app, actor), now)
+
+
+def list_timers(
+    app: App,
+    actor: str,
+    now: datetime,
+    *,
+    due_only: bool = False,
+    mine: bool = False,
+    everything: bool = False,
+    ref: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Timers on cases the actor may read: pending ones on open cases, or with `everything` every
+    timer whatever its status; `ref` restricts to one case (refused like an unknown case if the actor
+    may not read it)."""
+    who = principal(app, actor)
+    case_id = None
+    if ref is not None:
+        with unit(app) as session:
+            case = _case(session, ref)
+            authorize(who, case, "read", "timers")
+            case_id = case.id
+    rows = readmodel.timers(
+        app,
+        who,
+        now,
+        due_only=due_only,
+        mine=mine,
+        limit=limit,
+        everything=everything,
+        case_id=case_id,
+    )
+    with unit(app) as session:
+        log_access(session, who.username, now, case_id, "timer_list", f"{len(rows)} frister")
+    return rows
+
+
+def reassign_candidates(app: App, actor: str, ref: str) -> list[Principal]:
+    """The officers the actor may hand the case to (none for most)."""
+    who = principal(app, actor)
+    with app.db.read() as session:
+        case = _case(session, ref)
+        authorize(who, case, "read", "case_view")
+        scope = CaseScope(case.owner.username, case.team)
+    if not access.can_override(who, scope):
+        return []
+    pool = readmodel.people(app, None if who.is_admin else who.team)
+    return [p for p in pool if access.can_reassign(who, scope, p)]
+
+
+def owner_candidates(app: App, actor: str) -> list[Principal]:
+    """The officers the actor may open a case for (oneself first)."""
+    who = principal(app, actor)
+    pool = readmodel.people(app, None if who.is_admin else who.team)
+    return [p for p in pool if access.can_open_for(who, p)]
+
+
+def _described(wanted: WorklistFilter, page: WorklistPage) -> str:
+    asked = {k: v for k, v in vars(wanted).items() if v not in ("", False, None)}
+    return f"{len(page.rows)} ärenden; {asked}"[:500]
