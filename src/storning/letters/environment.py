@@ -4,11 +4,18 @@ Landlords edit the templates, so they run in Jinja's `SandboxedEnvironment` (no 
 internals). `autoescape` is off because Jinja only knows HTML escaping; instead `finalize` escapes
 every printed value for Typst markup (`escaping.escape_markup`). Template text itself is trusted
 Typst; case data only reaches the output through `{{ … }}` and is therefore always escaped.
+
+Names and texts in right-to-left scripts (Arabic, Persian, Hebrew …) are printed inside a Unicode
+bidi isolate, so that they cannot pull the letter's own text (a flat number after a name, a comma)
+into their direction; explicit bidi controls from the data are dropped (an unpaired override would
+reverse the rest of the line).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +24,29 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from storning.letters import escaping, formatting
 from storning.letters.values import MissingValue, Record, RecordList, lookup
+
+# Hebrew, Arabic, Syriac, Thaana, N'Ko … (U+0590–08FF), their presentation forms, the historic RTL
+# scripts, and the right-to-left and Arabic letter marks.
+_RTL = re.compile(
+    "[\u0590-\u08ff\u061c\u200f\ufb1d-\ufdff\ufe70-\ufefe"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+# Embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): the renderer sets its own.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_LRI, _RLI, _PDI = "\u2066", "\u2067", "\u2069"
+
+
+def isolate_bidi(text: str) -> str:
+    """`text` without explicit bidi controls; with right-to-left letters, inside a bidi isolate.
+
+    Text that mixes both directions (`محمد الأحمد och Alex Ek`) is isolated left to right, as the
+    Swedish letter around it reads; text in a right-to-left script only is isolated right to left.
+    """
+    text = text.translate(_BIDI_CONTROLS)
+    if not _RTL.search(text):
+        return text
+    ltr = any(unicodedata.bidirectional(c) == "L" for c in text)
+    return (_LRI if ltr else _RLI) + text + _PDI
 
 
 def finalize(value: Any) -> str:
@@ -33,7 +63,7 @@ def finalize(value: Any) -> str:
         text = value.isoformat()
     else:
         text = str(value)
-    return escaping.escape_markup(text)
+    return isolate_bidi(escaping.escape_markup(text))
 
 
 class LetterEnvironment(SandboxedEnvironment):

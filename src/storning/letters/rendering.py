@@ -1,8 +1,10 @@
 """Render a letter: Jinja template + case context → Typst source → PDF/A-2b and PDF/UA-1 bytes.
 
-The same template, template files and context always give byte-identical PDFs: only the fonts
-shipped in `fonts/` (and `letters/fonts/`, if a landlord adds some) are used, never system fonts,
-and the document date and PDF timestamp are the letter's date.
+The same template, template files and context always give byte-identical PDFs: the fonts are
+Carlito shipped in `fonts/` (and `letters/fonts/`, if a landlord adds some) and, for the scripts
+Carlito lacks (Arabic and Persian, Ethiopic, Chinese, emoji …), the Noto fonts of the Debian packages
+that `scripts/setup` installs (`SYSTEM_FONTS`); no other system font is used. The document date and
+PDF timestamp are the letter's date.
 """
 
 from __future__ import annotations
@@ -27,6 +29,21 @@ from storning.letters.values import MissingValueError, wrap
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 PDF_STANDARDS = ["a-2b", "ua-1"]
+
+# The fallback fonts that `letters/_layout.typ` lists after Carlito, and the Debian package of each
+# (installed by `scripts/setup`). Typst takes a character Carlito lacks from the first of them that
+# has it, and otherwise from any font in `SYSTEM_FONT_DIRS` (Thai, Hebrew, Devanagari …).
+SYSTEM_FONTS: dict[str, str] = {
+    "Noto Sans Arabic": "fonts-noto-core",  # arabiska, persiska, kurdiska (sorani), dari, urdu
+    "Noto Sans Ethiopic": "fonts-noto-core",  # tigrinja, amhariska
+    "Noto Sans CJK SC": "fonts-noto-cjk",  # kinesiska (och japanska, koreanska)
+    "Noto Color Emoji": "fonts-noto-color-emoji",
+}
+SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
+
+_UNKNOWN_FAMILY = re.compile(r"unknown font family: (.+)")
+_NO_GLYPH = re.compile(r'the text `"(.*)"` could not be displayed with font')
+_RUST_ESCAPE = re.compile(r"\\(?:u\{([0-9a-fA-F]+)\}|(.))")
 
 
 @dataclass(frozen=True)
@@ -58,16 +75,29 @@ def render_letter(
     return _renderer(directory).render(info, context)
 
 
+def jinja_source(
+    template: str, context: Mapping[str, Any], *, letters_dir: Path | None = None
+) -> str:
+    """The Typst source `template` produces for `context` (the Jinja stage only, no typesetting):
+    raises `LetterTemplateError` with `field` set when a value the template needs is missing."""
+    directory = resolve_dir(letters_dir)
+    info = template_info(template, directory)
+    renderer = _renderer(directory)
+    return renderer._source(info, renderer._prepare(info, context))
+
+
 class _Renderer:
     """The Jinja environment and Typst compiler of one letters directory (both costly to build)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.env = make_environment(directory)
-        font_paths = [str(FONTS_DIR)] + [str(p) for p in [directory / "fonts"] if p.is_dir()]
-        fonts = typst.Fonts(
-            include_system_fonts=False, include_embedded_fonts=False, font_paths=font_paths
-        )
+        own = [d for d in [directory / "fonts"] if d.is_dir()]
+        system = [d for d in SYSTEM_FONT_DIRS if d.is_dir()]
+        fonts = _fonts(tuple(str(d) for d in [FONTS_DIR, *own, *system]))
+        families = set(fonts.families())
+        # Fallback fonts that are not installed: a letter needing one names the package to install.
+        self.missing_fonts = {f: pkg for f, pkg in SYSTEM_FONTS.items() if f not in families}
         self.compiler = typst.Compiler(
             root=str(directory), font_paths=fonts, ignore_system_fonts=True
         )
@@ -148,11 +178,16 @@ class _Renderer:
                     sys_inputs=None,
                 )
         except typst.TypstError as e:
+            glyphs = _NO_GLYPH.search(e.message)
+            if glyphs:
+                raise self._glyph_error(info, _rust_str(glyphs.group(1))) from None
             raise LetterTemplateError(
                 f'Brevet "{info.name}" kunde inte sättas av Typst: {e.message} '
                 f"({_where(e.diagnostic)}).",
                 template=info.name,
             ) from None
+        missing = {family.lower() for family in self.missing_fonts}
+        warnings = [w for w in warnings if _unknown_family(w.message) not in missing]
         if warnings:  # e.g. an unknown font: the PDF would not be what the template says
             w = warnings[0]
             raise LetterTemplateError(
@@ -163,6 +198,28 @@ class _Renderer:
         assert isinstance(pdf, bytes)
         return pdf
 
+    def _glyph_error(self, info: TemplateInfo, text: str) -> LetterTemplateError:
+        """No font has a character of `text`: name the packages to install, or the character."""
+        shown = text.strip() or text
+        if self.missing_fonts:
+            packages = sorted(set(self.missing_fonts.values()))
+            noun = "paketet" if len(packages) == 1 else "paketen"
+            names = (
+                ", ".join(packages[:-1]) + " och " + packages[-1] if packages[1:] else packages[0]
+            )
+            return LetterTemplateError(
+                f'Brevet "{info.name}" kan inte skapas eftersom typsnittet för texten "{shown}" '
+                f"saknas på den här datorn: installera Debian-{noun} {names} "
+                "(det gör scripts/setup).",
+                template=info.name,
+            )
+        codes = ", ".join(f"U+{ord(c):04X}" for c in shown)
+        return LetterTemplateError(
+            f'Brevet "{info.name}" kan inte skapas eftersom tecknet "{shown}" ({codes}) inte finns '
+            "i något av brevens typsnitt; skriv uppgiften utan det tecknet.",
+            template=info.name,
+        )
+
     def version(self, info: TemplateInfo) -> str:
         files = [self.directory / (info.name + SUFFIX), *sorted(self.directory.glob("_*"))]
         stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
@@ -172,6 +229,14 @@ class _Renderer:
 @lru_cache(maxsize=8)
 def _renderer(directory: Path) -> _Renderer:
     return _Renderer(directory)
+
+
+@lru_cache(maxsize=8)
+def _fonts(font_paths: tuple[str, ...]) -> typst.Fonts:
+    """The fonts in `font_paths`, scanned once per process and shared by every letters directory."""
+    return typst.Fonts(
+        include_system_fonts=False, include_embedded_fonts=False, font_paths=list(font_paths)
+    )
 
 
 @lru_cache(maxsize=256)
@@ -197,6 +262,22 @@ def _timestamp(info: TemplateInfo, context: Mapping[str, Any]) -> dt.datetime:
             field="letter.date",
         )
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _unknown_family(message: str) -> str | None:
+    """The family of Typst's "unknown font family" warning (lower case), else None."""
+    match = _UNKNOWN_FAMILY.fullmatch(message.strip())
+    return match.group(1) if match else None
+
+
+def _rust_str(debug: str) -> str:
+    """The text of a Rust `{:?}` string body as Typst prints it (`\\u{e000}` → U+E000)."""
+    simple = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+
+    def unescape(m: re.Match[str]) -> str:
+        return chr(int(m.group(1), 16)) if m.group(1) else simple.get(m.group(2), m.group(2))
+
+    return _RUST_ESCAPE.sub(unescape, debug)
 
 
 def _where(diagnostic: str) -> str:
