@@ -30,6 +30,11 @@ def _project_or_bundled(name: str) -> Path:
     return checkout if checkout.is_dir() else PACKAGE_DIR / "_bundled" / name
 
 
+# To be verified: seen in other Swedish public-sector software, not confirmed from Kronofogden itself.
+DEFAULT_KRONOFOGDEN_ADDRESS = "Kronofogden|Box 1050|172 21 Sundbyberg"
+SHIPPED_SOCIALNAMNDER = "socialnamnder.yaml"  # in the shipped letters/ folder
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -78,6 +83,27 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("STORNING_LANDLORD_PHONE", "", "Telefon i brevhuvudet.", "landlord.phone"),
     Setting("STORNING_LANDLORD_EMAIL", "", "E-post i brevhuvudet.", "landlord.email"),
+    Setting(
+        "STORNING_JOUR_PHONE",
+        "",
+        "Telefonnummer till hyresvärdens störningsjour; tom = breven ber ingen att ringa jouren.",
+        "landlord.jour_phone",
+    ),
+    Setting(
+        "STORNING_SOCIALNAMNDER",
+        "",
+        "Fil (YAML) med kommunernas namn och socialnämndernas adresser för brev till socialnämnden; "
+        "tom = letters/socialnamnder.yaml som följer med.",
+        "socialnamnder_file",
+    ),
+    Setting(
+        "STORNING_KRONOFOGDEN_ADDRESS",
+        DEFAULT_KRONOFOGDEN_ADDRESS,
+        "Kronofogdens namn och postadress i adressfältet på ansökan om avhysning, rader åtskilda med |. "
+        "Standardvärdet är inte bekräftat mot Kronofogdens egna uppgifter: kontrollera det på "
+        "kronofogden.se innan ansökan skickas.",
+        "kronofogden_address",
+    ),
     Setting(
         "STORNING_SEVERE_KINDS",
         "violence,threat,arson,crime",
@@ -218,6 +244,36 @@ def _secret(name: str, text: str) -> str:
     return key
 
 
+PHONE_CHARS = frozenset("0123456789 -+()")
+
+
+def _phone(name: str, text: str) -> str:
+    number = text.strip()
+    if number and (set(number) - PHONE_CHARS or sum(c.isdigit() for c in number) < 5):
+        raise InvalidInput(
+            f"Inställningen {name}='{text}' är inget telefonnummer (t.ex. 011-15 00 00)."
+        )
+    return number
+
+
+def _file(name: str, text: str, default: Path) -> Path:
+    if not text.strip():
+        return default
+    path = Path(text.strip())
+    if not path.is_file():
+        raise InvalidInput(f"Inställningen {name}='{text}' är ingen fil som finns.")
+    return path
+
+
+def _lines(name: str, text: str) -> tuple[str, ...]:
+    lines = tuple(part.strip() for part in text.split("|") if part.strip())
+    if len(lines) < 2:
+        raise InvalidInput(
+            f"Inställningen {name}='{text}' ska ha namn och postadress, rader åtskilda med |."
+        )
+    return lines
+
+
 def _mail(name: str, text: str) -> str:
     address = text.strip()
     if "@" not in address or any(c.isspace() for c in address):
@@ -233,6 +289,7 @@ class Landlord:
     postal_address: str
     phone: str
     email: str
+    jour_phone: str = ""  # the störningsjour; empty: no letter asks anyone to call it
 
 
 @dataclass(frozen=True)
@@ -258,6 +315,11 @@ class Settings:
     secure_cookies: bool | None = None  # None: true when base_url is https
     session_hours: float = 8.0
     web_threads: int = 8
+    # letters: where socialnämnden and Kronofogden are written to
+    socialnamnder_file: Path = field(
+        default_factory=lambda: _project_or_bundled("letters") / SHIPPED_SOCIALNAMNDER
+    )
+    kronofogden_address: tuple[str, ...] = tuple(DEFAULT_KRONOFOGDEN_ADDRESS.split("|"))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -281,6 +343,7 @@ class Settings:
                 postal_address=raw["STORNING_LANDLORD_POSTAL"],
                 phone=raw["STORNING_LANDLORD_PHONE"],
                 email=raw["STORNING_LANDLORD_EMAIL"],
+                jour_phone=_phone("STORNING_JOUR_PHONE", raw["STORNING_JOUR_PHONE"]),
             ),
             severe_kinds=_kinds("STORNING_SEVERE_KINDS", raw["STORNING_SEVERE_KINDS"]),
             smtp_host=raw["STORNING_SMTP_HOST"].strip(),
@@ -297,6 +360,14 @@ class Settings:
             secure_cookies=(_bool("STORNING_SECURE_COOKIES", secure) if secure.strip() else None),
             session_hours=_hours("STORNING_SESSION_HOURS", raw["STORNING_SESSION_HOURS"]),
             web_threads=_int("STORNING_WEB_THREADS", raw["STORNING_WEB_THREADS"], 1, 200),
+            socialnamnder_file=_file(
+                "STORNING_SOCIALNAMNDER",
+                raw["STORNING_SOCIALNAMNDER"],
+                _project_or_bundled("letters") / SHIPPED_SOCIALNAMNDER,
+            ),
+            kronofogden_address=_lines(
+                "STORNING_KRONOFOGDEN_ADDRESS", raw["STORNING_KRONOFOGDEN_ADDRESS"]
+            ),
         )
 
     def with_env(self, environ: Mapping[str, str]) -> Settings:
@@ -323,8 +394,13 @@ class Settings:
 def settings_markdown() -> str:
     """The settings table as Markdown, for docs/settings.md."""
     rows = ["| variabel | standard | betydelse |", "|---|---|---|"]
-    rows += [f"| `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    rows += [f"| `{s.env}` | `{_cell(s.default)}` | {_cell(s.help)} |" for s in SETTINGS]
     return (
         "# Inställningar\n\nGenererad av `storning settings --markdown`. Ett felaktigt värde stoppar "
         "programmet med en mening som namnger variabeln.\n\n" + "\n".join(rows) + "\n"
     )
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: a | would end the cell."""
+    return text.replace("|", "\\|")

@@ -13,6 +13,7 @@ from storning.clock import iso
 from storning.engine import Engine
 from storning.journal import journal_of
 from storning.store.models import Case, Complainant, Incident, Letter, Timer, User
+from storning.validation import masked_personnummer
 from storning.vocabulary import INCIDENT_KINDS, verification_label
 
 
@@ -50,6 +51,8 @@ def case_document(
             "apartment": case.apartment,
             "municipality": case.municipality,
             "contract": case.contract,
+            # masked: the full number appears only in the application to Kronofogden
+            "personnummer": masked_personnummer(case.personnummer),
         },
         "complainants": [complainant_dict(c) for c in _complainants(session, case)],
         "tracks": tracks,

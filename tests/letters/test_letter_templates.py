@@ -64,7 +64,7 @@ def test_uppmaning_has_everything_the_law_asks_for(make_context, pdf_text):
         "556000-0000",
         "2026-02-07 23.40 Buller Hög musik och skrik",
         "Störningsjour",
-        "Ej verifierad",
+        "Uppgift från klagande",
         "upphör omedelbart",
         "hushåll, gäster",
         "12 kap. 25 a § jordabalken",
@@ -212,6 +212,7 @@ def test_ansokan_avhysning_for_disturbances(make_context, pdf_text):
 def test_ansokan_avhysning_for_rent_arrears(make_context, pdf_text):
     ctx = make_context("uppsagning_hyresskuld")
     ctx["letter"]["template"] = "ansokan_avhysning"
+    ctx["tenant"]["personnummer"] = "19850312-1231"
     text = pdf_text(render_letter("ansokan_avhysning", ctx, letters_dir=LETTERS).pdf)
     for needle in (
         "42 § första stycket 1",

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from storning import services
+from storning import services, validation
 from storning.cli.base import Ctx, handles_errors, main
 from storning.services import accounts
 from storning.vocabulary import ROLES
@@ -31,6 +31,10 @@ def user() -> None:
 @click.option("--team", help="Team (t.ex. norr); styr vilka ärenden användaren når.")
 @click.option("--supervisor", help="Användarnamn på chefen (får påminnelser som eskaleras).")
 @click.option("--email", help="E-post för påminnelser.")
+@click.option(
+    "--phone",
+    help="Telefonnummer i handläggarens brev (annars hyresvärdens, STORNING_LANDLORD_PHONE).",
+)
 @click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
 @click.pass_obj
 @handles_errors
@@ -42,12 +46,14 @@ def add(
     team: str | None,
     supervisor: str | None,
     email: str | None,
+    phone: str | None,
     password_stdin: bool,
 ) -> None:
     """Lägg till en användare med lösenord (frågas efter, eller läses från standard in).
 
     Exempel: storning user add alice --name "Alice Andersson" --role handlaggare --team norr
     """
+    validation.phone(phone)  # refused before the password is asked for (the service checks again)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -64,6 +70,7 @@ def add(
         team=team,
         supervisor=supervisor,
         password_hash=hashed,
+        phone=phone,
     )
     role_names = ", ".join(ROLES[r].lower() for r in dict.fromkeys(roles))
     click.echo(f"Användaren {username} ({role_names}) är tillagd.")

@@ -15,8 +15,15 @@ from sqlalchemy.orm import Session
 
 from storning.arrears import balance
 from storning.config import Settings
+from storning.letters.socialnamnder import socialnamnd
 from storning.store.models import Case, Complainant, Incident, Letter
 from storning.vocabulary import INCIDENT_KINDS, verification_label
+
+# The letters Kronofogden receives: addressed to Kronofogden (STORNING_KRONOFOGDEN_ADDRESS), and the
+# only letters whose data holds the tenant's full personnummer (everywhere else it is masked or absent).
+KRONOFOGDEN_TEMPLATES = frozenset({"ansokan_avhysning"})
+# An incident nobody of ours (jour, staff, inspection, police) has confirmed, as letters say it.
+COMPLAINANTS_WORD = "Uppgift från klagande"
 
 DATE_FACTS = (
     "uppmaning_given_on",
@@ -45,13 +52,14 @@ def build_context(
             "postal_address": landlord.postal_address,
             "phone": landlord.phone,
             "email": landlord.email,
+            "jour_phone": landlord.jour_phone,  # the störningsjour; "" = no letter asks to call it
             "logo": None,
             "website": "",
         },
         "officer": {
             "name": case.owner.name,
             "title": "Handläggare",
-            "phone": landlord.phone,
+            "phone": case.owner.phone or landlord.phone,
             "email": case.owner.email or landlord.email,
         },
         "letter": {"date": today, "template": letter.template, "id": letter.id},
@@ -69,6 +77,9 @@ def build_context(
             "apartment": case.apartment,
             "contract": case.contract or "",
             "municipality": case.municipality or "",
+            "municipality_name": socialnamnd(
+                case.municipality or "", settings.socialnamnder_file
+            ).municipality,
         },
         "incidents": [
             {
@@ -78,7 +89,9 @@ def build_context(
                 "text": i.text,
                 "place": i.place,
                 "verified_by": i.verified_by,
-                "verified_label": verification_label(i.verified_by),
+                "verified_label": verification_label(i.verified_by)
+                if i.verified_by
+                else COMPLAINANTS_WORD,
             }
             for i in session.scalars(
                 select(Incident).where(Incident.case_id == case.id).order_by(Incident.at)
@@ -95,6 +108,8 @@ def build_context(
             for i in case.facts.get("instalments", [])
         ],
     }
+    if letter.template in KRONOFOGDEN_TEMPLATES:
+        context["tenant"]["personnummer"] = case.personnummer or ""
     meeting = (letter.data or {}).get("meeting")
     if meeting:
         context["meeting"] = {
@@ -110,7 +125,7 @@ def build_context(
             "lines": lines or [complainant.contact or ""],
         }
     else:
-        context["recipient"] = _recipient(context, audience)
+        context["recipient"] = _recipient(context, audience, settings, letter.template)
     return context
 
 
@@ -154,25 +169,24 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else None
 
 
-def _recipient(context: dict[str, Any], audience: str) -> dict[str, Any]:
+def _recipient(
+    context: dict[str, Any], audience: str, settings: Settings, template: str
+) -> dict[str, Any]:
+    """The address window: socialnämnden from the register (no address lines when the municipality
+    is not in it), Kronofogden from the settings, else the tenant(s)."""
     tenant = context["tenant"]
     if audience == "social_services":
-        municipality = tenant["municipality"] or "kommunen"
-        return {
-            "name": f"Socialnämnden i {municipality}",
-            "lines": [f"{municipality} kommun", "Socialtjänsten"],
-        }
+        if not tenant["municipality"]:
+            return {"name": "Socialnämnden", "lines": []}
+        return socialnamnd(tenant["municipality"], settings.socialnamnder_file).recipient
+    if template in KRONOFOGDEN_TEMPLATES:
+        name, *lines = settings.kronofogden_address
+        return {"name": name, "lines": lines}
     names = ", ".join([tenant["name"], *tenant["co_tenants"]])
     return {
         "name": names,
         "lines": [tenant["address"], f"{tenant['postal_code']} {tenant['city']}".strip()],
     }
-
-
-def municipality_name(municipality: str) -> str:
-    """'Norrköping' → 'Norrköpings kommun'; 'Borås' → 'Borås kommun' (Swedish genitive)."""
-    genitive = municipality if municipality[-1:].lower() in {"s", "x", "z"} else municipality + "s"
-    return f"{genitive} kommun"
 
 
 def jsonable(value: Any) -> Any:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 STHLM = ZoneInfo("Europe/Stockholm")
 COMPLAINANT = "Greta Klagandesson"
 COMPLAINANT_PHONE = "070-123 45 67"
+# A made-up personnummer with a valid check digit, printed only in the application to Kronofogden.
+TENANT_PERSONNUMMER = "19850312-1231"
 
 
 def at(y: int, m: int, d: int, hh: int, mm: int) -> dt.datetime:
@@ -33,6 +35,7 @@ def base_context() -> dict[str, Any]:
             "postal_address": "601 00 Norrköping",
             "phone": "011-00 00 00",
             "email": "bosocialt@example.se",
+            "jour_phone": "011-00 00 99",
             "logo": None,
             "website": "www.example.se",
         },
@@ -53,6 +56,7 @@ def base_context() -> dict[str, Any]:
             "apartment": "1102",
             "contract": "123-456-789",
             "municipality": "Norrköping",
+            "municipality_name": "Norrköpings kommun",
         },
         "recipient": {"name": "Kim Hyresgäst och Alex Hyresgäst", "lines": tenant_lines},
         "incidents": [
@@ -72,7 +76,7 @@ def base_context() -> dict[str, Any]:
                 "text": "Grannar i trapphuset blev utskällda och hotade med stryk.",
                 "place": "Trapphus B",
                 "verified_by": None,
-                "verified_label": "Ej verifierad",
+                "verified_label": "Uppgift från klagande",
             },
             {
                 "at": at(2026, 2, 21, 1, 5),
@@ -172,8 +176,11 @@ def meeting_context() -> dict[str, Any]:
 
 
 def kronofogden_context() -> dict[str, Any]:
+    """Addressed to Kronofogden (the default of STORNING_KRONOFOGDEN_ADDRESS); the only context with
+    the tenant's full personnummer."""
     ctx = base_context()
-    ctx["recipient"] = {"name": "Kronofogdemyndigheten", "lines": ["Box 1050", "172 21 Sundbyberg"]}
+    ctx["recipient"] = {"name": "Kronofogden", "lines": ["Box 1050", "172 21 Sundbyberg"]}
+    ctx["tenant"]["personnummer"] = TENANT_PERSONNUMMER
     return ctx
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from storning import validation
 from storning.app import App
 from storning.errors import InvalidInput, PermissionDenied
 from storning.services.common import (
@@ -50,7 +51,10 @@ def add_user(
     team: str | None = None,
     supervisor: str | None = None,
     password_hash: str | None = None,
+    phone: str | None = None,
 ) -> None:
+    """A new account; `phone` is printed in the officer's letters (else the landlord's number)."""
+    checked_phone = validation.phone(phone)
     with app.db.write() as session:
         if _user_or_none(session, username) is not None:
             raise InvalidInput(f"Användaren '{username}' finns redan.")
@@ -61,6 +65,7 @@ def add_user(
                 name=name,
                 roles=",".join(roles),
                 email=email,
+                phone=checked_phone,
                 team=team,
                 supervisor_id=boss,
                 password_hash=password_hash,

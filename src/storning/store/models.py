@@ -72,6 +72,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))  # printed in the officer's letters
     roles: Mapped[str] = mapped_column(
         String(200)
     )  # comma-separated: handlaggare,chef,admin,lasare
@@ -103,6 +104,9 @@ class Case(Base):
     apartment: Mapped[str] = mapped_column(String(40))
     municipality: Mapped[str | None] = mapped_column(String(100))
     contract: Mapped[str | None] = mapped_column(String(80))
+    # ÅÅÅÅMMDD-NNNN, checked (storning.validation.personnummer); shown masked everywhere but in the
+    # application to Kronofogden
+    personnummer: Mapped[str | None] = mapped_column(String(13))
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
