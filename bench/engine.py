@@ -78,6 +78,9 @@ def storning_lifecycle(directory: Path, cases: int) -> float:
                 address="Storgatan 1",
                 apartment=str(n),
                 municipality="Norrköping",
+                postal_code="602 20",
+                city="Norrköping",
+                contract=f"{n}-01",
             ),
         )["ref"]
         for n in range(cases)

@@ -57,6 +57,8 @@ def seed(app: App, cases: int, timers: int, *, officers: int = 1, spread_days: i
     services.init_database(app, T0 - timedelta(days=1))
     for n in range(officers):
         services.add_user(app, f"officer{n}", f"Handläggare {n}", ["handlaggare"], team="t")
+    with app.db.read() as session:
+        version = app.registry.latest(session, "storning").version  # what `init` installed
     with app.db.write() as session:
         owner_ids = list(
             session.scalars(select(User.id).where(User.username.like("officer%")).order_by(User.id))
@@ -68,7 +70,7 @@ def seed(app: App, cases: int, timers: int, *, officers: int = 1, spread_days: i
                     dict(
                         ref=f"S-2026-{n:07d}",
                         case_type="storning",
-                        workflow_version=1,
+                        workflow_version=version,
                         status="open",
                         owner_id=owner_ids[n % len(owner_ids)],
                         tenant_name=f"Hyresgäst {n}",

@@ -90,6 +90,8 @@ def seed(url: str, cases: int, sessions: int) -> dict[str, list[str]]:
 
 
 def _bulk(app: App, cases: int, people: list[tuple[str, str]]) -> None:
+    with app.db.read() as session:
+        version = app.registry.latest(session, "storning").version  # what `init` installed
     with app.db.write() as session:
         ids = dict(session.execute(select(User.username, User.id)).all())
         chunk = 10_000
@@ -101,7 +103,7 @@ def _bulk(app: App, cases: int, people: list[tuple[str, str]]) -> None:
                     dict(
                         ref=f"S-2025-{n:06d}",
                         case_type="storning",
-                        workflow_version=1,
+                        workflow_version=version,
                         status="open" if n % 7 else "closed",
                         owner_id=ids[username],
                         team=team,
@@ -165,6 +167,8 @@ def _hot_case(app: App, officer: str, n: int) -> str:
         apartment=str(n),
         municipality="Norrköping",
         contract=f"{n}-01",
+        postal_code="602 20",
+        city="Norrköping",
         complainants=[("Greta Granne", True)],
     )
     ref = services.open_case(app, officer, NOW, new)["ref"]

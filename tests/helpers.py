@@ -23,6 +23,7 @@ def open_storning(
         "postal_code": "602 20",
         "city": "Norrköping",
         "complainants": [("Greta Granne", True)],
+        "personnummer": "19850312-1231",  # made up (valid check digit): the Kronofogden application
     }
     fields.update(overrides)
     return services.open_case(app, actor, now or at(0), services.NewCase(**fields))

@@ -28,6 +28,7 @@ def open_arrears(app, due: str = "2026-11-30", amount: str = "8450", now: str = 
         contract="1102-01",
         postal_code="602 20",
         city="Norrköping",
+        personnummer="19850312-1231",  # made up (valid check digit): the Kronofogden application
         facts={"due_date": due, "amount": amount},
     )
     return services.open_case(app, "alice", day(now), new)

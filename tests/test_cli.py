@@ -53,6 +53,12 @@ def open_case(run, *extra):
         "1102",
         "--municipality",
         "Norrköping",
+        "--postal-code",
+        "602 20",
+        "--city",
+        "Norrköping",
+        "--contract",
+        "123-456",
         *extra,
         "--json",
     )
@@ -241,12 +247,24 @@ def test_missing_address_details_can_be_completed_so_letters_can_be_issued(run):
         "jour",
         now="2026-03-02T09:10",
     )
-    fired = run("case", "fire", ref, "issue_uppmaning", "--json", now="2026-03-02T09:20")
-    uppmaning = [x for x in json.loads(fired.stdout)["letters"] if x["template"] == "uppmaning"][0]
-    failed = run(
-        "letter", "sent", str(uppmaning["id"]), "--method", "rekommenderat", now="2026-03-02T09:30"
-    )
-    assert failed.exit_code == 1 and "postal_code" in failed.stderr
+    # Opened with the required fields only: the case says at once what its letters will need.
+    shown = json.loads(run("case", "show", ref, "--json", now="2026-03-02T09:15").stdout)
+    assert {g["field"] for g in shown["letter_gaps"]} == {
+        "postal_code",
+        "city",
+        "contract",
+        "personnummer",  # the application to Kronofogden names the tenant by personnummer
+    }
+    assert "Saknas för breven" in run("case", "show", ref, now="2026-03-02T09:15").stdout
+    uppmaning_action = [a for a in shown["actions"] if a["event"] == "issue_uppmaning"][0]
+    assert not uppmaning_action["allowed"]
+    assert "letter_data" in {b["guard"] for b in uppmaning_action["blocked_by"]}
+    # The action that would draft the letters is refused, naming what to complete and how.
+    refused = run("case", "fire", ref, "issue_uppmaning", now="2026-03-02T09:20")
+    assert refused.exit_code == 1
+    assert "postnummer, ort och kontraktsnummer" in refused.stderr
+    assert f"storning case update {ref} --postal-code" in refused.stderr
+    assert json.loads(run("case", "show", ref, "--json").stdout)["letters"] == shown["letters"]
     updated = run(
         "case",
         "update",
@@ -260,6 +278,11 @@ def test_missing_address_details_can_be_completed_so_letters_can_be_issued(run):
         now="2026-03-02T09:40",
     )
     assert updated.exit_code == 0
+    gaps = json.loads(run("case", "show", ref, "--json").stdout)["letter_gaps"]
+    assert [g["field"] for g in gaps] == ["personnummer"]  # needed only at the end, by Kronofogden
+    fired = run("case", "fire", ref, "issue_uppmaning", "--json", now="2026-03-02T09:45")
+    assert fired.exit_code == 0, fired.output
+    uppmaning = [x for x in json.loads(fired.stdout)["letters"] if x["template"] == "uppmaning"][0]
     sent = run(
         "letter", "sent", str(uppmaning["id"]), "--method", "rekommenderat", now="2026-03-02T09:50"
     )

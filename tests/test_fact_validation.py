@@ -78,6 +78,8 @@ BAD = {
     "incident_in_1901": Bad("incident", "1901-01-01T10:00"),
     "incident_in_2199": Bad("incident", "2199-01-01T10:00"),
     "incident_text_of_10000_characters": Bad("incident_text", LONG_TEXT),
+    # A control character (here BEL) is never text: refused at every door, never stripped silently.
+    "incident_text_with_a_control_character": Bad("incident_text", "Hög musik\x07 hela natten"),
     "debt_of_nan": Bad("open_debt", "NaN"),
     "debt_of_infinity": Bad("open_debt", "inf"),
     "debt_negative": Bad("open_debt", "-5"),

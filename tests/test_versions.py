@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 
@@ -13,12 +14,18 @@ from storning.errors import DefinitionError, PermissionDenied
 from tests.conftest import ROOT, at
 from tests.helpers import open_storning
 
+CURRENT = int(
+    re.search(r"^version: (\d+)$", (ROOT / "workflows" / "storning.yaml").read_text(), re.M)[1]
+)
+NEXT = CURRENT + 1
+
 
 def _version_two(tmp_path, drop_state: bool = False):
+    """The shipped storning workflow as its next version (NEXT)."""
     folder = tmp_path / "workflows"
     shutil.copytree(ROOT / "workflows", folder)
     path = folder / "storning.yaml"
-    text = path.read_text().replace("version: 1\n", "version: 2\n", 1)
+    text = path.read_text().replace(f"version: {CURRENT}\n", f"version: {NEXT}\n", 1)
     text = text.replace("title: Störningsärende", "title: Störningsärende (ny version)")
     if drop_state:
         text = text.replace(
@@ -76,8 +83,8 @@ def test_running_cases_keep_their_version_and_new_cases_get_the_new_one(app, tmp
     old = open_storning(app)["ref"]
     newer = App.create(replace(app.settings, workflows_dir=_version_two(tmp_path)))
     services.init_database(newer, at(1))
-    assert services.show_case(newer, "alice", at(1), old)["workflow_version"] == 1
-    assert open_storning(newer, now=at(1, 1))["workflow_version"] == 2
+    assert services.show_case(newer, "alice", at(1), old)["workflow_version"] == CURRENT
+    assert open_storning(newer, now=at(1, 1))["workflow_version"] == NEXT
     newer.db.dispose()
 
 
@@ -90,7 +97,7 @@ def test_migration_is_a_dry_run_first_and_moves_only_cases_whose_states_map(app,
     services.fire_event(app, "alice", at(1, 1), rectified, "issue_uppmaning")
     services.fire_event(
         app, "alice", at(1, 2), rectified, "mark_rectified"
-    )  # 'monitoring' is gone in v2
+    )  # 'monitoring' is gone in the next version
     newer = App.create(replace(app.settings, workflows_dir=_version_two(tmp_path, drop_state=True)))
     services.init_database(newer, at(2))
     with pytest.raises(PermissionDenied):
@@ -98,13 +105,13 @@ def test_migration_is_a_dry_run_first_and_moves_only_cases_whose_states_map(app,
     dry = services.migrate_cases(newer, "admin", at(2), "storning", apply=False)
     assert dry["movable"] == [mapped]
     assert dry["blocked"] == [{"ref": rectified, "unmapped_states": ["legal:monitoring"]}]
-    assert services.show_case(newer, "alice", at(2), mapped)["workflow_version"] == 1
+    assert services.show_case(newer, "alice", at(2), mapped)["workflow_version"] == CURRENT
     done = services.migrate_cases(newer, "admin", at(2, 1), "storning", apply=True)
     assert done["applied"] and done["movable"] == [mapped]
     doc = services.show_case(newer, "alice", at(3), mapped)
-    assert doc["workflow_version"] == 2
+    assert doc["workflow_version"] == NEXT
     assert doc["journal"][-1]["event"] == "workflow_migrated"
-    assert services.show_case(newer, "alice", at(3), rectified)["workflow_version"] == 1
+    assert services.show_case(newer, "alice", at(3), rectified)["workflow_version"] == CURRENT
     newer.db.dispose()
 
 

@@ -55,9 +55,14 @@ class Principal:
 class Account(Protocol):
     """What a stored user offers to become a principal (the `User` model has these)."""
 
-    username: str
-    team: str | None
-    name: str
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def team(self) -> str | None: ...
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def role_set(self) -> frozenset[str]: ...

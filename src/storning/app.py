@@ -45,6 +45,8 @@ class App:
     def actor(self, session: Session, username: str) -> User | None:
         """The acting user, detached, cached for a few seconds: every action looks its actor up, and
         a role change or deactivation takes effect within ACTOR_CACHE_SECONDS in every process."""
+        if "\x00" in username or len(username) > 80:
+            return None  # no such user can exist (and PostgreSQL refuses NUL in a query)
         cached = self._actors.get(username)
         if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS:
             return cached[0]

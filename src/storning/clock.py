@@ -59,14 +59,17 @@ def fact_instant(text: str | datetime, zone: ZoneInfo, now: datetime, kind: Fact
       * an **observation** (an incident) counts from the start of that day, 00:00: with its time
         unknown it is never "after" a letter sent that same day.
     An instant already parsed (a `datetime`) is taken as it is; a naive one is in the landlord's zone.
+    The result is always in the landlord's zone.
     """
     if isinstance(text, datetime):
         moment = text if text.tzinfo else text.replace(tzinfo=zone)
         _in_range(moment.year, moment.isoformat())
-        return moment
+        return moment.astimezone(zone)
     stripped = text.strip()
     if not _BARE_DATE.fullmatch(stripped):
-        return parse_instant(stripped, zone)
+        # The same instant however it was typed: kept in the landlord's zone (a foreign offset moves
+        # it there), so every door stores and shows the same thing.
+        return parse_instant(stripped, zone).astimezone(zone)
     day = parse_day(stripped)
     if kind == "observation":
         return datetime.combine(day, time(0, 0), tzinfo=zone)

@@ -13,6 +13,8 @@ from storning.app import App
 from storning.store.models import Case
 
 DEMO_PASSWORD = "demo-losenord"
+# The officers' direct numbers, printed in their letters (made up).
+DEMO_PHONES = {"anna": "011-00 00 11", "erik": "011-00 00 12", "maria": "011-00 00 10"}
 DEMO_USERS = (
     ("anna", "Anna Lind", ["handlaggare"], "city", "maria", "anna@example.se"),
     ("erik", "Erik Berg", ["handlaggare"], "vast", "maria", "erik@example.se"),
@@ -113,6 +115,7 @@ def load_demo(app: App, now: datetime) -> list[str]:
             roles,
             team=team,
             email=email,
+            phone=DEMO_PHONES.get(username),
             password_hash=hash_password(DEMO_PASSWORD),
         )
     for username, name, roles, team, boss, email in DEMO_USERS:
@@ -126,6 +129,7 @@ def load_demo(app: App, now: datetime) -> list[str]:
             team=team,
             supervisor=boss,
             email=email,
+            phone=DEMO_PHONES.get(username),
             password_hash=hash_password(DEMO_PASSWORD),
         )
     refs = []
@@ -167,7 +171,14 @@ def _uppmaning_sent(s: Story) -> None:
 
 def _termination_ready(s: Story) -> None:
     (
-        s.open("Sara Ek", "Drottninggatan 20", "1201", contract="1201-07", co_tenants=["Ali Ek"])
+        s.open(
+            "Sara Ek",
+            "Drottninggatan 20",
+            "1201",
+            contract="1201-07",
+            co_tenants=["Ali Ek"],
+            personnummer="19900514-2386",  # made up, with a valid check digit
+        )
         .incident("harassment", "Trakasserier mot granne i tvättstugan", "staff")
         .fire("issue_uppmaning")
         .send("uppmaning")

@@ -109,8 +109,13 @@ def _fact_name(arg: Any, _scope: LoadScope) -> list[str]:
 
 
 def _months(arg: Any, _scope: LoadScope) -> list[str]:
-    ok = isinstance(arg, dict) and isinstance(arg.get("months", 3), int)
-    return [] if ok else ["compute_lease_end takes {months: N}"]
+    ok = (
+        isinstance(arg, dict)
+        and isinstance(arg.get("months", 3), int)
+        and isinstance(arg.get("from", "$today"), str)
+        and set(arg) <= {"months", "from"}
+    )
+    return [] if ok else ["compute_lease_end takes {months: N, from: $today | FACT}"]
 
 
 # --- values -----------------------------------------------------------------------------------------
@@ -200,8 +205,13 @@ def _increment_fact(ctx: EventContext, fact: str) -> None:
 
 @effect("compute_lease_end", _months)
 def _compute_lease_end(ctx: EventContext, arg: dict[str, Any]) -> None:
-    """12 kap. 4 §: the lease ends at the turn of the month nearest after three months."""
-    ctx.set_fact("lease_end_on", ctx.calendar.lease_end_12_4(ctx.today, arg.get("months", 3)))
+    """12 kap. 4 §: the lease ends at the turn of the month nearest after three months from the day
+    the termination is made (`from`: a date fact such as the posting or service day; by default the
+    event's day, which is provisional until the letter is sent)."""
+    source = arg.get("from", "$today")
+    start = ctx.today if source == "$today" else ctx.fact_date(source)
+    if start is not None:
+        ctx.set_fact("lease_end_on", ctx.calendar.lease_end_12_4(start, arg.get("months", 3)))
 
 
 @effect("notify", _recipients)

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storning.access import Account, CaseScope, can_read, principal_of
 from storning.config import Settings
 from storning.runtime import Runtime
 from storning.store.models import Case, Outbox, Timer, User, table
@@ -27,6 +28,12 @@ class Person(Protocol):
 
 
 P = TypeVar("P", bound=Person)
+
+
+def may_read(person: Account, owner: str, team: str | None) -> bool:
+    """Whether `person` may read a case owned by `owner` in `team`: notices about a case (its
+    reference, tenant and address) go only to people who may read it."""
+    return can_read(principal_of(person), CaseScope(owner, team))
 
 
 def choose_recipients(owner: P, supervisor: P | None, roles: Iterable[str]) -> list[P]:
@@ -76,6 +83,8 @@ def notify_case_people(
     """Write the notice to the outbox (in the caller's transaction) for the case's owner/supervisor."""
     owner = case.owner
     boss = session.get(User, owner.supervisor_id) if owner.supervisor_id else None
+    if boss is not None and not may_read(boss, owner.username, case.team):
+        boss = None  # a chef of another team gets nothing of the case: the owner is told instead
     rows = [
         row
         for person in choose_recipients(owner, boss, roles)

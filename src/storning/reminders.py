@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storning.calendar import parse_period
 from storning.clock import at_local
 from storning.journal import append_journal_rows
-from storning.notifications import choose_recipients, outbox_rows
+from storning.notifications import choose_recipients, may_read, outbox_rows
 from storning.runtime import Runtime
 from storning.store.models import Case, CaseTrack, Outbox, Timer, User, table
 
@@ -40,6 +40,14 @@ class _Person:
     id: int
     email: str | None
     supervisor_id: int | None
+    username: str
+    roles: str
+    team: str | None
+    name: str
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
 
 
 def fire_reminders(
@@ -64,6 +72,7 @@ def fire_reminders(
                 _CASES.c.address,
                 _CASES.c.apartment,
                 _CASES.c.owner_id,
+                _CASES.c.team,
                 _CASES.c.last_event_at,
             ).where(_CASES.c.id.in_(case_ids))
         )
@@ -96,6 +105,10 @@ def fire_reminders(
         )
         owner = people[case.owner_id]
         boss = people.get(owner.supervisor_id) if owner.supervisor_id else None
+        if boss is not None and not may_read(boss, owner.username, case.team):
+            boss = (
+                None  # a chef of another team gets nothing of the case: the owner is told instead
+            )
         for person in choose_recipients(owner, boss, timer.recipients):
             outbox += outbox_rows(person, case.id, subject, body, now, f"timer:{timer.id}")
         journal.append(
@@ -132,27 +145,29 @@ def fire_reminders(
     return fired, len(statuses) - fired, deferred
 
 
+_PERSON_COLUMNS = (
+    _USERS.c.id,
+    _USERS.c.email,
+    _USERS.c.supervisor_id,
+    _USERS.c.username,
+    _USERS.c.roles,
+    _USERS.c.team,
+    _USERS.c.name,
+)
+
+
 def _people(session: Session, owner_ids: set[int]) -> dict[int, _Person]:
-    rows = list(
-        session.connection().execute(
-            select(_USERS.c.id, _USERS.c.email, _USERS.c.supervisor_id).where(
-                _USERS.c.id.in_(owner_ids)
-            )
-        )
-    )
-    people = {r.id: _Person(r.id, r.email, r.supervisor_id) for r in rows}
+    query = select(*_PERSON_COLUMNS)
+    rows = list(session.connection().execute(query.where(_USERS.c.id.in_(owner_ids))))
+    people = {r.id: _Person(*r) for r in rows}
     bosses = {
         p.supervisor_id
         for p in people.values()
         if p.supervisor_id and p.supervisor_id not in people
     }
     if bosses:
-        for r in session.connection().execute(
-            select(_USERS.c.id, _USERS.c.email, _USERS.c.supervisor_id).where(
-                _USERS.c.id.in_(bosses)
-            )
-        ):
-            people[r.id] = _Person(r.id, r.email, r.supervisor_id)
+        for r in session.connection().execute(query.where(_USERS.c.id.in_(bosses))):
+            people[r.id] = _Person(*r)
     return people
 
 

@@ -148,6 +148,7 @@ def test_an_officer_takes_a_complaint_to_a_blocked_termination(server, page):
     page.get_by_label("Ort", exact=True).fill("Norrköping")
     page.get_by_label("Kommun", exact=True).fill("Norrköping")
     page.get_by_label("Kontraktsnummer").fill("1102-01")
+    page.get_by_label("Personnummer", exact=True).fill("19850312-1231")
     page.get_by_label("Klagande 1", exact=True).fill("Greta Granne")
     page.get_by_label("Postadress, klagande 1").fill("Storgatan 1 lgh 1202\n602 20 Norrköping")
     page.locator("#complainant_1_protected").check()

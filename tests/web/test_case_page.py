@@ -299,3 +299,77 @@ def test_a_chef_reassigns_within_the_team_and_an_officer_may_not(app, client):
     doc = services.show_case(app, "carl", at(0), ref)
     assert doc["owner"] == "carl" and doc["version"] == version + 1
     assert doc["journal"][-1]["event"] == "case_reassigned"
+
+
+def test_the_case_page_names_missing_letter_details_and_the_officer_completes_them(
+    app, client, clock, as_alice
+):
+    """A case opened with the required fields only: the page says at once what its letters need,
+    the uppmaning is blocked with what to complete, and the "Ändra uppgifter" form completes it."""
+    ref = open_storning(app, postal_code=None, city=None, contract=None)["ref"]
+    services.add_incident(
+        app, "alice", at(0, 1), ref, at="2026-03-01T22:00", kind="noise", text="Fest",
+        verified_by="jour",
+    )  # fmt: skip
+    clock.advance(hours=2)  # the officer looks at the page after the incident was recorded
+    page = client.get(f"/arenden/{ref}").text
+    assert "Uppgifter saknas för breven" in page
+    assert "Postnummer</strong> behövs i" in page and "Kontraktsnummer</strong> behövs i" in page
+    blocked = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "issue_uppmaning", "track": "legal", "version": version_in(page)},
+        as_alice,
+    )
+    assert blocked.status_code == 409
+    assert "kan inte skapas förrän ärendet har postnummer, ort och kontraktsnummer" in blocked.text
+    stale = post_form(
+        client,
+        f"/arenden/{ref}/uppgifter",
+        {"postal_code": "602 20", "version": version_in(page) - 1},
+        as_alice,
+    )
+    assert stale.status_code == 409
+    bad = post_form(
+        client, f"/arenden/{ref}/uppgifter", {"postal_code": "60", "version": version_in(page)},
+        as_alice,
+    )  # fmt: skip
+    assert bad.status_code == 400 and "fem siffror" in bad.text
+    done = post_form(
+        client,
+        f"/arenden/{ref}/uppgifter",
+        {
+            "tenant_name": "Kim Hyresgäst",
+            "address": "Storgatan 1",
+            "apartment": "1102",
+            "postal_code": "602 20",
+            "city": "Norrköping",
+            "municipality": "Norrköping",
+            "contract": "123-456",
+            "version": version_on_page(client, ref),
+        },
+        as_alice,
+    )
+    assert done.status_code == 303
+    doc = services.show_case(app, "alice", at(1), ref)
+    assert doc["tenant"]["postal_code"] == "602 20" and doc["tenant"]["contract"] == "123-456"
+    assert doc["letter_gaps"] == []  # (open_storning records a personnummer)
+    fired = post_form(
+        client,
+        f"/arenden/{ref}/atgard",
+        {"event": "issue_uppmaning", "track": "legal", "version": version_on_page(client, ref)},
+        as_alice,
+    )
+    assert fired.status_code == 303, fired.text[fired.text.find("<main") :][:1500]
+
+
+def test_a_reader_cannot_change_the_case_details(app, client):
+    ref = open_storning(app)["ref"]
+    token = login(client, "lisa")
+    page = client.get(f"/arenden/{ref}").text
+    assert "Ändra uppgifter" not in page
+    refused = post_form(
+        client, f"/arenden/{ref}/uppgifter", {"city": "Linköping", "version": 1}, token
+    )
+    assert refused.status_code == 403
+    assert services.show_case(app, "alice", at(1), ref)["tenant"]["city"] == "Norrköping"

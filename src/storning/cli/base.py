@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from storning import services
 from storning.app import App
@@ -66,8 +67,25 @@ def handles_errors(func: F) -> F:
             fail(str(error), error.code, as_json)
         except StorningError as error:
             fail(str(error), error.code, as_json)
+        except SQLAlchemyError as error:
+            fail(_database_sentence(error), "database", as_json)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _database_sentence(error: SQLAlchemyError) -> str:
+    """One sentence for a database that cannot be used as it is (missing, old schema, unreachable)."""
+    if isinstance(error, OperationalError | ProgrammingError) and (
+        "no such" in str(error) or "does not exist" in str(error)
+    ):
+        return (
+            "Databasen har inte det schema den här versionen behöver; kör 'storning init' för att "
+            "skapa eller uppgradera den."
+        )
+    return (
+        "Databasen gick inte att använda; kontrollera --db (STORNING_DB) och att databasen är "
+        "igång, och kör 'storning init' om den är ny."
+    )
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], str]) -> None:

@@ -27,6 +27,10 @@ def case() -> None:
 @click.option("--city")
 @click.option("--municipality", help="Kommunen där lägenheten ligger (socialnämnden).")
 @click.option("--contract", help="Kontraktsnummer.")
+@click.option(
+    "--personnummer",
+    help="Hyresgästens personnummer (ÅÅÅÅMMDD-NNNN); behövs i ansökan till Kronofogden, visas annars maskerat.",
+)
 @click.option("--complainant", "complainants", multiple=True, help="Klagande (kan upprepas).")
 @click.option(
     "--complainant-address",
@@ -52,6 +56,7 @@ def open_case(
     city: str | None,
     municipality: str | None,
     contract: str | None,
+    personnummer: str | None,
     complainants: tuple[str, ...],
     complainant_addresses: tuple[str, ...],
     protected: bool,
@@ -82,6 +87,7 @@ def open_case(
         ],
         facts=facts,
         owner=owner,
+        personnummer=personnummer,
     )
     emit(services.open_case(obj.app, obj.actor, obj.now, new), as_json, case_text)
 
@@ -174,6 +180,7 @@ def fire(
 @click.option("--apartment")
 @click.option("--municipality")
 @click.option("--contract")
+@click.option("--personnummer", help="Hyresgästens personnummer (ÅÅÅÅMMDD-NNNN).")
 @json_option
 @click.pass_obj
 @handles_errors
@@ -187,6 +194,7 @@ def update(
     apartment: str | None,
     municipality: str | None,
     contract: str | None,
+    personnummer: str | None,
     as_json: bool,
 ) -> None:
     """Rätta eller komplettera hyresgästens och lägenhetens uppgifter (journalförs).
@@ -201,6 +209,7 @@ def update(
         "apartment": apartment,
         "municipality": municipality,
         "contract": contract,
+        "personnummer": personnummer,
     }
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:

@@ -23,6 +23,13 @@ def case_text(doc: dict[str, Any]) -> str:
     ]
     for track in doc["tracks"].values():
         lines.append(f"  {track['title']:<24} {track['label']:<40} sedan {_when(track['since'])}")
+    gaps = doc.get("letter_gaps") or []
+    if gaps:
+        lines += ["", "Saknas för breven"]
+        for gap in gaps:
+            lines.append(
+                f"  {gap['label']}: behövs i {', '.join(gap['letters'])}. Komplettera: {gap['fix']}"
+            )
     lines += ["", "Möjliga åtgärder"]
     for action in doc["actions"]:
         mark = "  " if action["allowed"] else "✗ "

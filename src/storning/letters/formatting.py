@@ -130,9 +130,10 @@ def efter(incidents: Iterable[Any], day: Any) -> list[Any]:
 
 
 def fore(incidents: Iterable[Any], day: Any) -> list[Any]:
-    """Incidents on or before the calendar day `day`."""
-    limit = local_date(day)
-    return [i for i in _defined(incidents) if local_date(i["at"]) <= limit]
+    """The complement of `efter`: incidents up to the instant when given a date and time, else on or
+    before the calendar day `day`; so no incident is listed both before and after the uppmaning."""
+    after = efter(incidents, day)
+    return [i for i in _defined(incidents) if i not in after]
 
 
 def summa(items: Iterable[Any], attribute: str = "amount") -> Decimal:

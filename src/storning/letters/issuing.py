@@ -3,7 +3,7 @@ it was rendered from. An issued letter never changes; re-issuing makes a new let
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -13,7 +13,13 @@ from storning.letters.context import build_context, jsonable
 from storning.store.models import Case, Letter
 
 if TYPE_CHECKING:
-    from storning.app import App
+    from storning.runtime import Runtime
+
+
+def dated(app: Runtime, letter: Letter) -> date:
+    """A letter is dated the day it was drafted (a reissue is a new letter with its own day): never
+    the day its PDF happens to be rendered."""
+    return local_day(letter.created_at, app.zone)
 
 
 def audience_of(template: str) -> str:
@@ -23,14 +29,14 @@ def audience_of(template: str) -> str:
     return entry.audience if entry is not None else "tenant"
 
 
-def issue(app: App, session: Session, case: Case, letter: Letter, now: datetime) -> Letter:
+def issue(app: Runtime, session: Session, case: Case, letter: Letter, now: datetime) -> Letter:
     """Render a draft and freeze it; an already issued letter is returned unchanged."""
     from storning.letters import render_letter
 
     if letter.pdf is not None:
         return letter
     context = build_context(
-        session, app.settings, case, letter, audience_of(letter.template), local_day(now, app.zone)
+        session, app.settings, case, letter, audience_of(letter.template), dated(app, letter)
     )
     rendered = render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
     letter.pdf = rendered.pdf
@@ -44,18 +50,20 @@ def issue(app: App, session: Session, case: Case, letter: Letter, now: datetime)
 
 
 def render_draft(
-    app: App, session: Session, case: Case, letter: Letter, now: datetime
+    app: Runtime, session: Session, case: Case, letter: Letter, now: datetime
 ) -> tuple[bytes, str]:
     """A draft's PDF as it would read if issued now, for reading: nothing is stored."""
     from storning.letters import render_letter
 
     context = build_context(
-        session, app.settings, case, letter, audience_of(letter.template), local_day(now, app.zone)
+        session, app.settings, case, letter, audience_of(letter.template), dated(app, letter)
     )
     rendered = render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
     return rendered.pdf, rendered.sha256
 
 
-def issue_if_draft(app: App, session: Session, case: Case, letter: Letter, now: datetime) -> None:
+def issue_if_draft(
+    app: Runtime, session: Session, case: Case, letter: Letter, now: datetime
+) -> None:
     if letter.pdf is None:
         issue(app, session, case, letter, now)

@@ -35,6 +35,9 @@ def principal_by_username(app: App, username: str) -> Principal | None:
 
 def authenticate(app: App, username: str, password: str) -> Principal | None:
     """The user if the password matches an active account; None otherwise (no hint which part failed)."""
+    if "\x00" in username or len(username) > 80:
+        verify_password(_DUMMY_HASH, password + "x")  # the same cost as a wrong password
+        return None
     with app.db.read() as session:
         user = session.scalar(select(User).where(User.username == username.strip()))
         stored = user.password_hash if user is not None and user.active else None

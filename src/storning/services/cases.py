@@ -13,7 +13,7 @@ from storning import access, validation
 from storning.access import principal_of
 from storning.app import App
 from storning.clock import fact_instant, local_day
-from storning.errors import InvalidInput, NotFound, PermissionDenied
+from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied
 from storning.journal import append_journal
 from storning.services.common import (
     _actor,
@@ -60,6 +60,8 @@ class NewCase:
     )
     facts: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None
+    # the tenant's, for the application to Kronofogden (checked, stored as ÅÅÅÅMMDD-NNNN, shown masked)
+    personnummer: str | None = None
 
 
 # --- set-up ------------------------------------------------------------------------------------------
@@ -68,7 +70,8 @@ class NewCase:
 def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, Any]:
     """Register a complaint: a case with three tracks in their initial states, its timers and letters.
     The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`."""
-    details = _checked_details(new)
+    details = _checked_details(new, local_day(now, app.zone))
+    details["personnummer"] = validation.personnummer(new.personnummer, local_day(now, app.zone))
     with unit(app) as session:
         user = _actor(app, session, actor)
         principal = principal_of(user)
@@ -79,11 +82,12 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
                 raise NotFound(f"Okänd handläggare '{new.owner}'.")
             owner = found
         if not access.can_open_for(principal, principal_of(owner)):
-            if owner is user:
-                raise PermissionDenied(f"Användaren {user.username} får bara läsa ärenden.")
-            raise PermissionDenied(
-                f"Du får inte öppna ärenden med {owner.username} som handläggare."
+            message = (
+                f"Användaren {user.username} får bara läsa ärenden."
+                if owner is user
+                else f"Du får inte öppna ärenden med {owner.username} som handläggare."
             )
+            raise refuse(PermissionDenied(message), user.username, None, "case_open")
         workflow = app.registry.latest(session, new.case_type)
         case = Case(
             ref=_next_ref(session, workflow.ref_prefix, local_day(now, app.zone).year),
@@ -127,7 +131,7 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
 REQUIRED_FACTS = {"hyresskuld": {"due_date": "förfallodag", "amount": "obetalt belopp"}}
 
 
-def _checked_details(new: NewCase) -> dict[str, Any]:
+def _checked_details(new: NewCase, today: date) -> dict[str, Any]:
     """The case's tenant and flat columns, checked by the one set of field rules."""
     missing = [
         label
@@ -157,7 +161,13 @@ def _checked_details(new: NewCase) -> dict[str, Any]:
     if "due_date" in new.facts and new.facts["due_date"] is not None:
         from storning.clock import parse_day
 
-        new.facts["due_date"] = parse_day(str(new.facts["due_date"])).isoformat()
+        due = parse_day(str(new.facts["due_date"]))
+        if due > today:
+            raise InvalidInput(
+                f"Förfallodagen {due} ligger i framtiden; en hyresskuld gäller hyra som redan "
+                "skulle ha betalats."
+            )
+        new.facts["due_date"] = due.isoformat()
     return details
 
 
@@ -213,21 +223,58 @@ def fire_event(
         now,
         ref,
         expected_version,
-        lambda s, case, user: app.engine.fire(
-            s,
+        lambda s, case, user: _fire_checked(
+            app, s, case, user, now, event, track, params, reason, override
+        ),
+        document=document,
+        need="override" if override else "act",
+        action="fire",
+    )
+
+
+def _fire_checked(
+    app: App,
+    session: Session,
+    case: Case,
+    user: User,
+    now: datetime,
+    event: str,
+    track: str | None,
+    params: dict[str, Any] | None,
+    reason: str | None,
+    override: str | None,
+) -> None:
+    """Fire the officer's event, refusing first one whose letters lack a detail of the case (a letter
+    must always be producible: the refusal names what to complete)."""
+    from storning.services.gaps import blocking_reason
+
+    name = _resolve_track(app, session, case, event, track)
+    workflow = app.engine.workflow_of(session, case)
+    gap = None
+    if name in workflow.tracks:
+        state = case.track_state(name).state
+        for transition in workflow.tracks[name].events_from(state):
+            if transition.event == event:
+                gap = blocking_reason(workflow, case, transition, app.settings.letters_dir)
+                break
+    try:
+        app.engine.fire(
+            session,
             case,
-            _resolve_track(app, s, case, event, track),
+            name,
             event,
             actor=user,
             now=now,
             params=params,
             reason=reason,
             override=override,
-        ),
-        document=document,
-        need="override" if override else "act",
-        action="fire",
-    )
+        )
+    except GuardBlocked as blocked:
+        if gap is None:
+            raise
+        raise GuardBlocked(event, [*blocked.reasons, gap]) from None
+    if gap is not None:  # the whole change rolls back: no letter is drafted that cannot be produced
+        raise GuardBlocked(event, [gap])
 
 
 def add_incident(
@@ -406,6 +453,7 @@ EDITABLE_FIELDS = (
     "apartment",
     "municipality",
     "contract",
+    "personnummer",
 )
 
 
@@ -419,7 +467,10 @@ def update_case(
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Correct or complete the case's tenant and flat details (letters need postal code, city and the
-    municipality); the journal records old and new values. Letters already issued keep their data."""
+    municipality); the journal records old and new values. Letters already issued keep their data.
+    A personnummer given back in its masked form (ÅÅÅÅMMDD-****, as a form shows it) is left as it is."""
+    if validation.is_masked_personnummer(changes.get("personnummer")):
+        changes = {k: v for k, v in changes.items() if k != "personnummer"}
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput(
@@ -433,14 +484,27 @@ def update_case(
             required=name in {"tenant_name", "address", "apartment"},
         )
         for name, value in changes.items()
+        if name != "personnummer"
     }
     if "postal_code" in checked:
         checked["postal_code"] = validation.postal_code(checked["postal_code"])
+    if "personnummer" in changes:
+        checked["personnummer"] = validation.personnummer(
+            changes["personnummer"], local_day(now, app.zone)
+        )
 
     def edit(session: Session, case: Case, user: User) -> None:
         before = {name: getattr(case, name) for name in checked}
         for name, value in checked.items():
             setattr(case, name, value)
-        _record(session, case, user, now, "case_updated", {"before": before, "after": checked})
+        # the journal is listed and exported: it keeps the personnummer masked, never in full
+        logged = {
+            side: {
+                n: validation.masked_personnummer(v) if n == "personnummer" else v
+                for n, v in values.items()
+            }
+            for side, values in (("before", before), ("after", checked))
+        }
+        _record(session, case, user, now, "case_updated", logged)
 
     return _change(app, actor, now, ref, expected_version, edit, action="case_update")

@@ -70,13 +70,18 @@ _NEEDS: dict[str, tuple[Callable[[Principal, CaseScope], bool], str]] = {
 }
 
 
-def authorize(principal: Principal, case: Case, need: Need, action: str) -> None:
+def authorize(
+    principal: Principal, case: Case, need: Need, action: str, *, unknown: str | None = None
+) -> None:
     """Raise unless `principal` may `need` the case. A case one may not read does not exist for one:
-    the refusal reads exactly like an unknown reference, so nothing about the case leaks."""
+    the refusal reads exactly like an unknown reference (`unknown`: the sentence for an unknown
+    letter, when the case was reached through one), so nothing about the case leaks."""
     scope = scope_of(case)
     error: StorningError | None = None
     if not access.can_read(principal, scope):
-        error = NotFound(f"Det finns inget ärende '{case.ref}' som du har tillgång till.")
+        error = NotFound(
+            unknown or f"Det finns inget ärende '{case.ref}' som du har tillgång till."
+        )
     elif need in _NEEDS and not _NEEDS[need][0](principal, scope):
         error = PermissionDenied(_NEEDS[need][1].format(ref=case.ref))
     if error is not None:
@@ -165,10 +170,30 @@ def document_for(
     app: App, session: Session, case: Case, user: User, principal: Principal, now: datetime
 ) -> dict[str, Any]:
     """The case document (DESIGN §7) as `principal` may see it, with what it may do."""
+    from storning.services.gaps import letter_gaps, mark_actions
+
     may = permissions(principal, case)
     document = case_document(session, app.engine, case, user, now)
     document["permissions"] = may
+    if case.status == "open":
+        workflow = app.engine.workflow_of(session, case)
+        document["letter_gaps"] = letter_gaps(workflow, case, app.settings.letters_dir)
+        mark_actions(workflow, case, document["actions"], app.settings.letters_dir)
+    else:
+        document["letter_gaps"] = []
+    if not may["act"]:  # a reader sees what could be done, and that it is not theirs to do
+        for action in document["actions"]:
+            action["allowed"] = False
+            action["blocked_by"] = [*action["blocked_by"], READ_ONLY]
     return redact(document, see_protected=may["see_protected"])
+
+
+READ_ONLY = {
+    "guard": "read_only",
+    "message": "Du har bara läsbehörighet till ärendet",
+    "law": None,
+    "overridable": False,
+}
 
 
 # --- changes -----------------------------------------------------------------------------------------
@@ -243,6 +268,8 @@ def _record(
 
 
 def _user_or_none(session: Session, username: str) -> User | None:
+    if "\x00" in username or len(username) > 80:
+        return None
     return session.scalar(select(User).where(User.username == username))
 
 

@@ -20,6 +20,7 @@ from storning.access import can_see_protected, principal_of
 from storning.app import App
 from storning.clock import fact_instant, local_day, parse_day
 from storning.errors import InvalidInput, NotFound, PermissionDenied
+from storning.letters.formatting import datum
 from storning.letters.records import SENDING_METHODS
 from storning.presenters import letter_dict, letters_of
 from storning.services.common import (
@@ -91,6 +92,8 @@ def mark_letter_sent(
                 f"Brev {letter_id} är redan markerat som skickat {letter.sent_at:%Y-%m-%d}."
             )
         sent_at = _act_time(app, now, letter, at, "Dagen då brevet skickades")
+        if method in TERMINATION_POSTED_BY:
+            _check_printed_lease_end(app, case, letter, local_day(sent_at, app.zone))
         received = _day(delivered_on) if delivered_on is not None else None
         _send(app, session, case, user, letter, now, method, sent_at, received)
         _finish(session, case)
@@ -118,11 +121,15 @@ def mark_letter_served(
             raise InvalidInput(f"Brev {letter_id} är redan delgivet {letter.served_at:%Y-%m-%d}.")
         served_at = _act_time(app, now, letter, at, "Delgivningsdagen")
         day = local_day(served_at, app.zone)
-        if letter.sent_at is not None and day < local_day(letter.sent_at, app.zone):
-            raise InvalidInput(
-                f"Delgivningsdagen {day} ligger före dagen då brevet skickades "
-                f"({local_day(letter.sent_at, app.zone)}); ange en senare dag."
+        if letter.sent_at is not None:
+            validation.not_before(
+                served_at,
+                letter.sent_at,
+                app.zone,
+                what="Delgivningen",
+                reason="tidpunkten då brevet skickades",
             )
+        _check_printed_lease_end(app, case, letter, day)
         if letter.sent_at is None:
             _send(app, session, case, user, letter, now, "delgivning", served_at, None)
         letter.served_at, letter.proof, letter.status = served_at, proof, "served"
@@ -171,6 +178,30 @@ def _act_time(
     return moment
 
 
+# 12 kap. 8 § JB: a termination sent by registered letter is made the day it is posted (one that is
+# served, the day it is served); the lease end of a termination to the end of the term counts from then.
+TERM_END_LETTER = "uppsagning_hyrestid"
+TERMINATION_POSTED_BY = frozenset({"rekommenderat"})
+
+
+def _check_printed_lease_end(app: App, case: Case, letter: Letter, made_on: date) -> None:
+    """Refuse to record a termination to the end of the term as sent or served on a day that gives
+    another lease end (12:4) than the one the letter prints: the tenant would be told to move on the
+    wrong day. The officer reissues the letter (a new draft dated that day) and sends that one."""
+    if letter.template != TERM_END_LETTER or case.facts.get("termination_effective_on"):
+        return
+    printed = case.facts.get("lease_end_on")
+    actual = app.engine.calendar.lease_end_12_4(made_on)
+    if printed is None or printed == actual.isoformat():
+        return
+    raise InvalidInput(
+        f"Uppsägningen blir gjord den {datum(made_on)} (12 kap. 8 § jordabalken) och hyrestiden löper "
+        f"då ut den {datum(actual)}, men brevet säger {datum(date.fromisoformat(printed))} "
+        f"(12 kap. 4 §); gör ett nytt brev med 'storning letter reissue {letter.id}' (i webben: "
+        "Nytt utkast), skicka det och registrera det nya brevet."
+    )
+
+
 def _day(value: str | date) -> date:
     return parse_day(value) if isinstance(value, str) else parse_day(value.isoformat())
 
@@ -211,6 +242,11 @@ def _send(
     )
 
 
+def _unknown_letter(letter_id: int) -> str:
+    """The same sentence for a letter that does not exist and one the reader may not see."""
+    return f"Det finns inget brev med id {letter_id} som du har tillgång till; se 'storning letter list REF'."
+
+
 def _check_received(app: App, now: datetime, received: date, sent_on: date) -> None:
     if received < sent_on:
         raise InvalidInput(f"Mottagningsdagen {received} är före avsändningsdagen {sent_on}.")
@@ -233,11 +269,11 @@ def _letter_for_change(
     user = _actor(app, session, actor)
     case_id = session.scalar(select(Letter.case_id).where(Letter.id == letter_id))
     if case_id is None:
-        raise NotFound(f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'.")
+        raise NotFound(_unknown_letter(letter_id))
     case = _locked_case(session, case_id)  # lock first, then read the letter: no two writers race
+    authorize(principal_of(user), case, "act", action, unknown=_unknown_letter(letter_id))
     if ref is not None and case.ref != ref.strip().upper():
         raise NotFound(f"Ärendet {ref} har inget brev med id {letter_id}.")
-    authorize(principal_of(user), case, "act", action)
     check_version(case, expected_version)
     letter = session.get(Letter, letter_id)
     assert letter is not None
@@ -261,13 +297,11 @@ def letter_pdf(
         principal = principal_of(user)
         case_id = session.scalar(select(Letter.case_id).where(Letter.id == letter_id))
         if case_id is None:
-            raise NotFound(
-                f"Det finns inget brev med id {letter_id}; se 'storning letter list REF'."
-            )
+            raise NotFound(_unknown_letter(letter_id))
         case = _locked_case(session, case_id)
+        authorize(principal, case, "read", "letter_pdf", unknown=_unknown_letter(letter_id))
         if ref is not None and case.ref != ref.strip().upper():
             raise NotFound(f"Ärendet {ref} har inget brev med id {letter_id}.")
-        authorize(principal, case, "read", "letter_pdf")
         letter = session.get(Letter, letter_id)
         assert letter is not None
         if _names_protected_person(session, letter) and not can_see_protected(
@@ -325,13 +359,11 @@ def reissue_letter(
         )
         session.add(copy)
         session.flush()
-        _record(
-            session,
-            case,
-            user,
-            now,
-            "letter_reissued",
-            {"letter_id": letter.id, "new_letter_id": copy.id, "template": letter.template},
+        params = {"letter_id": letter.id, "new_letter_id": copy.id, "template": letter.template}
+        entry = _record(session, case, user, now, "letter_reissued", params)
+        # The tracks may react: a reissued termination counts its lease end from its own day.
+        app.engine.dispatch(
+            session, case, "letter_reissued", actor=user, now=now, params=params, caused_by=entry
         )
         _finish(session, case)
         return letter_dict(copy, app.zone)

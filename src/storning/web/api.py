@@ -91,6 +91,7 @@ def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
         complainants=[(c.name, c.protected, c.address) for c in body.complainants],
         facts={"due_date": body.due_date, "amount": body.amount},
         owner=body.owner,
+        personnummer=body.personnummer,
     )
     return services.open_case(ctx.app, ctx.principal.username, ctx.now, new)
 

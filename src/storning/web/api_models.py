@@ -87,6 +87,13 @@ class CaseIn(Body):
     city: str | None = Field(default=None, max_length=100)
     municipality: str | None = Field(default=None, max_length=100)
     contract: str | None = Field(default=None, max_length=80)
+    personnummer: str | None = Field(
+        default=None,
+        max_length=13,
+        examples=["19850312-1231"],
+        description="Hyresgästens personnummer (ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN), kontrollsiffran "
+        "kontrolleras; visas sedan bara maskerat (ÅÅÅÅMMDD-****).",
+    )
     complainants: list[ComplainantIn] = Field(default_factory=list, max_length=20)
     due_date: date | None = Field(default=None, description="Hyresskuld: förfallodag.")
     amount: str | None = Field(

@@ -146,7 +146,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "okänd"
 
 
-def form_text(form: FormData, name: str, limit: int = 4000) -> str:
-    """A field's text, trimmed, without NUL characters, at most `limit` characters."""
+def form_text(form: FormData, name: str, limit: int = 100_000) -> str:
+    """A field's text, trimmed, at most `limit` characters (a bound on memory, far above every field's
+    own limit: the services refuse a text that is too long, or holds NUL or control characters)."""
     value: Any = form.get(name)
-    return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
+    return value.strip()[:limit] if isinstance(value, str) else ""

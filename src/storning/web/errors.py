@@ -81,7 +81,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        message = "; ".join(_describe(e) for e in error.errors()[:5]) or "Ogiltig förfrågan."
+        message = " ".join(_describe(e) for e in error.errors()[:5]) or "Ogiltig förfrågan."
         if is_api(request):
             return error_json(422, "invalid_input", message)
         return error_page(request, 400, "invalid_input", message)
@@ -105,6 +105,45 @@ def install(app: FastAPI) -> None:
         return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
 
 
+# Pydantic's error types in Swedish (what is wrong and what to do); anything else keeps its own text.
+_PYDANTIC_SWEDISH = {
+    "missing": "saknas; ange ett värde",
+    "string_too_long": "är för lång (högst {max_length} tecken)",
+    "string_too_short": "är för kort (minst {min_length} tecken)",
+    "int_parsing": "ska vara ett heltal",
+    "int_type": "ska vara ett heltal",
+    "greater_than_equal": "ska vara minst {ge}",
+    "less_than_equal": "får vara högst {le}",
+    "literal_error": "ska vara en av {expected}",
+    "extra_forbidden": "är inte ett känt fält; ta bort det",
+    "bool_parsing": "ska vara true eller false",
+    "bool_type": "ska vara true eller false",
+    "string_type": "ska vara text",
+    "list_type": "ska vara en lista",
+    "dict_type": "ska vara ett objekt",
+    "json_invalid": "är inte giltig JSON",
+    "model_attributes_type": "ska vara ett JSON-objekt",
+    "date_from_datetime_parsing": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_parsing": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "float_parsing": "ska vara ett tal",
+    "decimal_parsing": "ska vara ett tal",
+}
+
+
 def _describe(error: Any) -> str:
-    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-    return f"{where}: {error.get('msg', 'ogiltigt värde')}" if where else str(error.get("msg"))
+    """One Swedish phrase for a request that does not match the API's form: the field, then what is
+    wrong with it."""
+    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "path", "query"))
+    kind = error.get("type", "")
+    template = _PYDANTIC_SWEDISH.get(kind)
+    if template is not None:
+        try:
+            what = template.format(**(error.get("ctx") or {}))
+        except (KeyError, IndexError):
+            what = template
+    elif kind == "value_error":
+        what = str(error.get("msg", "ogiltigt värde")).removeprefix("Value error, ")
+    else:
+        what = "har ett ogiltigt värde"
+    field = f"Fältet {where}" if where else "Förfrågan"
+    return f"{field} {what}."

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData
 
 from storning import validation
-from storning.clock import fact_instant, parse_day
+from storning.clock import fact_instant, local_day, parse_day
 from storning.errors import InvalidInput
 from storning.services import NewCase
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
@@ -31,6 +31,7 @@ LIMITS = {
     "city": validation.limit_of("city"),
     "municipality": validation.limit_of("municipality"),
     "contract": validation.limit_of("contract"),
+    "personnummer": 20,
     "due_date": 10,
     "amount": 20,
     "owner": 80,
@@ -61,9 +62,9 @@ class Parsed:
 
 
 def _text(form: FormData, name: str, limit: int = READ_BOUND) -> str:
-    """A field's text, trimmed, without NUL characters (no database stores them)."""
+    """A field's text, trimmed (NUL and control characters are refused by the services' rules)."""
     value = form.get(name)
-    return value.replace("\x00", "").strip()[:READ_BOUND] if isinstance(value, str) else ""
+    return value.strip()[:READ_BOUND] if isinstance(value, str) else ""
 
 
 def parse_incident(
@@ -138,6 +139,11 @@ def parse_new_case(
             validation.postal_code(values["postal_code"])
         except InvalidInput as error:
             errors["postal_code"] = str(error)
+    if "personnummer" not in errors:
+        try:  # the services' rule, shown at the field; the services check it again
+            validation.personnummer(values["personnummer"], local_day(now, zone))
+        except InvalidInput as error:
+            errors["personnummer"] = str(error)
     owner = values["owner"] or actor
     if owner not in owners:
         errors["owner"] = "Välj en handläggare som du får lägga ärenden på."
@@ -159,6 +165,7 @@ def parse_new_case(
         complainants=complainants,
         facts=facts,
         owner=owner,
+        personnummer=values["personnummer"] or None,
     )
     parsed.incident = incident
     return parsed

@@ -139,6 +139,33 @@ def _label_of(ctx: Ctx, document: dict[str, Any], track: str | None, event: str)
     return next((t.label for t in workflow.tracks[track].transitions if t.event == event), None)
 
 
+# --- the case's details -----------------------------------------------------------------------------
+
+
+@router.post("/arenden/{ref}/uppgifter")
+async def update_details(request: Request, ref: str) -> Response:
+    ctx, form = await _posted(request)
+    return await run_in_threadpool(_update_details, request, ctx, ref, form)
+
+
+def _update_details(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
+    changes = {
+        name: form_text(form, name, 100_000) for name in services.EDITABLE_FIELDS if name in form
+    }
+    try:
+        services.update_case(
+            ctx.app,
+            ctx.principal.username,
+            ctx.now,
+            ref,
+            changes,
+            expected_version=_version(form),
+        )
+    except StorningError as error:
+        return _failed(request, ctx, ref, error)
+    return _done(request, ref, "Uppgifterna är sparade.", "uppgifter")
+
+
 # --- incidents ------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,121 @@
+"""A letter can always be produced, or the gap is named at once (issue 10 item 5).
+
+The case's own details that letters need (postal code, city, contract number, municipality) are
+checked against the letters the workflow may draft: the gaps are listed on the case document
+(`letter_gaps`), every action that would draft a letter with a gap is shown as blocked, and firing it
+is refused with what to complete and how.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storning.definitions.model import Transition, Workflow
+from storning.errors import BlockedReason
+from storning.letters import TEMPLATE_CATALOG
+from storning.letters.requirements import Detail, needed_by_templates
+from storning.store.models import Case
+
+GUARD_ID = "letter_data"
+
+
+def _missing(case: Case, detail: Detail) -> bool:
+    return not (getattr(case, detail.path.removeprefix("tenant."), None) or "").strip()
+
+
+def _drafted_by(workflow: Workflow, case: Case, transition: Transition) -> list[str]:
+    """The letters a transition drafts, with those of the events it emits (one level)."""
+    templates: list[str] = []
+    for call in transition.effects:
+        if call.name == "letter":
+            templates.append(str(call.arg))
+        elif call.name == "emit":
+            track, event = str(call.arg).split(".")
+            state = case.track_state(track).state
+            for emitted in workflow.tracks[track].events_from(state):
+                if emitted.event == event:
+                    templates += [str(c.arg) for c in emitted.effects if c.name == "letter"]
+    return templates
+
+
+def _title(template: str) -> str:
+    entry = TEMPLATE_CATALOG.get(template)
+    return entry.title if entry else template
+
+
+def letter_gaps(workflow: Workflow, case: Case, letters_dir: Any) -> list[dict[str, Any]]:
+    """Each missing detail with the letters of this workflow that need it and how to complete it."""
+    templates = sorted(
+        {
+            str(c.arg)
+            for track in workflow.tracks.values()
+            for t in track.transitions
+            for c in t.effects
+            if c.name == "letter"
+        }
+    )
+    needs = needed_by_templates(templates, letters_dir)
+    gaps: dict[str, dict[str, Any]] = {}
+    for template, details in needs.items():
+        for detail in details:
+            if _missing(case, detail):
+                gap = gaps.setdefault(
+                    detail.path,
+                    {
+                        "field": detail.path.removeprefix("tenant."),
+                        "label": detail.label,
+                        "letters": [],
+                        "fix": f"storning case update {case.ref} {detail.option} …",
+                    },
+                )
+                gap["letters"].append(_title(template))
+    return list(gaps.values())
+
+
+def blocking_reason(
+    workflow: Workflow, case: Case, transition: Transition, letters_dir: Any
+) -> BlockedReason | None:
+    """Why the transition cannot be done yet: the details its letters lack, and what to do."""
+    needs = needed_by_templates(_drafted_by(workflow, case, transition), letters_dir)
+    missing: list[Detail] = []
+    letters: list[str] = []
+    for template, details in needs.items():
+        lacking = [d for d in details if _missing(case, d)]
+        if lacking:
+            letters.append(_title(template))
+            missing += [d for d in lacking if d not in missing]
+    if not missing:
+        return None
+    labels = _joined([d.label for d in missing])
+    options = " ".join(f"{d.option} …" for d in missing)
+    return BlockedReason(
+        GUARD_ID,
+        f"Brevet {_joined(letters)} kan inte skapas förrän ärendet har {labels}; komplettera med "
+        f"'storning case update {case.ref} {options}' eller formuläret Ändra uppgifter på "
+        "ärendets sida",
+        None,
+        False,
+    )
+
+
+def mark_actions(
+    workflow: Workflow, case: Case, actions: list[dict[str, Any]], letters_dir: Any
+) -> None:
+    """Block, in the case document, each action whose letters lack a detail."""
+    for action in actions:
+        candidates = [
+            t
+            for t in workflow.tracks[action["track"]].events_from(
+                case.track_state(action["track"]).state
+            )
+            if t.event == action["event"]
+        ]
+        for transition in candidates[:1]:
+            reason = blocking_reason(workflow, case, transition, letters_dir)
+            if reason is not None:
+                action["allowed"] = False
+                action["blocked_by"] = [*action["blocked_by"], reason.as_dict()]
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
