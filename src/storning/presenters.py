@@ -109,6 +109,10 @@ def incident_dict(i: Incident, zone: ZoneInfo) -> dict[str, Any]:
         "verified_by": i.verified_by,
         "verified_label": verification_label(i.verified_by),
         "reporter": i.reporter,
+        "ends_at": iso(i.ends_at, zone),
+        "time_known": i.time_known,
+        "corrected_at": iso(i.corrected_at, zone),
+        "corrected_by": i.corrected_by,
     }
 
 

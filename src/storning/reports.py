@@ -19,6 +19,7 @@ from storning.letters import TEMPLATE_CATALOG
 from storning.letters.context import build_context
 from storning.letters.records import SENDING_METHODS
 from storning.store.models import Case, JournalEntry, Letter
+from storning.vocabulary import INCIDENT_FIELDS
 
 SOCIAL_SERVICES_LETTERS = (
     "underrattelse_socialnamnd",
@@ -79,6 +80,11 @@ def report_context(
         "overrides": [
             _override_row(e, workflow, zone) for e in journal_of(session, case) if e.override
         ],
+        "corrections": [
+            _correction_row(e, zone)
+            for e in journal_of(session, case)
+            if e.event == "incident_corrected"
+        ],
     }
     return context
 
@@ -101,6 +107,36 @@ def _letter_row(letter: Letter, zone: Any) -> dict[str, Any]:
         "delivered_on": letter.delivered_on,
         "proof": letter.proof,
     }
+
+
+def _correction_row(entry: JournalEntry, zone: Any) -> dict[str, Any]:
+    """A correction of an incident: when, by whom, what changed from what to what, and why."""
+    params = entry.params or {}
+    before, after = params.get("before", {}), params.get("after", {})
+    changes = [
+        f"{INCIDENT_FIELDS.get(name, name)} {_shown(before.get(name))} → {_shown(after.get(name))}"
+        for name in after
+    ]
+    if params.get("reporter_changed"):
+        changes.append("uppgiften om vem som rapporterade")
+    return {
+        "at": entry.at.astimezone(zone).date(),
+        "actor": entry.actor,
+        "changes": "; ".join(changes) or "rättad",
+        "reason": params.get("reason") or "–",
+    }
+
+
+def _shown(value: Any) -> str:
+    """A journaled value as the report prints it: ISO times as `2026-03-02 22:00`."""
+    if value in (None, ""):
+        return "–"
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment.strftime("%Y-%m-%d %H:%M") if "T" in text else text
 
 
 def _override_row(entry: JournalEntry, workflow: Any, zone: Any) -> dict[str, Any]:

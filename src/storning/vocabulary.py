@@ -52,3 +52,15 @@ LETTER_STATUS: dict[str, str] = {
 
 def verification_label(code: str | None) -> str:
     return VERIFICATION.get(code or "", UNVERIFIED)
+
+
+# What a correction of an incident may change, with the Swedish name shown in the report.
+INCIDENT_FIELDS = {
+    "at": "tidpunkt",
+    "ends_at": "sluttid",
+    "kind": "slag",
+    "text": "beskrivning",
+    "place": "plats",
+    "verified_by": "verifierad av",
+    "reporter": "rapporterad av",
+}

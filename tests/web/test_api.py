@@ -202,3 +202,27 @@ def test_the_openapi_document_describes_the_api_and_no_pages(client):
             "/api/letters/{letter_id}/served", "/api/letters/{letter_id}.pdf",
             "/api/timers"} <= paths  # fmt: skip
     assert not any(p.startswith("/arenden") for p in paths)
+
+
+def test_an_integration_corrects_an_incident_with_a_reason(app, alice_api):
+    ref = open_storning(app)["ref"]
+    doc = services.add_incident(
+        app, "alice", at(0), ref, at="2026-03-01T22:00", kind="noise", text="Musik"
+    )
+    incident = doc["incidents"][-1]["id"]
+    missing = alice_api.post(
+        f"/api/cases/{ref}/incidents/{incident}/correction",
+        json={"text": "Hög musik", "expected_version": doc["version"]},
+    )
+    assert missing.status_code == 422 and "reason" in missing.json()["error"]["message"]
+    fixed = alice_api.post(
+        f"/api/cases/{ref}/incidents/{incident}/correction",
+        json={"text": "Hög musik", "reason": "Förtydligat", "expected_version": doc["version"]},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["incidents"][-1]["text"] == "Hög musik"
+    stale = alice_api.post(
+        f"/api/cases/{ref}/incidents/{incident}/correction",
+        json={"text": "Igen", "reason": "x", "expected_version": doc["version"]},
+    )
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale"

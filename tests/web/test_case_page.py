@@ -373,3 +373,57 @@ def test_a_reader_cannot_change_the_case_details(app, client):
     )
     assert refused.status_code == 403
     assert services.show_case(app, "alice", at(1), ref)["tenant"]["city"] == "Norrköping"
+
+
+def test_an_incident_with_an_unknown_time_and_its_correction_from_the_case_page(
+    app, client, clock, as_alice
+):
+    """The form records a day with "Klockslaget är okänt" and an end time; the correction form fixes
+    the time with a reason, which the journal keeps."""
+    ref = open_storning(app)["ref"]
+    page = client.get(f"/arenden/{ref}").text
+    assert 'name="time_unknown"' in page and 'name="ends_at"' in page
+    added = post_form(
+        client,
+        f"/arenden/{ref}/storningar",
+        {
+            "at": "2026-03-01T00:00",
+            "time_unknown": "on",
+            "kind": "noise",
+            "text": "Musik, klockslag okänt",
+            "version": version_in(page),
+        },
+        as_alice,
+    )
+    assert added.status_code == 303
+    doc = services.show_case(app, "alice", at(0), ref)
+    incident = doc["incidents"][-1]
+    assert incident["time_known"] is False
+    page = client.get(f"/arenden/{ref}").text
+    assert "2026-03-01, tid okänd" in page
+    unexplained = post_form(
+        client,
+        f"/arenden/{ref}/storningar/ratta",
+        {"incident_id": incident["id"], "fix_at": "2026-03-01T22:40", "version": version_in(page)},
+        as_alice,
+    )
+    assert unexplained.status_code == 400 and "Motiveringen saknas" in unexplained.text
+    fixed = post_form(
+        client,
+        f"/arenden/{ref}/storningar/ratta",
+        {
+            "incident_id": incident["id"],
+            "fix_at": "2026-03-01T22:40",
+            "fix_ends_at": "2026-03-01T23:30",
+            "fix_reason": "Jouren angav klockslaget i efterhand",
+            "version": version_on_page(client, ref),
+        },
+        as_alice,
+    )
+    assert fixed.status_code == 303
+    doc = services.show_case(app, "alice", at(0), ref)
+    corrected = doc["incidents"][-1]
+    assert corrected["at"] == "2026-03-01T22:40:00+01:00" and corrected["time_known"] is True
+    assert corrected["ends_at"] == "2026-03-01T23:30:00+01:00"
+    assert doc["journal"][-1]["params"]["reason"] == "Jouren angav klockslaget i efterhand"
+    assert "rättad" in client.get(f"/arenden/{ref}").text

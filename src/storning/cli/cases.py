@@ -230,6 +230,7 @@ def incident() -> None:
 @click.option("--verified-by", type=click.Choice(list(VERIFICATION)))
 @click.option("--reporter", help="Vem som rapporterade (pseudonymiseras i rapporter).")
 @click.option("--place", help="Var det hördes eller sågs.")
+@click.option("--ends-at", "ends_at", help="När det slutade (ISO 8601 med klockslag), om känt.")
 @json_option
 @click.pass_obj
 @handles_errors
@@ -242,9 +243,12 @@ def add_incident(
     verified_by: str | None,
     reporter: str | None,
     place: str | None,
+    ends_at: str | None,
     as_json: bool,
 ) -> None:
     """Registrera en händelse; spåren reagerar (t.ex. ny störning efter uppmaning).
+
+    --at med bara ett datum betyder att klockslaget är okänt ("tid okänd").
 
     Exempel: storning incident add S-2026-0001 --at 2026-03-01T23:40 --kind noise
     --text "Hög musik" --verified-by jour
@@ -260,5 +264,59 @@ def add_incident(
         verified_by=verified_by,
         reporter=reporter,
         place=place,
+        ends_at=ends_at,
+    )
+    emit(document, as_json, case_text)
+
+
+@incident.command("correct")
+@click.argument("ref")
+@click.argument("incident_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--reason", required=True, help="Varför störningen rättas (journalförs).")
+@click.option("--at", "at_text", help="Ny tidpunkt (ett datum utan klockslag: tid okänd).")
+@click.option("--ends-at", "ends_at", help="Ny sluttid.")
+@click.option("--kind", type=click.Choice(list(INCIDENT_KINDS)))
+@click.option("--text", help="Ny beskrivning.")
+@click.option("--place", help="Ny plats.")
+@click.option("--verified-by", type=click.Choice(list(VERIFICATION)))
+@click.option("--reporter", help="Vem som rapporterade.")
+@json_option
+@click.pass_obj
+@handles_errors
+def correct_incident(
+    obj: Ctx,
+    ref: str,
+    incident_id: int,
+    reason: str,
+    at_text: str | None,
+    ends_at: str | None,
+    kind: str | None,
+    text: str | None,
+    place: str | None,
+    verified_by: str | None,
+    reporter: str | None,
+    as_json: bool,
+) -> None:
+    """Rätta en registrerad störning (fel tid, slag eller text); rättelsen journalförs med skälet.
+
+    Exempel: storning incident correct S-2026-0001 4 --at 2026-03-01T22:40 --reason "Fel klockslag"
+    """
+    given = {
+        "at": at_text,
+        "ends_at": ends_at,
+        "kind": kind,
+        "text": text,
+        "place": place,
+        "verified_by": verified_by,
+        "reporter": reporter,
+    }
+    document = services.correct_incident(
+        obj.app,
+        obj.actor,
+        obj.now,
+        ref,
+        incident_id,
+        reason=reason,
+        changes={k: v for k, v in given.items() if v is not None},
     )
     emit(document, as_json, case_text)

@@ -84,6 +84,8 @@ def build_context(
         "incidents": [
             {
                 "at": i.at.astimezone(zone),
+                "ends_at": i.ends_at.astimezone(zone) if i.ends_at else None,
+                "time_known": i.time_known,
                 "kind": i.kind,
                 "kind_label": INCIDENT_KINDS.get(i.kind, i.kind),
                 "text": i.text,

@@ -8,7 +8,6 @@ log, validates the facts, and returns plain data (DESIGN invariant 9).
 from storning.services.cases import (
     EDITABLE_FIELDS,
     NewCase,
-    add_incident,
     count_cases,
     fire_event,
     open_case,
@@ -17,6 +16,7 @@ from storning.services.cases import (
     update_case,
 )
 from storning.services.common import ALL_ROLES, PROTECTED, SYSTEM_USER
+from storning.services.incidents import add_incident, correct_incident
 from storning.services.letters import (
     LetterPdf,
     create_letter,
@@ -49,6 +49,7 @@ __all__ = [
     "add_incident",
     "add_user",
     "compile_report",
+    "correct_incident",
     "count_cases",
     "create_letter",
     "due_items",

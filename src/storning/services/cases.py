@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storning import access, validation
 from storning.access import principal_of
 from storning.app import App
-from storning.clock import fact_instant, local_day
+from storning.clock import local_day
 from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied
 from storning.journal import append_journal
 from storning.services.common import (
@@ -38,7 +38,6 @@ from storning.store.models import (
     User,
     table,
 )
-from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
 _INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
 
@@ -275,78 +274,6 @@ def _fire_checked(
         raise GuardBlocked(event, [*blocked.reasons, gap]) from None
     if gap is not None:  # the whole change rolls back: no letter is drafted that cannot be produced
         raise GuardBlocked(event, [gap])
-
-
-def add_incident(
-    app: App,
-    actor: str,
-    now: datetime,
-    ref: str,
-    *,
-    at: str | datetime,
-    kind: str,
-    text: str,
-    verified_by: str | None = None,
-    reporter: str | None = None,
-    place: str | None = None,
-    expected_version: int | None = None,
-    document: bool = True,
-) -> dict[str, Any]:
-    """Record an incident on the case and offer `incident_recorded` to every track.
-
-    `at` is what the person typed (a bare date counts from 00:00, see `clock.fact_instant`); an
-    incident cannot lie in the future."""
-    moment = fact_instant(at, app.zone, now, "observation")
-    validation.not_in_future(moment, now, app.zone, what="Tidpunkten för störningen")
-    checked_text = validation.text("text", text, required=True)
-    place = validation.text("place", place)
-    reporter = validation.text("reporter", reporter)
-    if kind not in INCIDENT_KINDS:
-        raise InvalidInput(f"Okänd händelsetyp '{kind}'; välj en av {', '.join(INCIDENT_KINDS)}.")
-    if verified_by is not None and verified_by not in VERIFICATION:
-        raise InvalidInput(
-            f"Okänd verifiering '{verified_by}'; välj en av {', '.join(VERIFICATION)}."
-        )
-
-    def record(session: Session, case: Case, user: User) -> None:
-        values = {
-            "case_id": case.id,
-            "at": moment,
-            "kind": kind,
-            "text": checked_text,
-            "place": place,
-            "verified_by": verified_by,
-            "reporter": reporter,
-            "recorded_at": now,
-            "recorded_by": user.username,
-        }
-        # A prepared Core insert (incidents arrive in bulk from the störningsjour); the guards see a
-        # transient copy of the row.
-        incident = Incident(
-            id=session.connection().execute(_INSERT_INCIDENT, values).scalar_one(), **values
-        )
-        entry = _record(
-            session,
-            case,
-            user,
-            now,
-            "incident_added",
-            {"incident_id": incident.id, "kind": kind, "at": moment.isoformat()},
-        )
-        app.engine.dispatch(
-            session,
-            case,
-            "incident_recorded",
-            actor=user,
-            now=now,
-            params={"incident_id": incident.id},
-            incident=incident,
-            caused_by=entry,
-        )
-
-    return _change(
-        app, actor, now, ref, expected_version, record, document=document, action="incident_add"
-    )
 
 
 # --- letters -----------------------------------------------------------------------------------------

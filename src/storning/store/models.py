@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -168,6 +169,12 @@ class Incident(Base):
     reporter: Mapped[str | None] = mapped_column(String(200))
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(String(80))
+    # When it ended, if known; False when only the day is known ("tid okänd": `at` is then 00:00).
+    ends_at: Mapped[datetime | None]
+    time_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The last correction (each one is journaled with the values before and after, and why).
+    corrected_at: Mapped[datetime | None]
+    corrected_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class JournalEntry(Base):

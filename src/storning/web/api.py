@@ -21,6 +21,7 @@ from storning.readmodel import WorklistFilter, clean
 from storning.web.api_models import (
     MAX_INT,
     CaseIn,
+    CorrectionIn,
     ErrorBody,
     EventIn,
     IncidentIn,
@@ -130,6 +131,26 @@ def add_incident(ctx: Auth, ref: Ref, body: IncidentIn) -> dict[str, Any]:
         verified_by=body.verified_by,
         reporter=body.reporter,
         place=body.place,
+        ends_at=body.ends_at,
+        expected_version=body.expected_version,
+    )
+
+
+@router.post(
+    "/cases/{ref}/incidents/{incident_id}/correction", summary="Rätta en registrerad störning"
+)
+def correct_incident(
+    ctx: Auth, ref: Ref, incident_id: LetterId, body: CorrectionIn
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude={"reason", "expected_version"}, exclude_none=True)
+    return services.correct_incident(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        ref,
+        incident_id,
+        reason=body.reason,
+        changes=changes,
         expected_version=body.expected_version,
     )
 

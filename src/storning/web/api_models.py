@@ -136,6 +136,22 @@ class IncidentIn(Body):
     verified_by: VerifiedId | None = Field(default=None, examples=["jour"])
     reporter: str | None = Field(default=None, max_length=100_000)
     place: str | None = Field(default=None, max_length=100_000)
+    ends_at: str | None = Field(default=None, max_length=40, description="När det slutade.")
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
+
+
+class CorrectionIn(Body):
+    """A correction of an incident (POST /api/cases/{ref}/incidents/{id}/correction): only the values
+    that change, and why."""
+
+    reason: str = Field(min_length=1, max_length=100_000)
+    at: str | None = Field(default=None, max_length=40)
+    ends_at: str | None = Field(default=None, max_length=40)
+    kind: KindId | None = None
+    text: str | None = Field(default=None, max_length=100_000)
+    place: str | None = Field(default=None, max_length=100_000)
+    verified_by: VerifiedId | None = None
+    reporter: str | None = Field(default=None, max_length=100_000)
     expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 

@@ -49,6 +49,7 @@ class IncidentInput:
     verified_by: str | None
     reporter: str | None
     place: str | None
+    ends_at: str | None = None  # as typed, optional
 
 
 @dataclass
@@ -72,9 +73,12 @@ def parse_incident(
 ) -> IncidentInput | None:
     """An incident from fields `{prefix}at`, `kind`, `text`, `verified_by`, `reporter`, `place`; with
     `required=False` an incident whose fields are all empty is simply absent."""
-    names = ("at", "kind", "text", "verified_by", "reporter", "place")
+    names = ("at", "ends_at", "kind", "text", "verified_by", "reporter", "place")
     raw = {n: _text(form, prefix + n) for n in names}
     parsed.values.update({prefix + n: v for n, v in raw.items()})
+    if form.get(prefix + "time_unknown") == "on":  # only the day is known: "tid okänd"
+        parsed.values[prefix + "time_unknown"] = True
+        raw["at"] = raw["at"][:10]
     if not required and not (raw["text"] or raw["kind"] or raw["reporter"] or raw["place"]):
         return None
     errors = parsed.errors
@@ -104,6 +108,7 @@ def parse_incident(
         raw["verified_by"] or None,
         raw["reporter"] or None,
         raw["place"] or None,
+        raw["ends_at"] or None,
     )
 
 

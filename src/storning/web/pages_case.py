@@ -187,13 +187,42 @@ def _add_incident(request: Request, ctx: Ctx, ref: str, form: FormData) -> Respo
         services.add_incident(
             ctx.app, ctx.principal.username, ctx.now, ref, at=incident.at,
             kind=incident.kind, text=incident.text, verified_by=incident.verified_by,
-            reporter=incident.reporter, place=incident.place,
+            reporter=incident.reporter, place=incident.place, ends_at=incident.ends_at,
             expected_version=_version(form), document=False,
         )  # fmt: skip
     except StorningError as error:
         return _failed(request, ctx, ref, error, values=parsed.values)
     kind = labels.INCIDENT_KINDS[incident.kind].lower()
     return _done(request, ref, f"Störningen ({kind}) är registrerad.", "storningar")
+
+
+@router.post("/arenden/{ref}/storningar/ratta")
+async def correct_incident(request: Request, ref: str) -> Response:
+    ctx, form = await _posted(request)
+    return await run_in_threadpool(_correct_incident, request, ctx, ref, form)
+
+
+def _correct_incident(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
+    changes = {
+        name: form_text(form, f"fix_{name}")
+        for name in ("at", "ends_at", "text")
+        if form_text(form, f"fix_{name}")
+    }
+    incident = form_text(form, "incident_id", 12)
+    try:
+        services.correct_incident(
+            ctx.app,
+            ctx.principal.username,
+            ctx.now,
+            ref,
+            int(incident) if incident.isdigit() else 0,
+            reason=form_text(form, "fix_reason"),
+            changes=changes,
+            expected_version=_version(form),
+        )
+    except StorningError as error:
+        return _failed(request, ctx, ref, error)
+    return _done(request, ref, "Störningen är rättad; rättelsen är journalförd.", "storningar")
 
 
 # --- letters --------------------------------------------------------------------------------------
