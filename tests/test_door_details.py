@@ -103,3 +103,31 @@ def test_a_rent_debt_cannot_fall_due_in_the_future(app):
                 facts={"due_date": "2026-03-25", "amount": "8450"},
             ),
         )
+
+
+def test_a_character_no_font_prints_is_refused_at_entry(app):
+    """U+E000 (private use) would stop every letter later; it is refused when typed, naming it."""
+    ref = open_storning(app)["ref"]
+    with pytest.raises(InvalidInput, match="U\\+E000"):
+        services.add_incident(
+            app, "alice", at(1), ref, at="2026-03-01T22:00", kind="noise", text="Musik \ue000"
+        )
+    # Scripts and emoji are text: they render (issue 10 item 6).
+    services.add_incident(
+        app, "alice", at(1), ref, at="2026-03-01T22:00", kind="noise", text="Fest 🎉 محمد 王"
+    )
+
+
+def test_a_postal_code_is_stored_the_way_letters_print_it(app):
+    ref = open_storning(app, postal_code="60220")["ref"]
+    assert services.show_case(app, "alice", at(0), ref)["tenant"]["postal_code"] == "602 20"
+    with pytest.raises(InvalidInput, match="fem siffror"):
+        services.update_case(app, "alice", at(1), ref, {"postal_code": "６０２２０"})
+
+
+def test_a_letter_to_the_tenant_needs_a_whole_address(app):
+    """Every letter to the tenant goes by post: postal code and city are needed for its window."""
+    doc = open_storning(app, postal_code=None, city=None)
+    assert {"postal_code", "city"} <= {g["field"] for g in doc["letter_gaps"]}
+    kontakt = [g for g in doc["letter_gaps"] if g["field"] == "postal_code"][0]
+    assert "Vi vill gärna prata med dig" in kontakt["letters"]

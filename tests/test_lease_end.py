@@ -143,13 +143,16 @@ def test_a_served_termination_counts_from_the_service_day(app):
     assert doc["facts"]["referral_deadline"] == "2027-07-30"
 
 
-def test_an_ordinary_letter_does_not_make_the_termination(app):
-    """12:8: only a registered letter counts when posted; an ordinary letter leaves the termination
-    unmade until it is served, so nothing counts from its posting day."""
+def test_an_ordinary_letter_or_e_mail_is_not_a_way_to_terminate(app):
+    """12:8: a termination reaches the tenant by registered letter (made when posted) or by service;
+    recording it as sent by ordinary letter or e-mail is refused, and nothing is written."""
     ref, letter = _terminated_to_term_end(app, "2027-03-15")
-    services.mark_letter_sent(app, "alice", moment("2027-03-16"), letter, method="vanligt")
+    before = services.show_case(app, "alice", moment("2027-03-16"), ref)["version"]
+    for method in ("vanligt", "epost"):
+        with pytest.raises(InvalidInput, match=r"12 kap\. 8 §"):
+            services.mark_letter_sent(app, "alice", moment("2027-03-16"), letter, method=method)
     doc = services.show_case(app, "alice", moment("2027-03-16"), ref)
-    assert "termination_effective_on" not in doc["facts"]
+    assert doc["version"] == before and "termination_effective_on" not in doc["facts"]
 
 
 def test_a_referral_after_the_recomputed_deadline_is_blocked(app):
@@ -164,15 +167,18 @@ def test_a_referral_after_the_recomputed_deadline_is_blocked(app):
 
 
 def test_a_letter_is_dated_the_day_it_was_drafted_not_the_day_it_is_rendered(app):
-    """Drafted Fri 29 Jan 2027 (the termination event drafts it); its PDF read on 10 Feb still says
-    29 januari 2027, and so does the archived PDF once the letter is sent."""
-    _ref, letter = _terminated_to_term_end(app, "2027-01-29")
+    """Drafted Tue 2 Feb 2027 (the termination event drafts it); its PDF read on 10 Feb still says
+    2 februari 2027. Posted by registered letter on 10 Feb: 10 Feb + 3 months = 10 May → 31 May, the
+    same lease end as the draft's (2 Feb + 3 months = 2 May → 31 May), so it is accepted and frozen,
+    and the archived PDF still says 2 februari 2027."""
+    _ref, letter = _terminated_to_term_end(app, "2027-02-02")
     text = _text(app, letter, moment("2027-02-10"))
-    assert "29 januari 2027" in text and "10 februari 2027" not in text
-    # An ordinary letter makes no termination (12:8), so its posting day moves no date; it is frozen.
-    services.mark_letter_sent(app, "alice", moment("2027-02-10", 10), letter, method="vanligt")
+    assert "2 februari 2027" in text and "10 februari 2027" not in text
+    services.mark_letter_sent(
+        app, "alice", moment("2027-02-10", 10), letter, method="rekommenderat", at="2027-02-10"
+    )
     frozen = _text(app, letter, moment("2027-02-11"))
-    assert "29 januari 2027" in frozen and "10 februari 2027" not in frozen
+    assert "2 februari 2027" in frozen and "10 februari 2027" not in frozen
 
 
 def test_the_termination_letter_lists_each_incident_once(app):

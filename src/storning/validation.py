@@ -8,6 +8,7 @@ their source), but the services decide.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -36,6 +37,8 @@ LIMITS: dict[str, tuple[str, int]] = {
     "param": ("Ett parametervärde", 1000),
     "phone": ("Telefonnumret", 40),
 }
+# Characters no font prints: private use, unassigned code points, lone surrogates.
+UNPRINTABLE = frozenset({"Co", "Cn", "Cs"})
 # NUL and the other C0/C1 control characters (tab and line breaks are text).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # The largest amount of money the product accepts (kronor): far above any Swedish rent debt, far below
@@ -55,6 +58,12 @@ def text(field: str, value: str | None, *, required: bool = False) -> str | None
         raise InvalidInput(
             f"{label} innehåller ett osynligt styrtecken som inte får lagras; skriv om texten."
         )
+    odd = next((c for c in cleaned if unicodedata.category(c) in UNPRINTABLE), None)
+    if odd is not None:
+        raise InvalidInput(
+            f"{label} innehåller ett tecken som inte kan skrivas ut i brev (U+{ord(odd):04X}, "
+            "ett privat eller okänt tecken); skriv texten utan det."
+        )
     if len(cleaned) > limit:
         raise InvalidInput(
             f"{label} får vara högst {limit} tecken (nu {len(cleaned)}); korta texten."
@@ -64,15 +73,18 @@ def text(field: str, value: str | None, *, required: bool = False) -> str | None
     return cleaned or None
 
 
-POSTAL_CODE = re.compile(r"^\d{3} ?\d{2}$")
+POSTAL_CODE = re.compile(r"^([0-9]{3}) ?([0-9]{2})$")
 
 
 def postal_code(value: str | None) -> str | None:
-    """A Swedish postal code, five digits (a space after the third is allowed)."""
+    """A Swedish postal code, five digits 0–9, stored as `NNN NN` (the way letters print it)."""
     cleaned = text("postal_code", value)
-    if cleaned is not None and not POSTAL_CODE.match(cleaned):
+    if cleaned is None:
+        return None
+    found = POSTAL_CODE.match(cleaned)
+    if found is None:
         raise InvalidInput("Ange postnumret med fem siffror, till exempel 602 20.")
-    return cleaned
+    return f"{found[1]} {found[2]}"
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*[0-9]$")

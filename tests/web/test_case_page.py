@@ -314,7 +314,9 @@ def test_the_case_page_names_missing_letter_details_and_the_officer_completes_th
     clock.advance(hours=2)  # the officer looks at the page after the incident was recorded
     page = client.get(f"/arenden/{ref}").text
     assert "Uppgifter saknas för breven" in page
-    assert "Postnummer</strong> behövs i" in page and "Kontraktsnummer</strong> behövs i" in page
+    assert (
+        "Postnummer</strong> – behövs i" in page and "Kontraktsnummer</strong> – behövs i" in page
+    )
     blocked = post_form(
         client,
         f"/arenden/{ref}/atgard",
@@ -427,3 +429,40 @@ def test_an_incident_with_an_unknown_time_and_its_correction_from_the_case_page(
     assert corrected["ends_at"] == "2026-03-01T23:30:00+01:00"
     assert doc["journal"][-1]["params"]["reason"] == "Jouren angav klockslaget i efterhand"
     assert "rättad" in client.get(f"/arenden/{ref}").text
+
+
+def test_a_letter_is_reissued_from_the_case_page_and_the_api(app, client, clock, as_alice):
+    """ "Nytt utkast": a new draft dated today, the original unchanged (the refusal of a wrongly dated
+    termination tells the officer to do exactly this)."""
+    doc = open_storning(app)
+    letter = letter_id(doc, "bekraftelse")
+    page = client.get(f"/arenden/{doc['ref']}").text
+    assert f"/brev/{letter}/nytt-utkast" in page
+    done = post_form(
+        client,
+        f"/arenden/{doc['ref']}/brev/{letter}/nytt-utkast",
+        {"version": version_in(page)},
+        as_alice,
+    )
+    assert done.status_code == 303
+    letters = services.list_letters(app, "alice", at(0), doc["ref"])
+    assert [x["template"] for x in letters].count("bekraftelse") == 2
+    assert letters[0]["status"] == "draft"  # the original is untouched
+    api = client.post(
+        f"/api/letters/{letter}/reissue",
+        json={"expected_version": version_on_page(client, doc["ref"])},
+        headers={"X-CSRF-Token": as_alice},
+    )
+    assert api.status_code == 201 and api.json()["template"] == "bekraftelse"
+
+
+def test_a_refused_details_form_keeps_what_was_typed(app, client, as_alice):
+    ref = open_storning(app)["ref"]
+    refused = post_form(
+        client,
+        f"/arenden/{ref}/uppgifter",
+        {"postal_code": "6022", "city": "Linköping", "version": version_on_page(client, ref)},
+        as_alice,
+    )
+    assert refused.status_code == 400 and "fem siffror" in refused.text
+    assert 'value="6022"' in refused.text and 'value="Linköping"' in refused.text

@@ -1,5 +1,7 @@
 """Which of the case's own details (that an officer can complete) each letter template needs.
 
+Every letter to the tenant needs the postal code and city for its address window.
+
 A letter that cannot be produced must be known before anything is sent: the services list the gaps on
 the case and refuse an action that would draft a letter with a gap, naming what to complete. What a
 template needs is found by asking the template itself: its text is rendered (the Jinja stage only, no
@@ -60,7 +62,10 @@ def _probe(template: str, directory: str, _stamp: int) -> tuple[Detail, ...]:
     from storning.letters.rendering import jinja_source
 
     base = sample_context(template)
-    needed = []
+    # A letter that goes to the tenant by post needs a whole address in its window, even where the
+    # template would print one without postal code and city.
+    postal = template_info(template, Path(directory)).audience == "tenant"
+    needed = [d for d in DETAILS if postal and d.path in ("tenant.postal_code", "tenant.city")]
     for detail in DETAILS:
         data = copy.deepcopy(base)
         for path in (detail.path, *detail.aliases):
@@ -68,9 +73,9 @@ def _probe(template: str, directory: str, _stamp: int) -> tuple[Detail, ...]:
         try:
             jinja_source(template, data, letters_dir=Path(directory))
         except LetterTemplateError as error:
-            if error.field in (detail.path, *detail.aliases):
+            if error.field in (detail.path, *detail.aliases) and detail not in needed:
                 needed.append(detail)
-    return tuple(needed)
+    return tuple(d for d in DETAILS if d in needed)
 
 
 def _unset(data: dict[str, Any], path: str) -> None:

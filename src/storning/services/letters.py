@@ -92,6 +92,12 @@ def mark_letter_sent(
                 f"Brev {letter_id} är redan markerat som skickat {letter.sent_at:%Y-%m-%d}."
             )
         sent_at = _act_time(app, now, letter, at, "Dagen då brevet skickades")
+        if letter.template == TERM_END_LETTER and method not in TERMINATION_SENT_BY:
+            raise InvalidInput(
+                "En uppsägning till hyrestidens utgång ska skickas med rekommenderat brev eller "
+                "delges (12 kap. 8 § jordabalken); välj rekommenderat brev, eller registrera "
+                "delgivningen."
+            )
         if method in TERMINATION_POSTED_BY:
             _check_printed_lease_end(app, case, letter, local_day(sent_at, app.zone))
         received = _day(delivered_on) if delivered_on is not None else None
@@ -182,6 +188,8 @@ def _act_time(
 # served, the day it is served); the lease end of a termination to the end of the term counts from then.
 TERM_END_LETTER = "uppsagning_hyrestid"
 TERMINATION_POSTED_BY = frozenset({"rekommenderat"})
+# The ways a termination may reach the tenant under 12:8: posted by registered letter, or served.
+TERMINATION_SENT_BY = TERMINATION_POSTED_BY | {"delgivning", "stamningsman", "personligen"}
 
 
 def _check_printed_lease_end(app: App, case: Case, letter: Letter, made_on: date) -> None:
@@ -342,12 +350,18 @@ def _names_protected_person(session: Session, letter: Letter) -> bool:
 
 
 def reissue_letter(
-    app: App, actor: str, now: datetime, letter_id: int, *, expected_version: int | None = None
+    app: App,
+    actor: str,
+    now: datetime,
+    letter_id: int,
+    *,
+    expected_version: int | None = None,
+    ref: str | None = None,
 ) -> dict[str, Any]:
     """A new draft of the same template; the original, issued or not, is never changed (invariant 6)."""
     with unit(app) as session:
         user, letter, case = _letter_for_change(
-            app, session, actor, now, letter_id, expected_version, None, "letter_reissue"
+            app, session, actor, now, letter_id, expected_version, ref, "letter_reissue"
         )
         copy = Letter(
             case_id=case.id,

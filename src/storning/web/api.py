@@ -25,6 +25,7 @@ from storning.web.api_models import (
     ErrorBody,
     EventIn,
     IncidentIn,
+    ReissueIn,
     SentIn,
     ServedIn,
 )
@@ -183,6 +184,19 @@ def letter_served(ctx: Auth, letter_id: LetterId, body: ServedIn) -> dict[str, A
         letter_id,
         at=body.at,
         proof=body.proof,
+        expected_version=body.expected_version,
+    )
+
+
+@router.post(
+    "/letters/{letter_id}/reissue", status_code=201, summary="Gör ett nytt utkast av ett brev"
+)
+def letter_reissue(ctx: Auth, letter_id: LetterId, body: ReissueIn) -> dict[str, Any]:
+    return services.reissue_letter(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        letter_id,
         expected_version=body.expected_version,
     )
 

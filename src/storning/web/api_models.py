@@ -177,6 +177,12 @@ class ServedIn(Body):
     expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 
+class ReissueIn(Body):
+    """A new draft of a letter (the original never changes), e.g. dated the day it is really sent."""
+
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str

@@ -161,9 +161,9 @@ def _update_details(request: Request, ctx: Ctx, ref: str, form: FormData) -> Res
             changes,
             expected_version=_version(form),
         )
-    except StorningError as error:
-        return _failed(request, ctx, ref, error)
-    return _done(request, ref, "Uppgifterna är sparade.", "uppgifter")
+    except StorningError as error:  # the form comes back open, with what was typed
+        return _failed(request, ctx, ref, error, values={**changes, "case_update": True})
+    return _done(request, ref, "Uppgifterna är sparade.", "arende")
 
 
 # --- incidents ------------------------------------------------------------------------------------
@@ -277,6 +277,32 @@ def _letter_served(
         return _failed(request, ctx, ref, error)
     title = labels.letter_titles(ctx.app.settings.letters_dir).get(result["template"], "Brevet")
     return _done(request, ref, f"{title} är registrerat som delgivet.", "brev")
+
+
+@router.post("/arenden/{ref}/brev/{letter_id}/nytt-utkast")
+async def letter_reissue(request: Request, ref: str, letter_id: Id) -> Response:
+    ctx, form = await _posted(request)
+    return await run_in_threadpool(_letter_reissue, request, ctx, ref, form, letter_id)
+
+
+def _letter_reissue(
+    request: Request, ctx: Ctx, ref: str, form: FormData, letter_id: int
+) -> Response:
+    try:
+        result = services.reissue_letter(
+            ctx.app,
+            ctx.principal.username,
+            ctx.now,
+            letter_id,
+            expected_version=_version(form),
+            ref=ref,
+        )
+    except StorningError as error:
+        return _failed(request, ctx, ref, error)
+    title = labels.letter_titles(ctx.app.settings.letters_dir).get(result["template"], "Brevet")
+    return _done(
+        request, ref, f"{title}: ett nytt utkast daterat i dag (brev {result['id']}).", "brev"
+    )
 
 
 @router.get("/arenden/{ref}/brev/{letter_id}.pdf")
