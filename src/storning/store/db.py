@@ -3,9 +3,11 @@ lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing halfway.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -30,10 +32,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):
+        _create_private(parsed.database)
         engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite file readable by its owner only (0600): it holds offence data and protected
+    identities. SQLite gives its -wal and -shm files the same permissions. An existing file is left
+    as its owner set it."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return
+    with suppress(FileExistsError):  # another process may have created it first
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -208,6 +208,8 @@ def _correct_incident(request: Request, ctx: Ctx, ref: str, form: FormData) -> R
         for name in ("at", "ends_at", "text")
         if form_text(form, f"fix_{name}")
     }
+    if "at" in changes and form.get("fix_time_unknown") == "on":
+        changes["at"] = changes["at"][:10]  # only the day is known: "tid okänd"
     incident = form_text(form, "incident_id", 12)
     try:
         services.correct_incident(
