@@ -21,6 +21,11 @@ FactKind = Literal["act", "observation"]
 _BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def is_bare_date(text: str | datetime | None) -> bool:
+    """Whether a person typed only a day (`2026-03-04`), no time of day."""
+    return isinstance(text, str) and bool(_BARE_DATE.fullmatch(text.strip()))
+
+
 def _in_range(year: int, text: str) -> None:
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise InvalidInput(
@@ -66,7 +71,7 @@ def fact_instant(text: str | datetime, zone: ZoneInfo, now: datetime, kind: Fact
         _in_range(moment.year, moment.isoformat())
         return moment.astimezone(zone)
     stripped = text.strip()
-    if not _BARE_DATE.fullmatch(stripped):
+    if not is_bare_date(stripped):
         # The same instant however it was typed: kept in the landlord's zone (a foreign offset moves
         # it there), so every door stores and shows the same thing.
         return parse_instant(stripped, zone).astimezone(zone)

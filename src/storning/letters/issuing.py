@@ -4,7 +4,7 @@ it was rendered from. An issued letter never changes; re-issuing makes a new let
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from storning.letters.context import build_context, jsonable
 from storning.store.models import Case, Letter
 
 if TYPE_CHECKING:
+    from storning.letters.rendering import RenderedLetter
     from storning.runtime import Runtime
 
 
@@ -29,16 +30,23 @@ def audience_of(template: str) -> str:
     return entry.audience if entry is not None else "tenant"
 
 
-def issue(app: Runtime, session: Session, case: Case, letter: Letter, now: datetime) -> Letter:
-    """Render a draft and freeze it; an already issued letter is returned unchanged."""
+def _render(
+    app: Runtime, session: Session, case: Case, letter: Letter
+) -> tuple[dict[str, Any], RenderedLetter]:
+    """The letter's data and its rendering, dated the day it was drafted."""
     from storning.letters import render_letter
 
-    if letter.pdf is not None:
-        return letter
     context = build_context(
         session, app.settings, case, letter, audience_of(letter.template), dated(app, letter)
     )
-    rendered = render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
+    return context, render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
+
+
+def issue(app: Runtime, session: Session, case: Case, letter: Letter, now: datetime) -> Letter:
+    """Render a draft and freeze it; an already issued letter is returned unchanged."""
+    if letter.pdf is not None:
+        return letter
+    context, rendered = _render(app, session, case, letter)
     letter.pdf = rendered.pdf
     letter.sha256 = rendered.sha256
     letter.template_version = rendered.template_version
@@ -49,16 +57,9 @@ def issue(app: Runtime, session: Session, case: Case, letter: Letter, now: datet
     return letter
 
 
-def render_draft(
-    app: Runtime, session: Session, case: Case, letter: Letter, now: datetime
-) -> tuple[bytes, str]:
-    """A draft's PDF as it would read if issued now, for reading: nothing is stored."""
-    from storning.letters import render_letter
-
-    context = build_context(
-        session, app.settings, case, letter, audience_of(letter.template), dated(app, letter)
-    )
-    rendered = render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
+def render_draft(app: Runtime, session: Session, case: Case, letter: Letter) -> tuple[bytes, str]:
+    """A draft's PDF as it reads now, for reading: nothing is stored."""
+    _context, rendered = _render(app, session, case, letter)
     return rendered.pdf, rendered.sha256
 
 

@@ -15,10 +15,10 @@ from storning.access import Principal, principal_of
 from storning.app import App
 from storning.errors import InvalidInput, NotFound, PermissionDenied
 from storning.security import hash_password, new_token, token_hash, verify_password
+from storning.services.common import SYSTEM_USER, _user_or_none
 from storning.store.models import User
 
 MIN_PASSWORD_LENGTH = 10
-SYSTEM_USER = "system"
 
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = hash_password("storning-dummy-password")
@@ -102,7 +102,8 @@ def _require_user_manager(app: App, session: Session, actor: str | None) -> None
 
 
 def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    """The account, active or not (an administrator manages both)."""
+    user = _user_or_none(session, username)
     if user is None:
         raise NotFound(f"Okänd användare '{username}'; lägg till den med 'storning user add'.")
     return user

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storning import access, validation
 from storning.access import principal_of
 from storning.app import App
-from storning.clock import local_day
+from storning.clock import local_day, parse_day
 from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied
 from storning.journal import append_journal
 from storning.services.common import (
@@ -69,8 +69,10 @@ class NewCase:
 def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, Any]:
     """Register a complaint: a case with three tracks in their initial states, its timers and letters.
     The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`."""
-    details = _checked_details(new, local_day(now, app.zone))
-    details["personnummer"] = validation.personnummer(new.personnummer, local_day(now, app.zone))
+    today = local_day(now, app.zone)
+    facts = _checked_facts(new, today)
+    details = _checked_details(new)
+    details["personnummer"] = validation.personnummer(new.personnummer, today)
     with unit(app) as session:
         user = _actor(app, session, actor)
         principal = principal_of(user)
@@ -96,7 +98,7 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
             owner_id=owner.id,
             team=owner.team,
             co_tenants=details.pop("co_tenants"),
-            facts=_json_facts(new.facts),
+            facts=facts,
             opened_at=now,
             updated_at=now,
             last_event_at=now,
@@ -130,20 +132,9 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
 REQUIRED_FACTS = {"hyresskuld": {"due_date": "förfallodag", "amount": "obetalt belopp"}}
 
 
-def _checked_details(new: NewCase, today: date) -> dict[str, Any]:
+def _checked_details(new: NewCase) -> dict[str, Any]:
     """The case's tenant and flat columns, checked by the one set of field rules."""
-    missing = [
-        label
-        for name, label in REQUIRED_FACTS.get(new.case_type, {}).items()
-        if new.facts.get(name) in (None, "")
-    ]
-    if missing:
-        raise InvalidInput(
-            f"Ett {new.case_type}särende kräver {' och '.join(missing)}; fyll i "
-            f"{' och '.join(missing)}."
-        )
-    new.facts = {k: v for k, v in new.facts.items() if v not in (None, "")}
-    details: dict[str, Any] = {
+    return {
         "tenant_name": validation.text("tenant", new.tenant, required=True),
         "address": validation.text("address", new.address, required=True),
         "apartment": validation.text("apartment", new.apartment, required=True),
@@ -155,19 +146,30 @@ def _checked_details(new: NewCase, today: date) -> dict[str, Any]:
             name for name in (validation.text("co_tenant", n) for n in new.co_tenants) if name
         ],
     }
-    if "amount" in new.facts and new.facts["amount"] is not None:
-        new.facts["amount"] = str(validation.amount(new.facts["amount"]))
-    if "due_date" in new.facts and new.facts["due_date"] is not None:
-        from storning.clock import parse_day
 
-        due = parse_day(str(new.facts["due_date"]))
+
+def _checked_facts(new: NewCase, today: date) -> dict[str, Any]:
+    """The facts a case type is opened with (a rent debt: due date and amount), checked."""
+    facts = {k: v for k, v in new.facts.items() if v not in (None, "")}
+    missing = [
+        label for name, label in REQUIRED_FACTS.get(new.case_type, {}).items() if name not in facts
+    ]
+    if missing:
+        raise InvalidInput(
+            f"Ett {new.case_type}särende kräver {' och '.join(missing)}; fyll i "
+            f"{' och '.join(missing)}."
+        )
+    if "amount" in facts:
+        facts["amount"] = str(validation.amount(facts["amount"]))
+    if "due_date" in facts:
+        due = parse_day(str(facts["due_date"]))
         if due > today:
             raise InvalidInput(
                 f"Förfallodagen {due} ligger i framtiden; en hyresskuld gäller hyra som redan "
                 "skulle ha betalats."
             )
-        new.facts["due_date"] = due.isoformat()
-    return details
+        facts["due_date"] = due.isoformat()
+    return _json_facts(facts)
 
 
 def _checked_complainants(new: NewCase) -> list[tuple[str, bool, str | None]]:
@@ -245,17 +247,11 @@ def _fire_checked(
 ) -> None:
     """Fire the officer's event, refusing first one whose letters lack a detail of the case (a letter
     must always be producible: the refusal names what to complete)."""
-    from storning.services.gaps import blocking_reason
+    from storning.services.gaps import gap_for_event
 
     name = _resolve_track(app, session, case, event, track)
     workflow = app.engine.workflow_of(session, case)
-    gap = None
-    if name in workflow.tracks:
-        state = case.track_state(name).state
-        for transition in workflow.tracks[name].events_from(state):
-            if transition.event == event:
-                gap = blocking_reason(workflow, case, transition, app.settings.letters_dir)
-                break
+    gap = gap_for_event(workflow, case, name, event, app.settings.letters_dir)
     try:
         app.engine.fire(
             session,

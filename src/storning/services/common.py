@@ -287,11 +287,6 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def _require_acting(user: User) -> None:
-    if not access.may_act_at_all(principal_of(user)):
-        raise PermissionDenied(f"Användaren {user.username} får bara läsa ärenden.")
-
-
 def _case(session: Session, ref: str, *, lock: bool = False) -> Case:
     wanted = ref.strip().upper()
     case = load_case(session, wanted, lock=lock) if REF.fullmatch(wanted) else None

@@ -98,23 +98,28 @@ def blocking_reason(
     )
 
 
+def gap_for_event(
+    workflow: Workflow, case: Case, track: str, event: str, letters_dir: Any
+) -> BlockedReason | None:
+    """The gap (if any) of the first transition of `event` from `track`'s current state."""
+    if track not in workflow.tracks:
+        return None
+    state = case.track_state(track).state
+    for transition in workflow.tracks[track].events_from(state):
+        if transition.event == event:
+            return blocking_reason(workflow, case, transition, letters_dir)
+    return None
+
+
 def mark_actions(
     workflow: Workflow, case: Case, actions: list[dict[str, Any]], letters_dir: Any
 ) -> None:
     """Block, in the case document, each action whose letters lack a detail."""
     for action in actions:
-        candidates = [
-            t
-            for t in workflow.tracks[action["track"]].events_from(
-                case.track_state(action["track"]).state
-            )
-            if t.event == action["event"]
-        ]
-        for transition in candidates[:1]:
-            reason = blocking_reason(workflow, case, transition, letters_dir)
-            if reason is not None:
-                action["allowed"] = False
-                action["blocked_by"] = [*action["blocked_by"], reason.as_dict()]
+        reason = gap_for_event(workflow, case, action["track"], action["event"], letters_dir)
+        if reason is not None:
+            action["allowed"] = False
+            action["blocked_by"] = [*action["blocked_by"], reason.as_dict()]
 
 
 def _joined(items: list[str]) -> str:

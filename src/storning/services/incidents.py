@@ -9,7 +9,6 @@ lists every correction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,14 +18,13 @@ from sqlalchemy.orm import Session
 
 from storning import validation
 from storning.app import App
-from storning.clock import fact_instant, iso
+from storning.clock import fact_instant, is_bare_date, iso
 from storning.errors import InvalidInput, NotFound
 from storning.services.common import _change, _record
 from storning.store.models import Case, Incident, User, table
 from storning.vocabulary import INCIDENT_FIELDS, INCIDENT_KINDS, VERIFICATION
 
 _INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
-_BARE_DATE = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 CORRECTABLE = INCIDENT_FIELDS
 
 
@@ -44,11 +42,11 @@ def incident_times(
     (after it began, never in the future, a time of day and not a bare date)."""
     moment = fact_instant(at, app.zone, now, "observation")
     validation.not_in_future(moment, now, app.zone, what="Tidpunkten för störningen")
-    known = not (isinstance(at, str) and _BARE_DATE.fullmatch(at))
+    known = not is_bare_date(at)
     end = None
     if ends_at not in (None, ""):
         assert ends_at is not None
-        if isinstance(ends_at, str) and _BARE_DATE.fullmatch(ends_at):
+        if is_bare_date(ends_at):
             raise InvalidInput(
                 "Ange sluttiden med klockslag, till exempel 2026-03-02T02:30, eller lämna den tom."
             )

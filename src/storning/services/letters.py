@@ -327,7 +327,7 @@ def letter_pdf(
         if letter.pdf is not None and letter.sha256 is not None:
             result = LetterPdf(letter.pdf, letter.sha256, case.ref, letter.id, True)
         else:
-            data, sha256 = render_draft(app, session, case, letter, now)
+            data, sha256 = render_draft(app, session, case, letter)
             result = LetterPdf(data, sha256, case.ref, letter.id, False)
         log_access(session, user.username, now, case.id, "letter_pdf", f"letter {letter_id}")
         return result

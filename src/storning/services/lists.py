@@ -10,16 +10,20 @@ from datetime import datetime
 from typing import Any
 
 from storning import access, readmodel
-from storning.access import CaseScope, Principal, principal_of
+from storning.access import CaseScope, Principal
 from storning.app import App
+from storning.errors import NotFound
 from storning.readmodel import WorklistFilter, WorklistPage
-from storning.services.common import _actor, _case, authorize, log_access, unit
+from storning.services.accounts import principal_by_username
+from storning.services.common import _case, authorize, log_access, unit
 
 
 def principal(app: App, actor: str) -> Principal:
     """The acting user as a principal (an unknown or disabled user is refused)."""
-    with app.db.read() as session:
-        return principal_of(_actor(app, session, actor))
+    found = principal_by_username(app, actor)
+    if found is None:
+        raise NotFound(f"Okänd användare '{actor}'; lägg till den med 'storning user add'.")
+    return found
 
 
 def worklist(app: App, actor: str, now: datetime, wanted: WorklistFilter) -> WorklistPage:

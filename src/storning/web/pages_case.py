@@ -179,9 +179,7 @@ def _add_incident(request: Request, ctx: Ctx, ref: str, form: FormData) -> Respo
     parsed = Parsed()
     incident = parse_incident(form, "", ctx.app.zone, ctx.now, parsed, required=True)
     try:
-        if incident is None:
-            # Who may change the case comes first: a refused officer learns nothing from the fields.
-            services.show_case(ctx.app, ctx.principal.username, ctx.now, ref)
+        if incident is None:  # (the page shown again is refused to whoever may not read the case)
             error = InvalidInput("Störningen är inte sparad. Rätta de markerade fälten.")
             return _failed(request, ctx, ref, error, values=parsed.values, errors=parsed.errors)
         services.add_incident(
@@ -230,6 +228,11 @@ def _correct_incident(request: Request, ctx: Ctx, ref: str, form: FormData) -> R
 # --- letters --------------------------------------------------------------------------------------
 
 
+def _title(ctx: Ctx, letter: dict[str, Any]) -> str:
+    """The letter's title as the officer knows it."""
+    return labels.letter_titles(ctx.app.settings.letters_dir).get(letter["template"], "Brevet")
+
+
 @router.post("/arenden/{ref}/brev/{letter_id}/skickat")
 async def letter_sent(request: Request, ref: str, letter_id: Id) -> Response:
     ctx, form = await _posted(request)
@@ -251,8 +254,7 @@ def _letter_sent(request: Request, ctx: Ctx, ref: str, form: FormData, letter_id
         )
     except StorningError as error:
         return _failed(request, ctx, ref, error)
-    title = labels.letter_titles(ctx.app.settings.letters_dir).get(result["template"], "Brevet")
-    return _done(request, ref, f"{title} är markerat som skickat.", "brev")
+    return _done(request, ref, f"{_title(ctx, result)} är markerat som skickat.", "brev")
 
 
 @router.post("/arenden/{ref}/brev/{letter_id}/delgivet")
@@ -277,8 +279,7 @@ def _letter_served(
         )
     except StorningError as error:
         return _failed(request, ctx, ref, error)
-    title = labels.letter_titles(ctx.app.settings.letters_dir).get(result["template"], "Brevet")
-    return _done(request, ref, f"{title} är registrerat som delgivet.", "brev")
+    return _done(request, ref, f"{_title(ctx, result)} är registrerat som delgivet.", "brev")
 
 
 @router.post("/arenden/{ref}/brev/{letter_id}/nytt-utkast")
@@ -301,10 +302,8 @@ def _letter_reissue(
         )
     except StorningError as error:
         return _failed(request, ctx, ref, error)
-    title = labels.letter_titles(ctx.app.settings.letters_dir).get(result["template"], "Brevet")
-    return _done(
-        request, ref, f"{title}: ett nytt utkast daterat i dag (brev {result['id']}).", "brev"
-    )
+    message = f"{_title(ctx, result)}: ett nytt utkast daterat i dag (brev {result['id']})."
+    return _done(request, ref, message, "brev")
 
 
 @router.get("/arenden/{ref}/brev/{letter_id}.pdf")
