@@ -83,19 +83,31 @@ class Story:
         return self
 
     def send(self, template: str, method: str = "rekommenderat") -> Story:
-        letter = self._letter(template)
-        services.mark_letter_sent(self.app, self.officer, self.tick(), letter, method=method)
+        """Send the latest letter of `template` — to every contract holder when there is one each."""
+        for letter in self._letters(template):
+            services.mark_letter_sent(self.app, self.officer, self.tick(), letter, method=method)
         return self
 
     def serve(self, template: str, proof: str = "Delgivningskvitto") -> Story:
-        letter = self._letter(template)
         now = self.tick(days=2)
-        services.mark_letter_served(self.app, self.officer, now, letter, at=now, proof=proof)
+        for letter in self._letters(template):
+            services.mark_letter_served(self.app, self.officer, now, letter, at=now, proof=proof)
         return self
 
-    def _letter(self, template: str) -> int:
-        letters = services.list_letters(self.app, self.officer, self.now, self.ref)
-        return int([x["id"] for x in letters if x["template"] == template][-1])
+    def _letters(self, template: str) -> list[int]:
+        """The newest letter of `template`, or one to each contract holder from the newest round."""
+        letters = [
+            x
+            for x in services.list_letters(self.app, self.officer, self.now, self.ref)
+            if x["template"] == template
+        ]
+        newest = letters[-1]
+        if newest["to"] is None:
+            return [int(newest["id"])]
+        holders: dict[str, int] = {}
+        for letter in letters:  # the newest letter to each holder
+            holders[letter["to"]] = int(letter["id"])
+        return list(holders.values())
 
 
 def load_demo(app: App, now: datetime) -> list[str]:

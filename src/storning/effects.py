@@ -227,7 +227,9 @@ CONDITION_KEYS = ("override", "complainants")
 
 def validate_when(when: dict[str, Any]) -> list[str]:
     problems = []
-    for key in when:
+    for key, expected in when.items():
+        if isinstance(expected, dict) and set(expected) != {"not"}:
+            problems.append(f"condition '{key}': a mapping here must be {{not: VALUE}}")
         if key in CONDITION_KEYS or key.startswith(("param.", "fact.")):
             continue
         problems.append(
@@ -237,7 +239,8 @@ def validate_when(when: dict[str, Any]) -> list[str]:
 
 
 def matches(ctx: EventContext, when: dict[str, Any]) -> bool:
-    """True when every condition holds; a list value means 'any of these'."""
+    """True when every condition holds; a list value means 'any of these', `{not: V}` 'anything but
+    V' (`{not: null}`: the fact or parameter is set)."""
     for key, expected in when.items():
         if key == "override":
             actual: Any = bool(ctx.override)
@@ -247,7 +250,10 @@ def matches(ctx: EventContext, when: dict[str, Any]) -> bool:
             actual = ctx.params.get(key.removeprefix("param."))
         else:
             actual = ctx.facts.get(key.removeprefix("fact."))
-        if isinstance(expected, list):
+        if isinstance(expected, dict):
+            if actual == expected["not"]:
+                return False
+        elif isinstance(expected, list):
             if actual not in expected:
                 return False
         elif actual != expected:

@@ -189,7 +189,7 @@ class Engine:
                     session, case, workflow, track, transition.event, actor, now, {}
                 )
                 ctx.transition = transition
-                blocked = [g.reason().as_dict() for g in blocked_by(ctx, transition.guards)]
+                blocked = [g.reason(ctx).as_dict() for g in blocked_by(ctx, transition.guards)]
                 actions.append(
                     Action(
                         name,
@@ -312,7 +312,7 @@ class Engine:
         if transition.system:
             return None
         if any(not g.overridable for g in blocked) or not (override or "").strip():
-            raise GuardBlocked(ctx.event, [g.reason() for g in blocked])
+            raise GuardBlocked(ctx.event, [g.reason(ctx) for g in blocked])
         self._require_override_role(actor)
         return [g.id for g in blocked]
 

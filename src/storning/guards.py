@@ -23,22 +23,48 @@ class Guard:
     law: str | None
     overridable: bool
     check: Callable[[EventContext], bool]
+    # what exactly is missing in this case (e.g. who has not been served), added to the message
+    detail: Callable[[EventContext], str | None] | None = None
 
-    def reason(self) -> BlockedReason:
-        return BlockedReason(self.id, self.message, self.law, self.overridable)
+    def reason(self, ctx: EventContext | None = None) -> BlockedReason:
+        extra = self.detail(ctx) if self.detail is not None and ctx is not None else None
+        message = f"{self.message}: {extra}" if extra else self.message
+        return BlockedReason(self.id, message, self.law, self.overridable)
 
 
 GUARDS: dict[str, Guard] = {}
 
 
 def guard(
-    id: str, message: str, law: str | None = None, *, overridable: bool = False
+    id: str,
+    message: str,
+    law: str | None = None,
+    *,
+    overridable: bool = False,
+    detail: Callable[[EventContext], str | None] | None = None,
 ) -> Callable[[Callable[[EventContext], bool]], Callable[[EventContext], bool]]:
     def register(check: Callable[[EventContext], bool]) -> Callable[[EventContext], bool]:
-        GUARDS[id] = Guard(id, message, law, overridable, check)
+        GUARDS[id] = Guard(id, message, law, overridable, check, detail)
         return check
 
     return register
+
+
+# The terminations that go to each contract holder, and the fact that says who still lacks theirs.
+TERMINATION_LETTERS = ("uppsagning", "uppsagning_hyresskuld")
+
+
+def _unserved_holders(ctx: EventContext) -> str | None:
+    for template in TERMINATION_LETTERS:
+        pending = ctx.facts.get(f"{template}_pending") or {}
+        names = pending.get("unserved") or []
+        if names:
+            return "ännu inte delgiven " + _and_list(names)
+    return None
+
+
+def _and_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
 
 
 @guard(
@@ -94,8 +120,10 @@ def _not_approved_subtenant(ctx: EventContext) -> bool:
 
 @guard(
     "termination_served",
-    "Uppsägningen är inte delgiven; vid förverkande räcker inte ett rekommenderat brev",
+    "Uppsägningen är inte delgiven varje kontraktsinnehavare; vid förverkande räcker inte ett "
+    "rekommenderat brev",
     "12 kap. 8 § jordabalken",
+    detail=_unserved_holders,
 )
 def _termination_served(ctx: EventContext) -> bool:
     served = ctx.fact_date("termination_served_on")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storning.clock import iso
 from storning.engine import Engine
+from storning.household import co_tenant_names, contract_holders
 from storning.journal import journal_of
 from storning.store.models import Case, Complainant, Incident, Letter, Timer, User
 from storning.validation import masked_personnummer
@@ -44,7 +45,12 @@ def case_document(
         "team": case.team,
         "tenant": {
             "name": case.tenant_name,
-            "co_tenants": case.co_tenants,
+            "co_tenants": co_tenant_names(case),
+            # every contract holder, each with their own terminations; personnummer masked
+            "contract_holders": [
+                {"name": h.name, "personnummer": masked_personnummer(h.personnummer)}
+                for h in contract_holders(case)
+            ],
             "address": case.address,
             "postal_code": case.postal_code,
             "city": case.city,
@@ -129,6 +135,8 @@ def letter_dict(letter: Letter, zone: ZoneInfo) -> dict[str, Any]:
         "proof": letter.proof,
         "sha256": letter.sha256,
         "template_version": letter.template_version,
+        # the contract holder a per-holder letter goes to (12 kap. 8 § JB); None for other letters
+        "to": (letter.data or {}).get("holder_name"),
     }
 
 

@@ -20,7 +20,12 @@ def case() -> None:
 @case.command("open")
 @click.option("--type", "case_type", type=click.Choice(["storning", "hyresskuld"]), required=True)
 @click.option("--tenant", required=True, help="Hyresgästens namn (kontraktsinnehavare).")
-@click.option("--co-tenant", "co_tenants", multiple=True, help="Ytterligare kontraktsinnehavare.")
+@click.option(
+    "--co-tenant",
+    "co_tenants",
+    multiple=True,
+    help='Ytterligare kontraktsinnehavare: "Namn" eller "Namn, ÅÅÅÅMMDD-NNNN" (kan upprepas).',
+)
 @click.option("--address", required=True)
 @click.option("--apartment", required=True, help="Lägenhetsnummer.")
 @click.option("--postal-code")
@@ -181,6 +186,13 @@ def fire(
 @click.option("--municipality")
 @click.option("--contract")
 @click.option("--personnummer", help="Hyresgästens personnummer (ÅÅÅÅMMDD-NNNN).")
+@click.option(
+    "--co-tenant",
+    "co_tenants",
+    multiple=True,
+    help='Medhyresgästerna (ersätter listan): "Namn" eller "Namn, ÅÅÅÅMMDD-NNNN" (kan upprepas).',
+)
+@click.option("--no-co-tenants", is_flag=True, help="Ta bort alla medhyresgäster.")
 @json_option
 @click.pass_obj
 @handles_errors
@@ -195,6 +207,8 @@ def update(
     municipality: str | None,
     contract: str | None,
     personnummer: str | None,
+    co_tenants: tuple[str, ...],
+    no_co_tenants: bool,
     as_json: bool,
 ) -> None:
     """Rätta eller komplettera hyresgästens och lägenhetens uppgifter (journalförs).
@@ -210,6 +224,7 @@ def update(
         "municipality": municipality,
         "contract": contract,
         "personnummer": personnummer,
+        "co_tenants": "\n".join(co_tenants) if co_tenants or no_co_tenants else None,
     }
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:

@@ -18,9 +18,10 @@ def case_text(doc: dict[str, Any]) -> str:
         f"Ärende {doc['ref']} ({CASE_TYPES.get(doc['type'], doc['type'])}) – {status}, handläggare {doc['owner']}",
         f"Hyresgäst: {tenant['name']}, {tenant['address']}, lgh {tenant['apartment']}"
         + (f", kontrakt {tenant['contract']}" if tenant.get("contract") else ""),
-        "",
-        "Spår",
     ]
+    if tenant.get("co_tenants"):
+        lines.append(f"Medhyresgäster: {', '.join(tenant['co_tenants'])}")
+    lines += ["", "Spår"]
     for track in doc["tracks"].values():
         lines.append(f"  {track['title']:<24} {track['label']:<40} sedan {_when(track['since'])}")
     gaps = doc.get("letter_gaps") or []
@@ -97,7 +98,8 @@ def letter_rows(letters: list[dict[str, Any]]) -> str:
             else ""
         )
         served = f" delgivet {letter['served_at'][:10]}" if letter["served_at"] else ""
+        to = f" till {letter['to']}" if letter.get("to") else ""
         lines.append(
-            f"{letter['id']:>4}  {letter['template']:<28} {LETTER_STATUS[letter['status']]:<10}{sent}{served}"
+            f"{letter['id']:>4}  {letter['template']:<28} {LETTER_STATUS[letter['status']]:<10}{sent}{served}{to}"
         )
     return "\n".join(lines)

@@ -51,7 +51,7 @@ class TransitionDef(Strict):
 
 
 class TimerDef(Strict):
-    label: str
+    label: str = Field(max_length=200)  # stored with every timer row (timers.label)
     after: str
     start: str = Field(default="now", alias="from")
     calendar: Literal["statutory", "working_days"] = "working_days"

@@ -6,6 +6,8 @@ uppmaning: {title: Uppmaning att vidta rättelse, audience: tenant}
 
 `audience` is who reads the letter: `tenant`, `complainant`, `social_services` or `internal`. Only
 `complainant` letters ever see complainant data; the renderer removes it for every other audience.
+`each_holder: true` drafts one letter for each contract holder (the tenant and every co-tenant), each
+with its own sending and service: terminations and their notices (12 kap. 8 § JB).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class TemplateInfo:
     name: str
     title: str
     audience: str
+    # One letter to each contract holder, each with its own sending and service (12 kap. 8 § JB).
+    each_holder: bool = False
 
     @property
     def to_tenant(self) -> bool:
@@ -98,7 +102,12 @@ def _entry(name: str, entry: object, where: str) -> TemplateInfo:
     if entry.get("audience") not in AUDIENCES:
         allowed = ", ".join(AUDIENCES)
         raise LetterTemplateError(f"{where}: mallen {name} ska ha audience: en av {allowed}.")
-    return TemplateInfo(name, str(entry["title"]).strip(), str(entry["audience"]))
+    each = entry.get("each_holder", False)
+    if not isinstance(each, bool):
+        raise LetterTemplateError(
+            f"{where}: each_holder i mallen {name} ska vara true eller false."
+        )
+    return TemplateInfo(name, str(entry["title"]).strip(), str(entry["audience"]), each)
 
 
 def template_info(name: str, letters_dir: Path | None = None) -> TemplateInfo:

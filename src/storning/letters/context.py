@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storning.arrears import balance
 from storning.config import Settings
+from storning.household import co_tenant_names, contract_holders, holder_index
 from storning.letters.socialnamnder import socialnamnd
 from storning.store.models import Case, Complainant, Incident, Letter
 from storning.vocabulary import INCIDENT_KINDS, verification_label
@@ -35,6 +36,8 @@ DATE_FACTS = (
     "due_date",
     "recovery_deadline",
     "earliest_eviction_decision",
+    "termination_effective_on",
+    "referred_to_hyresnamnd_on",
 )
 
 
@@ -70,7 +73,7 @@ def build_context(
         },
         "tenant": {
             "name": case.tenant_name,
-            "co_tenants": list(case.co_tenants),
+            "co_tenants": co_tenant_names(case),
             "address": case.address,
             "postal_code": case.postal_code or "",
             "city": case.city or "",
@@ -112,6 +115,10 @@ def build_context(
     }
     if letter.template in KRONOFOGDEN_TEMPLATES:
         context["tenant"]["personnummer"] = case.personnummer or ""
+        # every contract holder is a party (svarande), each with their personnummer where recorded
+        context["tenant"]["holders"] = [
+            {"name": h.name, "personnummer": h.personnummer or ""} for h in contract_holders(case)
+        ]
     meeting = (letter.data or {}).get("meeting")
     if meeting:
         context["meeting"] = {
@@ -128,7 +135,21 @@ def build_context(
         }
     else:
         context["recipient"] = _recipient(context, audience, settings, letter.template)
+        addressee = _holder_of(case, letter)
+        if addressee is not None:
+            # a letter to one contract holder among several (12 kap. 8 § JB: each is served their own)
+            context["recipient"]["name"] = addressee
+            context["addressee"] = {"name": addressee, "of": len(contract_holders(case))}
     return context
+
+
+def _holder_of(case: Case, letter: Letter) -> str | None:
+    """The contract holder a per-holder letter goes to (as the case names them now)."""
+    data = letter.data or {}
+    index = holder_index(case, data)
+    if index is None:
+        return str(data["holder_name"]) if "holder_name" in data else None
+    return contract_holders(case)[index].name
 
 
 def _addressee(session: Session, case: Case, letter: Letter) -> Complainant:

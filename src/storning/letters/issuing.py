@@ -23,6 +23,12 @@ def dated(app: Runtime, letter: Letter) -> date:
     return local_day(letter.created_at, app.zone)
 
 
+# What a draft's data says about the letter itself, kept when it is issued.
+DRAFTING_KEYS = frozenset(
+    {"event", "track", "holder", "holder_name", "round", "complainant_id", "reissue_of"}
+)
+
+
 def audience_of(template: str) -> str:
     from storning.letters import TEMPLATE_CATALOG
 
@@ -50,7 +56,9 @@ def issue(app: Runtime, session: Session, case: Case, letter: Letter, now: datet
     letter.pdf = rendered.pdf
     letter.sha256 = rendered.sha256
     letter.template_version = rendered.template_version
-    letter.data = jsonable(context)
+    # the rendered data, and what the draft was made for (its holder and round, its complainant)
+    drafted = {k: v for k, v in (letter.data or {}).items() if k in DRAFTING_KEYS}
+    letter.data = {**jsonable(context), **drafted}
     letter.issued_at = now
     if letter.status == "draft":
         letter.status = "issued"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 
 from storning.context import EventContext
+from storning.household import contract_holders
 from storning.store.models import Letter, table
 
 SENDING_METHODS: dict[str, str] = {
@@ -24,13 +25,23 @@ _INSERT_LETTER = insert(table(Letter)).returning(table(Letter).c.id)
 def create_draft(ctx: EventContext, template: str) -> list[int]:
     """Drafts of `template` for the case, linked to the journal entry of the event that asked for them;
     returns their ids. A letter to complainants is one letter per complainant, each naming only its
-    own recipient. (Prepared Core inserts: drafts are made inside hot events.)"""
+    own recipient; a letter marked `each_holder` is one letter per contract holder. (Prepared Core inserts: drafts are made inside hot events.)"""
     from storning.letters import TEMPLATE_CATALOG
 
     base: dict[str, object] = {"event": ctx.event, "track": ctx.track.name}
     entry = TEMPLATE_CATALOG.get(template)
     if entry is not None and entry.audience == "complainant":
         datas = [{**base, "complainant_id": c.id} for c in ctx.complainants]
+    elif entry is not None and entry.each_holder:
+        # one letter to each contract holder; the drafting event's journal entry names the round
+        holders = contract_holders(ctx.case)
+        datas = [
+            {**base, "holder": h.index, "holder_name": h.name, "round": ctx.journal_id}
+            for h in holders
+        ]
+        names = [h.name for h in holders]
+        # who still lacks theirs; kept up to date as each is sent or served (services.letters)
+        ctx.set_fact(f"{template}_pending", {"unsent": names, "unserved": names})
     else:
         datas = [base]
     row = {

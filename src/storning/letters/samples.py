@@ -181,6 +181,10 @@ def kronofogden_context() -> dict[str, Any]:
     ctx = base_context()
     ctx["recipient"] = {"name": "Kronofogden", "lines": ["Box 1050", "172 21 Sundbyberg"]}
     ctx["tenant"]["personnummer"] = TENANT_PERSONNUMMER
+    ctx["tenant"]["holders"] = [
+        {"name": ctx["tenant"]["name"], "personnummer": TENANT_PERSONNUMMER},
+        *({"name": name, "personnummer": ""} for name in ctx["tenant"]["co_tenants"]),
+    ]
     return ctx
 
 

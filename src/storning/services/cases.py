@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storning import access, validation
+from storning import access, household, validation
 from storning.access import principal_of
 from storning.app import App
 from storning.clock import local_day, parse_day
@@ -71,7 +71,7 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
     The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`."""
     today = local_day(now, app.zone)
     facts = _checked_facts(new, today)
-    details = _checked_details(new)
+    details = _checked_details(new, today)
     details["personnummer"] = validation.personnummer(new.personnummer, today)
     with unit(app) as session:
         user = _actor(app, session, actor)
@@ -132,7 +132,7 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
 REQUIRED_FACTS = {"hyresskuld": {"due_date": "förfallodag", "amount": "obetalt belopp"}}
 
 
-def _checked_details(new: NewCase) -> dict[str, Any]:
+def _checked_details(new: NewCase, today: date) -> dict[str, Any]:
     """The case's tenant and flat columns, checked by the one set of field rules."""
     return {
         "tenant_name": validation.text("tenant", new.tenant, required=True),
@@ -142,9 +142,8 @@ def _checked_details(new: NewCase) -> dict[str, Any]:
         "city": validation.text("city", new.city),
         "municipality": validation.text("municipality", new.municipality),
         "contract": validation.text("contract", new.contract),
-        "co_tenants": [
-            name for name in (validation.text("co_tenant", n) for n in new.co_tenants) if name
-        ],
+        # each a contract holder: "Namn" or "Namn, ÅÅÅÅMMDD-NNNN" (household.parse_co_tenants)
+        "co_tenants": household.parse_co_tenants(new.co_tenants, today),
     }
 
 
@@ -368,6 +367,20 @@ def reassign_case(
 
 
 _FIELD_RULE = {"tenant_name": "tenant"}
+
+
+def _loggable(name: str, value: Any) -> Any:
+    """A changed detail as the journal keeps it: every personnummer masked."""
+    if name == "personnummer":
+        return validation.masked_personnummer(value)
+    if name == "co_tenants":
+        return [
+            {"name": n, "personnummer": validation.masked_personnummer(p)}
+            for n, p in map(household.co_tenant, value or [])
+        ]
+    return value
+
+
 EDITABLE_FIELDS = (
     "tenant_name",
     "address",
@@ -377,6 +390,7 @@ EDITABLE_FIELDS = (
     "municipality",
     "contract",
     "personnummer",
+    "co_tenants",
 )
 
 
@@ -400,14 +414,14 @@ def update_case(
             f"Kan inte ändra {', '.join(unknown)}; ändringsbara: {', '.join(EDITABLE_FIELDS)}."
         )
 
-    checked = {
+    checked: dict[str, Any] = {
         name: validation.text(
             _FIELD_RULE.get(name, name),
             value,
             required=name in {"tenant_name", "address", "apartment"},
         )
         for name, value in changes.items()
-        if name != "personnummer"
+        if name not in ("personnummer", "co_tenants")
     }
     if "postal_code" in checked:
         checked["postal_code"] = validation.postal_code(checked["postal_code"])
@@ -417,15 +431,19 @@ def update_case(
         )
 
     def edit(session: Session, case: Case, user: User) -> None:
+        if "co_tenants" in changes:
+            # one a line, "Namn" or "Namn, ÅÅÅÅMMDD-NNNN"; a masked number keeps the stored one
+            checked["co_tenants"] = household.parse_co_tenants(
+                str(changes["co_tenants"] or "").splitlines(),
+                local_day(now, app.zone),
+                case.co_tenants,
+            )
         before = {name: getattr(case, name) for name in checked}
         for name, value in checked.items():
             setattr(case, name, value)
-        # the journal is listed and exported: it keeps the personnummer masked, never in full
+        # the journal is listed and exported: it keeps personnummer masked, never in full
         logged = {
-            side: {
-                n: validation.masked_personnummer(v) if n == "personnummer" else v
-                for n, v in values.items()
-            }
+            side: {n: _loggable(n, v) for n, v in values.items()}
             for side, values in (("before", before), ("after", checked))
         }
         _record(session, case, user, now, "case_updated", logged)

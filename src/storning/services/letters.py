@@ -139,7 +139,9 @@ def mark_letter_served(
         if letter.sent_at is None:
             _send(app, session, case, user, letter, now, "delgivning", served_at, None)
         letter.served_at, letter.proof, letter.status = served_at, proof, "served"
-        case.facts = {**case.facts, f"{letter.template}_served_on": day.isoformat()}
+        status = holder_round(app, session, case, letter)
+        if status.all_served:
+            case.facts = {**case.facts, f"{letter.template}_served_on": status.served_on}
         entry = _record(
             session,
             case,
@@ -165,6 +167,7 @@ def mark_letter_served(
                 "served_on": day.isoformat(),
                 "served_at": served_at.isoformat(),
                 "letter_id": letter.id,
+                **status.params(),
             },
         )
         _finish(session, case)
@@ -210,6 +213,111 @@ def _check_printed_lease_end(app: App, case: Case, letter: Letter, made_on: date
     )
 
 
+# --- one letter to each contract holder ---------------------------------------------------------------
+
+REISSUE_KEEPS = ("holder", "holder_name", "round", "complainant_id", "meeting")
+
+
+@dataclass(frozen=True)
+class HolderRound:
+    """Where a letter's round stands: for a letter to each contract holder (12 kap. 8 § JB), which
+    holders have had theirs sent, served and (a termination) made; for any other letter, itself.
+    `*_on` are the latest day among the holders, set only once every holder's letter has it."""
+
+    template: str
+    unsent: tuple[str, ...]
+    unserved: tuple[str, ...]
+    unmade: tuple[str, ...]
+    sent_on: str | None
+    sent_at: str | None
+    served_on: str | None
+    made_on: str | None
+
+    @property
+    def all_sent(self) -> bool:
+        return not self.unsent
+
+    @property
+    def all_served(self) -> bool:
+        return not self.unserved
+
+    def params(self) -> dict[str, Any]:
+        """What the tracks see with `letter_sent` / `letter_served` (workflows/README.md)."""
+        return {
+            "all_sent": self.all_sent,
+            "all_served": self.all_served,
+            "all_made": not self.unmade,
+            "round_sent_on": self.sent_on,
+            "round_sent_at": self.sent_at,
+            "round_served_on": self.served_on,
+            "round_made_on": self.made_on,
+        }
+
+    def fact(self) -> dict[str, list[str]]:
+        return {"unsent": list(self.unsent), "unserved": list(self.unserved)}
+
+
+def holder_round(app: App, session: Session, case: Case, letter: Letter) -> HolderRound:
+    """The round `letter` belongs to (the per-holder letters drafted by one event, and their
+    reissues), as it stands now. For a per-holder letter it is also stored on the case as the fact
+    `<template>_pending`, so the guards can name whoever is still missing."""
+    from storning.household import contract_holders, holder_index
+
+    per_holder = "holder" in (letter.data or {})
+    if per_holder:
+        round_id = (letter.data or {}).get("round")
+        names = [h.name for h in contract_holders(case)]
+        query = select(Letter).where(Letter.case_id == case.id, Letter.template == letter.template)
+        groups: list[list[Letter]] = [[] for _ in names]
+        for item in session.scalars(query):
+            index = holder_index(case, item.data or {})
+            if (item.data or {}).get("round") == round_id and index is not None:
+                groups[index].append(item)
+    else:
+        names, groups = [case.tenant_name], [[letter]]
+
+    def last(values: list[datetime]) -> datetime | None:
+        """A holder's latest: a reissued letter sent or served again counts from then."""
+        return max(values, default=None)
+
+    sent = [last([x.sent_at for x in group if x.sent_at]) for group in groups]
+    served = [last([x.served_at for x in group if x.served_at]) for group in groups]
+    posted = [
+        last([x.sent_at for x in group if x.sent_at and x.sent_method in TERMINATION_POSTED_BY])
+        for group in groups
+    ]
+    made = [served[i] or posted[i] for i in range(len(groups))]  # 12 kap. 8 § JB
+    status = HolderRound(
+        letter.template,
+        unsent=_missing(names, sent),
+        unserved=_missing(names, served),
+        unmade=_missing(names, made),
+        sent_on=_last_day(app, sent),
+        sent_at=_last_instant(app, sent),
+        served_on=_last_day(app, served),
+        made_on=_last_day(app, made),
+    )
+    if per_holder:
+        case.facts = {**case.facts, f"{letter.template}_pending": status.fact()}
+    return status
+
+
+def _missing(names: list[str], moments: list[datetime | None]) -> tuple[str, ...]:
+    return tuple(name for name, moment in zip(names, moments, strict=True) if moment is None)
+
+
+def _last_instant(app: App, moments: list[datetime | None]) -> str | None:
+    """The latest moment once every holder has one (the round is complete only then)."""
+    if not moments or any(m is None for m in moments):
+        return None
+    return max(m for m in moments if m is not None).astimezone(app.zone).isoformat()
+
+
+def _last_day(app: App, moments: list[datetime | None]) -> str | None:
+    instant = _last_instant(app, moments)
+    return instant[:10] if instant else None
+
+
 def _day(value: str | date) -> date:
     return parse_day(value) if isinstance(value, str) else parse_day(value.isoformat())
 
@@ -233,7 +341,9 @@ def _send(
     issue_if_draft(app, session, case, letter, now)
     letter.sent_at, letter.sent_method, letter.status = sent_at, method, "sent"
     letter.delivered_on = delivered_on
-    case.facts = {**case.facts, f"{letter.template}_sent_on": day.isoformat()}
+    status = holder_round(app, session, case, letter)
+    if status.all_sent:
+        case.facts = {**case.facts, f"{letter.template}_sent_on": status.sent_on}
     params = {
         "template": letter.template,
         "sent_on": day.isoformat(),
@@ -243,6 +353,7 @@ def _send(
         "delivered_on": delivered_on.isoformat() if delivered_on else None,
         # DOMAIN §3: a notice counts from the later of sending and receipt when both are known
         "later_date": max(day, delivered_on or day).isoformat(),
+        **status.params(),
     }
     entry = _record(session, case, user, now, "letter_sent", params)
     app.engine.dispatch(
@@ -369,7 +480,11 @@ def reissue_letter(
             status="draft",
             created_at=now,
             created_by=user.username,
-            data={"reissue_of": letter.id},
+            data={
+                "reissue_of": letter.id,
+                # the same recipient: contract holder (and round), complainant, meeting
+                **{k: v for k, v in (letter.data or {}).items() if k in REISSUE_KEEPS},
+            },
         )
         session.add(copy)
         session.flush()

@@ -116,10 +116,30 @@ def _fact_label(name: str, workflow: Workflow, titles: dict[str, str]) -> str:
     spec = workflow.facts.get(name)
     if spec is not None:
         return spec.label
-    for suffix, verb in (("_sent_on", "skickat"), ("_served_on", "delgivet")):
+    for suffix, verb in (
+        ("_sent_on", "skickat"),
+        ("_served_on", "delgivet"),
+        ("_pending", "väntar på"),
+    ):
         if name.endswith(suffix) and name[: -len(suffix)] in titles:
             return f"{titles[name[: -len(suffix)]]}: {verb}"
     return name.replace("_", " ").capitalize()
+
+
+def _incident_id(value: Any, incidents: dict[int, Any]) -> bool:
+    """Whether a fact's list item names an incident (other lists hold payments, plans, names)."""
+    return isinstance(value, int) and value in incidents
+
+
+# Letters that must be served (12 kap. 8 § JB), not only sent: their pending service is shown too.
+SERVED_LETTERS = ("uppsagning_pending", "uppsagning_hyresskuld_pending")
+
+
+def _pending(name: str, value: dict[str, Any]) -> str:
+    keys = [("unsent", "ej skickat till")]
+    if name in SERVED_LETTERS:
+        keys.append(("unserved", "ej delgivet"))
+    return "; ".join(f"{what} {', '.join(value[k])}" for k, what in keys if value.get(k))
 
 
 def _facts(
@@ -129,7 +149,11 @@ def _facts(
     incidents = {i["id"]: i for i in document["incidents"]}
     for name, value in document["facts"].items():
         label = _fact_label(name, workflow, titles)
-        if isinstance(value, list) and value and all(v in incidents for v in value):
+        if isinstance(value, dict):  # `<template>_pending`: whose letter is not yet sent or served
+            shown = _pending(name, value)
+            if not shown:
+                continue
+        elif isinstance(value, list) and value and all(_incident_id(v, incidents) for v in value):
             shown = "; ".join(
                 f"{incidents[v]['at'][:16].replace('T', ' ')} ({incidents[v]['kind_label'].lower()})"
                 for v in value

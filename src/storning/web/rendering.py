@@ -67,8 +67,17 @@ def _environment() -> Environment:
         TRACK_TITLES=labels.TRACK_TITLES,
         CHOICES=labels.CHOICES,
         ROLES=labels.ROLES,
+        co_tenant_lines=_co_tenant_lines,
     )
     return env
+
+
+def _co_tenant_lines(doc: dict[str, Any]) -> str:
+    """The co-tenants as the details form shows them: one a line, personnummer masked."""
+    return "\n".join(
+        f"{h['name']}, {h['personnummer']}" if h.get("personnummer") else h["name"]
+        for h in doc["tenant"].get("contract_holders", [])[1:]
+    )
 
 
 ENV = _environment()
