@@ -255,3 +255,47 @@ def test_co_tenants_through_the_cli_and_the_web_form(doors):
     assert doc["tenant"]["contract_holders"][1]["personnummer"] == "19900101-****"
     shown = doors.cli("case", "show", ref, now="2026-03-02T09:12").output
     assert "Medhyresgäster: Sara Ek, Omar Ek" in shown
+
+
+def test_details_and_co_tenants_through_the_api(doors):
+    doc = doors.api(
+        "alice", "POST", "/api/cases", now="2026-03-02T09:00",
+        json={"type": "storning", "tenant": "Ali Ek", "address": "Storgatan 1", "apartment": "1102",
+              "postal_code": "602 20", "city": "Norrköping", "co_tenants": ["Sara Ek, 19900101-0017"]},
+    ).json()  # fmt: skip
+    ref, version = doc["ref"], doc["version"]
+    assert doc["tenant"]["contract_holders"][1]["personnummer"] == "19900101-****"
+
+    # a stale version is refused, a bad number is refused with one sentence, nothing is written
+    stale = doors.api(
+        "alice", "PATCH", f"/api/cases/{ref}", now="2026-03-02T09:01",
+        json={"co_tenants": ["Sara Ek"], "expected_version": version + 5},
+    )  # fmt: skip
+    assert stale.status_code == 409
+    bad = doors.api(
+        "alice", "PATCH", f"/api/cases/{ref}", now="2026-03-02T09:01",
+        json={"co_tenants": ["Sara Ek, 19900101-0018"], "expected_version": version},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "kontrollsiffran" in bad.json()["error"]["message"]
+    empty = doors.api(
+        "alice", "PATCH", f"/api/cases/{ref}", now="2026-03-02T09:01",
+        json={"expected_version": version},
+    )  # fmt: skip
+    assert empty.status_code == 400
+
+    done = doors.api(
+        "alice", "PATCH", f"/api/cases/{ref}", now="2026-03-02T09:02",
+        json={"co_tenants": ["Sara Ek, 19900101-****", "Omar Ek"], "city": "Linköping",
+              "expected_version": version},
+    )  # fmt: skip
+    assert done.status_code == 200, done.text
+    holders = done.json()["tenant"]["contract_holders"]
+    assert [h["name"] for h in holders] == ["Ali Ek", "Sara Ek", "Omar Ek"]
+    assert holders[1]["personnummer"] == "19900101-****"
+    assert done.json()["tenant"]["city"] == "Linköping"
+    # a reader may not change details
+    refused = doors.api(
+        "lisa", "PATCH", f"/api/cases/{ref}", now="2026-03-02T09:03",
+        json={"city": "Motala", "expected_version": done.json()["version"]},
+    )  # fmt: skip
+    assert refused.status_code in (403, 404)

@@ -7,6 +7,7 @@ T0 is Monday 2 March 2026, 09:00 (Europe/Stockholm, UTC+1).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -14,7 +15,7 @@ from pypdf import PdfReader
 
 from storning import services
 from storning.errors import InvalidInput, NotFound, PermissionDenied
-from tests.conftest import at
+from tests.conftest import ZONE, at
 from tests.helpers import letter_id, open_storning, states
 
 
@@ -152,3 +153,48 @@ def test_only_those_who_may_change_the_case_correct_its_incidents(app):
         services.correct_incident(
             app, "alice", at(1), ref, incident + 1000, reason="x", changes={"text": "y"}
         )
+
+
+def test_a_corrected_time_moves_an_incident_across_the_uppmaning(app):
+    """12:42 1 st 9 p: only what happens after the uppmaning is a ground for forfeiture. An incident
+    recorded as after it, then corrected to a time before it, is no longer a ground, and the
+    termination is blocked; corrected back to after it, it is a ground again."""
+    from storning.errors import GuardBlocked
+
+    start = datetime(2026, 3, 2, 9, tzinfo=ZONE)
+    ref = open_storning(app, now=start)["ref"]
+    services.add_incident(
+        app, "alice", start, ref, at="2026-03-01T23:00", kind="noise", text="Fest",
+        verified_by="jour",
+    )  # fmt: skip
+    doc = services.fire_event(app, "alice", start + timedelta(minutes=5), ref, "issue_uppmaning")
+    for template in ("uppmaning", "underrattelse_socialnamnd"):
+        services.mark_letter_sent(
+            app, "alice", start + timedelta(hours=1), letter_id(doc, template),
+            method="rekommenderat", at="2026-03-02T10:00",
+        )  # fmt: skip
+    doc = services.add_incident(
+        app, "alice", datetime(2026, 3, 5, 9, tzinfo=ZONE), ref, at="2026-03-04T23:30",
+        kind="noise", text="Ny fest", verified_by="jour",
+    )  # fmt: skip
+    new_id = max(i["id"] for i in doc["incidents"])
+    assert doc["tracks"]["legal"]["state"] == "termination_ready"
+    assert new_id in doc["facts"]["ground_incidents"]
+
+    # Corrected: it was the night before the uppmaning was sent (1 March 23:30 < 2 March 10:00).
+    doc = services.correct_incident(
+        app, "alice", datetime(2026, 3, 5, 10, tzinfo=ZONE), ref, new_id,
+        changes={"at": "2026-03-01T23:30"}, reason="Fel datum i jourrapporten",
+    )  # fmt: skip
+    assert new_id not in doc["facts"].get("ground_incidents", [])
+    with pytest.raises(GuardBlocked, match="efter att uppmaningen gavs"):
+        services.fire_event(app, "alice", datetime(2026, 3, 5, 11, tzinfo=ZONE), ref, "terminate")
+
+    # Corrected back to 4 March: a ground again.
+    doc = services.correct_incident(
+        app, "alice", datetime(2026, 3, 5, 12, tzinfo=ZONE), ref, new_id,
+        changes={"at": "2026-03-04T23:30"}, reason="Jouren bekräftade 4 mars",
+    )  # fmt: skip
+    assert new_id in doc["facts"]["ground_incidents"]
+    doc = services.fire_event(app, "alice", datetime(2026, 3, 5, 13, tzinfo=ZONE), ref, "terminate")
+    assert doc["tracks"]["legal"]["state"] == "terminated"

@@ -182,6 +182,17 @@ def _incident_after_uppmaning(ctx: EventContext) -> bool:
     return given is not None and ctx.incident is not None and ctx.incident.at > given
 
 
+@guard(
+    "ground_after_uppmaning",
+    "Ingen registrerad störning inträffade efter att uppmaningen gavs; utan en sådan är hyresrätten "
+    "inte förverkad",
+    "12 kap. 42 § första stycket 9 jordabalken",
+)
+def _ground_after_uppmaning(ctx: EventContext) -> bool:
+    given = ctx.fact_instant("uppmaning_given_at")
+    return given is not None and any(i.at > given for i in ctx.incidents)
+
+
 def blocked_by(ctx: EventContext, guard_ids: tuple[str, ...]) -> list[Guard]:
     """The guards among `guard_ids` that do not pass, in declaration order."""
     return [GUARDS[g] for g in guard_ids if not GUARDS[g].check(ctx)]

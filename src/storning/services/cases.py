@@ -406,6 +406,8 @@ def update_case(
     """Correct or complete the case's tenant and flat details (letters need postal code, city and the
     municipality); the journal records old and new values. Letters already issued keep their data.
     A personnummer given back in its masked form (ÅÅÅÅMMDD-****, as a form shows it) is left as it is."""
+    if not changes:
+        raise InvalidInput("Ange minst en uppgift att ändra.")
     if validation.is_masked_personnummer(changes.get("personnummer")):
         changes = {k: v for k, v in changes.items() if k != "personnummer"}
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))

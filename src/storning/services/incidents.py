@@ -200,7 +200,7 @@ def correct_incident(
             raise InvalidInput("Rättelsen ändrar ingenting; ange ett nytt värde.")
         incident.corrected_at, incident.corrected_by = now, user.username
         session.flush()
-        _record(
+        entry = _record(
             session,
             case,
             user,
@@ -215,8 +215,43 @@ def correct_incident(
                 "reason": why,
             },
         )
+        if before["at"] != after["at"]:
+            _regrade(app, session, case, user, now, incident, entry)
 
     return _change(app, actor, now, ref, expected_version, correct, action="incident_correct")
+
+
+def _regrade(
+    app: App,
+    session: Session,
+    case: Case,
+    user: User,
+    now: datetime,
+    incident: Incident,
+    entry: int,
+) -> None:
+    """A corrected time may move an incident across the uppmaning (12:42 1 st 9 p: only what happened
+    after it is a ground): one that now lies after it is recorded again, so the tracks react as to a
+    new one; one that no longer does is taken out of the grounds (and `terminate` requires a ground)."""
+    given = case.facts.get("uppmaning_given_at")
+    if not given:
+        return
+    after_uppmaning = incident.at > datetime.fromisoformat(given)
+    grounds = list(case.facts.get("ground_incidents") or [])
+    if not after_uppmaning and incident.id in grounds:
+        grounds.remove(incident.id)
+        case.facts = {**case.facts, "ground_incidents": grounds}
+    elif after_uppmaning and incident.id not in grounds:
+        app.engine.dispatch(
+            session,
+            case,
+            "incident_recorded",
+            actor=user,
+            now=now,
+            params={"incident_id": incident.id},
+            incident=incident,
+            caused_by=entry,
+        )
 
 
 def _values(incident: Incident, app: App) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from storning.web.api_models import (
     MAX_INT,
     CaseIn,
     CorrectionIn,
+    DetailsIn,
     ErrorBody,
     EventIn,
     IncidentIn,
@@ -101,6 +102,26 @@ def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
 @router.get("/cases/{ref}", summary="Ett ärende (samma dokument som `case show --json`)")
 def show_case(ctx: Auth, ref: Ref) -> dict[str, Any]:
     return services.show_case(ctx.app, ctx.principal.username, ctx.now, ref)
+
+
+@router.patch(
+    "/cases/{ref}", summary="Rätta eller komplettera hyresgästens och lägenhetens uppgifter"
+)
+def update_case(ctx: Auth, ref: Ref, body: DetailsIn) -> dict[str, Any]:
+    given = body.model_dump(exclude_unset=True, exclude={"expected_version"})
+    changes = {
+        name: "\n".join(value) if name == "co_tenants" else value
+        for name, value in given.items()
+        if value is not None
+    }
+    return services.update_case(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        ref,
+        changes,
+        expected_version=body.expected_version,
+    )
 
 
 @router.post("/cases/{ref}/events", summary="Utför en händelse i ett spår")

@@ -183,6 +183,26 @@ class ReissueIn(Body):
     expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 
+class DetailsIn(Body):
+    """A correction or completion of the tenant's and the flat's details (PATCH /api/cases/{ref}):
+    only the fields given change; the journal keeps the values before and after."""
+
+    tenant_name: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=100)
+    apartment: str | None = Field(default=None, max_length=40)
+    municipality: str | None = Field(default=None, max_length=100)
+    contract: str | None = Field(default=None, max_length=80)
+    personnummer: str | None = Field(default=None, max_length=20)
+    co_tenants: list[str] | None = Field(
+        default=None,
+        max_length=10,
+        description='Alla medhyresgäster (ersätter listan): "Namn" eller "Namn, ÅÅÅÅMMDD-NNNN".',
+    )
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
