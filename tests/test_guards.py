@@ -93,6 +93,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"facts": {"uppmaning_given_at": "2026-03-05T10:00:00+01:00"}, "incident": incident()},
         {"facts": {"uppmaning_given_at": "2026-03-06T10:00:00+01:00"}, "incident": incident()},
     ),
+    # 12:42 1 st 9 p: an incident at 22:00 on 5 March is after an uppmaning given at 10:00 that day,
+    # not after one given at 23:00
+    "ground_after_uppmaning": (
+        {"facts": {"uppmaning_given_at": "2026-03-05T10:00:00+01:00"}, "incidents": [incident()]},
+        {"facts": {"uppmaning_given_at": "2026-03-05T23:00:00+01:00"}, "incidents": [incident()]},
+    ),
     "forfeiture_period_passed": (
         {"facts": {**OWED, "forfeiture_last_day": "2026-03-09"}},
         {"facts": {**OWED, "forfeiture_last_day": "2026-03-10"}},
