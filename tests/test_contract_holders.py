@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from storning import services
-from storning.errors import GuardBlocked
+from storning.errors import GuardBlocked, InvalidInput
 from tests.conftest import ZONE
 from tests.helpers import action, open_storning, states
 
@@ -299,3 +299,173 @@ def test_details_and_co_tenants_through_the_api(doors):
         json={"city": "Motala", "expected_version": done.json()["version"]},
     )  # fmt: skip
     assert refused.status_code in (403, 404)
+
+
+# --- found by breaking it as a user would ------------------------------------------------------------
+
+
+def _terminated_three(app, start: datetime) -> tuple[str, list[dict]]:
+    ref = open_storning(
+        app, now=start, tenant="Kim Ek", co_tenants=["Sara Ek", "Ali Ek, 19851212-1230"]
+    )["ref"]
+    doc = _uppmaning_given(app, ref, start + timedelta(hours=1))
+    for item in [*letters(doc, "uppmaning"), *letters(doc, "underrattelse_socialnamnd")]:
+        services.mark_letter_sent(
+            app, "alice", start + timedelta(hours=2), item["id"], method="rekommenderat"
+        )
+    services.add_incident(
+        app, "alice", start + timedelta(days=3), ref, at=start + timedelta(days=2), kind="noise",
+        text="Ny fest", verified_by="jour",
+    )  # fmt: skip
+    doc = services.fire_event(app, "alice", start + timedelta(days=4), ref, "terminate")
+    return ref, letters(doc, "uppsagning")
+
+
+def test_a_letter_made_by_hand_goes_to_one_holder_and_joins_the_round(app):
+    start = moment("2026-09-01")
+    ref, _drafts = _terminated_three(app, start)
+    with pytest.raises(InvalidInput, match="en kontraktsinnehavare i taget"):
+        services.create_letter(app, "alice", start + timedelta(days=5), ref, "uppsagning")
+    extra = services.create_letter(
+        app, "alice", start + timedelta(days=5), ref, "uppsagning", holder="sara ek"
+    )
+    assert extra["to"] == "Sara Ek"
+
+
+def test_a_replaced_co_tenant_does_not_inherit_anyone_elses_service(app):
+    """Sara is served, then leaves the lease and Bo joins: Bo has had no termination served."""
+    start = moment("2026-09-01")
+    ref, (kim, sara, ali) = _terminated_three(app, start)
+    for item, day in ((kim, "2026-09-09"), (sara, "2026-09-10")):
+        services.mark_letter_served(
+            app, "alice", moment(day, 15), item["id"], at=day, proof="Kvitto"
+        )
+    doc = services.show_case(app, "alice", moment("2026-09-10", 16), ref)
+    services.update_case(
+        app, "alice", moment("2026-09-10", 17), ref,
+        {"co_tenants": "Bo Ek, 19920303-4567\nAli Ek, 19851212-****"},
+        expected_version=doc["version"],
+    )  # fmt: skip
+    services.mark_letter_served(
+        app, "alice", moment("2026-09-11", 15), ali["id"], at="2026-09-11", proof="Kvitto"
+    )
+    doc = services.show_case(app, "alice", moment("2026-09-11", 16), ref)
+    blocked = action(doc, "record_service")
+    assert not blocked["allowed"]
+    assert "Bo Ek" in blocked["blocked_by"][0]["message"]
+    assert doc["facts"]["uppsagning_pending"]["unserved"] == ["Bo Ek"]
+    assert doc["tenant"]["contract_holders"][2]["personnummer"] == "19851212-****"  # kept
+    # Bo's own termination, made by hand, joins the round; once served, service is complete
+    bo = services.create_letter(
+        app, "alice", moment("2026-09-12"), ref, "uppsagning", holder="Bo Ek"
+    )
+    services.mark_letter_served(
+        app, "alice", moment("2026-09-14", 15), bo["id"], at="2026-09-14", proof="Kvitto"
+    )
+    doc = services.fire_event(app, "alice", moment("2026-09-14", 16), ref, "record_service")
+    assert doc["facts"]["termination_served_on"] == "2026-09-14"
+
+
+def test_holders_need_names_of_their_own_and_masked_numbers_must_mask_a_stored_one(app):
+    with pytest.raises(InvalidInput, match="eget namn"):
+        open_storning(app, tenant="Mona Skuld", co_tenants=["Mona Skuld"])
+    with pytest.raises(InvalidInput, match="maskerat"):
+        open_storning(app, tenant="Per Ek", co_tenants=["Eva Ek, 19920303-****"])
+    start = moment("2026-09-01")
+    ref = _two_holders(app, start)
+    doc = services.show_case(app, "alice", start, ref)
+    # a corrected spelling with the masked number keeps the number
+    doc = services.update_case(
+        app, "alice", start + timedelta(minutes=1), ref,
+        {"co_tenants": "Sarah Ek, 19900101-****"}, expected_version=doc["version"],
+    )  # fmt: skip
+    assert doc["tenant"]["contract_holders"][1] == {
+        "name": "Sarah Ek",
+        "personnummer": "19900101-****",
+    }
+    with pytest.raises(InvalidInput, match="maskerat"):
+        services.update_case(
+            app, "alice", start + timedelta(minutes=2), ref,
+            {"co_tenants": "Sarah Ek, 19770101-****"}, expected_version=doc["version"],
+        )  # fmt: skip
+
+
+def test_term_end_letters_printing_another_lease_end_are_named_and_stale_drafts_refused(app):
+    """Kim's termination posted Fri 29 Jan 2027 prints 30 April (29 Jan + 3 months → end of April);
+    Sara's, reissued, posted Mon 1 Feb prints 31 May. Made to both on 1 Feb, the lease ends 31 May
+    (12:4, 12:8): Kim's letter is named as printing the wrong day, and a stale draft cannot be sent."""
+    start = moment("2027-01-20")
+    ref = _two_holders(app, start)
+    doc = _uppmaning_given(app, ref, start + timedelta(hours=1))
+    for item in [*letters(doc, "uppmaning"), *letters(doc, "underrattelse_socialnamnd")]:
+        services.mark_letter_sent(
+            app, "alice", start + timedelta(hours=2), item["id"], method="rekommenderat"
+        )
+    doc = services.fire_event(app, "alice", moment("2027-01-29"), ref, "terminate_term_end")
+    ali, sara = letters(doc, "uppsagning_hyrestid")
+    services.mark_letter_sent(
+        app, "alice", moment("2027-01-29", 15), ali["id"], method="rekommenderat", at="2027-01-29"
+    )
+    stale = services.reissue_letter(app, "alice", moment("2027-01-29", 16), sara["id"])
+    fresh = services.reissue_letter(app, "alice", moment("2027-02-01", 9), sara["id"])
+    services.mark_letter_sent(
+        app, "alice", moment("2027-02-01", 15), fresh["id"], method="rekommenderat",
+        at="2027-02-01",
+    )  # fmt: skip
+    doc = services.show_case(app, "alice", moment("2027-02-01", 16), ref)
+    assert doc["facts"]["lease_end_on"] == "2027-05-31"
+    assert doc["facts"]["uppsagning_hyrestid_pending"]["wrong_date"] == ["Ali Ek"]
+    # the stale draft of 29 Jan, posted 3 Feb, would make the lease end 31 May too, but it is a
+    # draft dated 29 Jan: it is refused only if the day gives another end; 1 March gives 30 June
+    with pytest.raises(InvalidInput, match="redan gjord till alla"):
+        services.mark_letter_sent(
+            app, "alice", moment("2027-03-01", 15), stale["id"], method="rekommenderat",
+            at="2027-03-01",
+        )  # fmt: skip
+
+
+def test_service_needs_a_day(app):
+    start = moment("2026-09-01")
+    _ref, drafts = _terminated_three(app, start)
+    with pytest.raises(InvalidInput, match="delgivningsdagen"):
+        services.mark_letter_served(
+            app, "alice", start + timedelta(days=5), drafts[0]["id"], at="", proof="Kvitto"
+        )
+
+
+def test_the_case_page_makes_letters_by_hand_and_gives_the_report(doors):
+    doc = doors.cli_json(
+        "case", "open", "--type", "storning", "--tenant", "Ali Ek", "--address", "Storgatan 1",
+        "--apartment", "1102", "--postal-code", "602 20", "--city", "Norrköping",
+        "--co-tenant", "Sara Ek", "--complainant", "Greta Granne", now="2026-03-02T09:00",
+    )  # fmt: skip
+    ref = doc["ref"]
+    browser = doors.browser("alice", now="2026-03-02T09:10")
+    page = f"/arenden/{ref}"
+    # a meeting invitation with time and place
+    sent = browser.submit(
+        page, f"{page}/brev", now="2026-03-02T09:11",
+        fill={"template": "kallelse", "meeting_at": "2026-03-12T10:00", "place": "Kontoret"},
+    )  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    # one holder's own uppmaning needs the holder
+    refused = browser.submit(
+        page, f"{page}/brev", now="2026-03-02T09:12", fill={"template": "uppmaning"}
+    )
+    assert refused.status_code == 400 and "kontraktsinnehavare i taget" in refused.text
+    done = browser.submit(
+        page, f"{page}/brev", now="2026-03-02T09:13",
+        fill={"template": "uppmaning", "holder": "Sara Ek"},
+    )  # fmt: skip
+    assert done.status_code == 303
+    letters_now = doors.cli_json("letter", "list", ref, now="2026-03-02T09:14")
+    made = {(x["template"], x["to"]) for x in letters_now}
+    assert ("kallelse", None) in made and ("uppmaning", "Sara Ek") in made
+    # the report: pseudonymised for the officer; naming reporters is a chef's choice
+    report = browser.get(f"{page}/rapport.pdf", now="2026-03-02T09:15")
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+    form = browser.form(page, f"{page}/brev", now="2026-03-02T09:15")
+    named = browser.post(
+        f"{page}/rapport", {"csrf_token": form["csrf_token"]}, now="2026-03-02T09:16"
+    )
+    assert named.status_code == 403

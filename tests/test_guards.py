@@ -99,6 +99,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"facts": {"uppmaning_given_at": "2026-03-05T10:00:00+01:00"}, "incidents": [incident()]},
         {"facts": {"uppmaning_given_at": "2026-03-05T23:00:00+01:00"}, "incidents": [incident()]},
     ),
+    # forfeiture for disturbances: a ground after the uppmaning, or a severe case (42 § 4 st)
+    "forfeiture_ground": (
+        {"facts": {"severe": True}},
+        {"facts": {"uppmaning_given_at": "2026-03-05T23:00:00+01:00"}, "incidents": [incident()]},
+    ),
     "forfeiture_period_passed": (
         {"facts": {**OWED, "forfeiture_last_day": "2026-03-09"}},
         {"facts": {**OWED, "forfeiture_last_day": "2026-03-10"}},

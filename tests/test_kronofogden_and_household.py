@@ -16,9 +16,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from io import BytesIO
 
+import pytest
 from pypdf import PdfReader
 
 from storning import services
+from storning.errors import EventNotAvailable, GuardBlocked, InvalidInput
 from tests.conftest import ZONE
 from tests.helpers import letter_id, open_storning, states
 
@@ -66,12 +68,25 @@ def test_application_after_a_term_end_termination_and_the_hyresnamnd(app):
     )  # fmt: skip
     doc = services.fire_event(app, "alice", moment("2027-06-01"), ref, "refer_to_hyresnamnd")
     assert doc["facts"]["referred_to_hyresnamnd_on"] == "2027-06-01"
+    # while the hyresnämnd has not decided, the lease has not ended: no application
+    with pytest.raises(EventNotAvailable):
+        services.fire_event(app, "alice", moment("2027-08-02"), ref, "apply_eviction")
+    with pytest.raises(InvalidInput, match="framtiden"):
+        services.fire_event(
+            app, "alice", moment("2027-08-02"), ref, "hyresnamnd_terminates",
+            params={"decided_on": "2027-08-20"},
+        )  # fmt: skip
+    services.fire_event(
+        app, "alice", moment("2027-08-24"), ref, "hyresnamnd_terminates",
+        params={"decided_on": "2027-08-20", "move_out_on": "2027-08-31"},
+    )  # fmt: skip
     doc = services.fire_event(app, "alice", moment("2027-09-06"), ref, "apply_eviction")
     assert states(doc)["legal"] == "kronofogden"
     assert doc["facts"]["kronofogden_applied_on"] == "2027-09-06"
     text = _pdf_text(app, letter_id(doc, "ansokan_avhysning"), moment("2027-09-06", 10))
     assert "hyrestidens utgång" in text
     assert "31 maj 2027" in text and "1 juni 2027" in text
+    assert "20 augusti 2027" in text and "31 augusti 2027" in text  # the decision, the move-out day
     assert "förverkad" not in text and "i förtid" not in text
     assert "19850312-1231" in text  # the tenant's personnummer, as Kronofogden requires
 
@@ -156,3 +171,87 @@ def test_no_sambo_no_reminder(app):
     )  # fmt: skip
     doc = services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
     assert not pending(doc, "spouse_request")
+
+
+def test_kronofogden_dates_are_days_that_have_happened_written_as_days(app):
+    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
+    services.add_incident(
+        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
+        text="Misshandel", verified_by="police",
+    )  # fmt: skip
+    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
+    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
+    services.mark_letter_served(
+        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
+        proof="Kvitto",
+    )  # fmt: skip
+    services.mark_letter_sent(
+        app, "alice", moment("2027-09-03", 15), letter_id(doc, "kopia_uppsagning"),
+        method="rekommenderat",
+    )  # fmt: skip
+    services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
+    services.fire_event(app, "alice", moment("2027-09-07"), ref, "apply_eviction")
+    for bad in ("2027-10-05", "2027-01-31T25:00", 20270224, "igår"):
+        with pytest.raises(InvalidInput):
+            services.fire_event(
+                app, "alice", moment("2027-10-01"), ref, "record_objection",
+                params={"notified_on": bad},
+            )  # fmt: skip
+
+
+def test_a_sambo_recorded_after_service_still_gets_the_reminder(app):
+    """Served Fri 3 Sep 2027; the sambo is recorded on 10 Sep: the reminder counts from the service,
+    3 Sep + 1 month = Sun 3 Oct → Mon 4 Oct 2027 (1930:173 2 §), once."""
+    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
+    services.add_incident(
+        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
+        text="Misshandel", verified_by="police",
+    )  # fmt: skip
+    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
+    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
+    services.mark_letter_served(
+        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
+        proof="Kvitto",
+    )  # fmt: skip
+    services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
+    doc = services.fire_event(
+        app, "alice", moment("2027-09-10"), ref, "record_household_member",
+        params={"name": "Robin Sambo"},
+    )  # fmt: skip
+    assert pending(doc, "spouse_request") == {"2027-10-04"}
+    assert (
+        len(
+            [
+                t
+                for t in doc["timers"]
+                if t["name"] == "spouse_request"
+                and t["status"] == "pending"
+                and t["kind"] == "reminds"
+            ]
+        )
+        == 1
+    )
+
+
+def test_no_application_when_a_correction_took_away_the_only_ground(app):
+    """12:42 1 st 9 p: forfeiture needs a disturbance after the uppmaning (or a severe one)."""
+    start = moment("2026-09-01")
+    ref = open_storning(app, now=start)["ref"]
+    _uppmaning_and_notice(app, ref, start + timedelta(hours=1))
+    doc = services.add_incident(
+        app, "alice", moment("2026-09-05"), ref, at=moment("2026-09-04", 23), kind="noise",
+        text="Fest", verified_by="jour",
+    )  # fmt: skip
+    ground = max(i["id"] for i in doc["incidents"])
+    doc = services.fire_event(app, "alice", moment("2026-09-07"), ref, "terminate")
+    services.mark_letter_served(
+        app, "alice", moment("2026-09-08", 15), letter_id(doc, "uppsagning"), at="2026-09-08",
+        proof="Kvitto",
+    )  # fmt: skip
+    services.fire_event(app, "alice", moment("2026-09-09"), ref, "record_service")
+    services.correct_incident(
+        app, "alice", moment("2026-09-10"), ref, ground, changes={"at": "2026-08-30T22:00"},
+        reason="Fel datum",
+    )  # fmt: skip
+    with pytest.raises(GuardBlocked, match="forfeiture_ground"):
+        services.fire_event(app, "alice", moment("2026-09-11"), ref, "apply_eviction")

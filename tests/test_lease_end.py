@@ -68,7 +68,7 @@ def test_drafted_29_january_posted_1_february_ends_31_may_and_referral_until_30_
     assert "30 april 2027" in _text(app, letter, moment("2027-01-29", 10))
 
     # Recording the draft as posted on 1 Feb would tell the tenant to move a month early: refused.
-    with pytest.raises(InvalidInput, match=r"31 maj 2027.*reissue"):
+    with pytest.raises(InvalidInput, match=r"31 maj 2027.*Nytt utkast"):
         services.mark_letter_sent(
             app, "alice", moment("2027-02-01", 10), letter, method="rekommenderat",
             at="2027-02-01",

@@ -58,6 +58,10 @@ def _version_two(tmp_path, drop_state: bool = False):
             "        to: watch\n        requires_reason",
         )
         text = text.replace(
+            "        from: hyresnamnd\n        to: monitoring\n",
+            "        from: hyresnamnd\n        to: watch\n",
+        )
+        text = text.replace(
             "        from: [assessment, monitoring]\n        to: closed",
             "        from: [assessment, watch]\n        to: closed",
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,8 +36,14 @@ class App:
     def create(cls, settings: Settings, db: Database | None = None) -> App:
         registry = WorkflowRegistry(settings.letters_dir)
         calendar = SwedishCalendar()
-        engine = Engine(registry, settings.zone, calendar, settings.severe_kinds)
-        return cls(settings, db or Database.connect(settings.db_url), registry, engine)
+        engine = Engine(
+            registry,
+            settings.zone,
+            calendar,
+            settings.severe_kinds,
+            clock_tolerance=timedelta(seconds=settings.clock_tolerance),
+        )
+        return cls(settings, db or Database.from_settings(settings), registry, engine)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,32 @@ SETTINGS: tuple[Setting, ...] = (
         "sqlite:///storning.db",
         "Databas-URL (SQLite-fil eller postgresql+psycopg://…).",
         "db_url",
+    ),
+    Setting(
+        "STORNING_DB_CONNECT_TIMEOUT",
+        "5",
+        "Sekunder att vänta på en ny anslutning till PostgreSQL innan försöket ges upp (2–600).",
+        "db_connect_timeout",
+    ),
+    Setting(
+        "STORNING_DB_STATEMENT_TIMEOUT",
+        "15",
+        "Sekunder en SQL-sats i PostgreSQL får ta innan den avbryts (0 = ingen gräns, högst 86400); "
+        "'storning init' har ingen gräns.",
+        "db_statement_timeout",
+    ),
+    Setting(
+        "STORNING_DB_BUSY_TIMEOUT",
+        "10",
+        "Sekunder att vänta på att en annan process släpper SQLite-filens skrivlås (1–600).",
+        "db_busy_timeout",
+    ),
+    Setting(
+        "STORNING_DB_POOL_TIMEOUT",
+        "5",
+        "Sekunder en förfrågan väntar på en ledig databasanslutning innan den får svaret "
+        "503 (1–600).",
+        "db_pool_timeout",
     ),
     Setting(
         "STORNING_NOW",
@@ -106,6 +133,13 @@ SETTINGS: tuple[Setting, ...] = (
         "kronofogden_address",
     ),
     Setting(
+        "STORNING_CLOCK_TOLERANCE",
+        "120",
+        "Sekunder som en ändring får vara äldre än ärendets senaste händelse (två som sparar samtidigt); "
+        "inom gränsen sparas den efter den andra, över den vägras den (0–3600).",
+        "clock_tolerance",
+    ),
+    Setting(
         "STORNING_SEVERE_KINDS",
         "violence,threat,arson,crime",
         "Händelsetyper som är särskilt allvarliga (kommaseparerade id:n, se DESIGN.md §4).",
@@ -118,7 +152,14 @@ SETTINGS: tuple[Setting, ...] = (
         "smtp_host",
     ),
     Setting("STORNING_SMTP_PORT", "25", "SMTP-port (1–65535).", "smtp_port"),
-    Setting("STORNING_SMTP_TLS", "false", "STARTTLS mot SMTP-servern (true/false).", "smtp_tls"),
+    Setting(
+        "STORNING_SMTP_TLS",
+        "starttls",
+        "Kryptering mot SMTP-servern: starttls (certifikatet kontrolleras; en server på samma maskin, "
+        "localhost, som inte erbjuder STARTTLS nås okrypterat), tls (direkt TLS, oftast port 465) "
+        "eller off (aldrig kryptering, ett uttryckligt val). true = starttls, false = off.",
+        "smtp_tls",
+    ),
     Setting("STORNING_SMTP_USER", "", "SMTP-användare.", "smtp_user"),
     Setting("STORNING_SMTP_PASSWORD", "", "SMTP-lösenord (läggs aldrig i repot).", "smtp_password"),
     Setting("STORNING_MAIL_FROM", "storning@localhost", "Avsändaradress för e-post.", "mail_from"),
@@ -137,7 +178,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STORNING_SECRET_KEY",
         "",
-        "Nyckel (minst 32 tecken) som signerar inloggningskakan; tom = genereras och sparas i en fil (0600).",
+        "Nyckel (minst 32 tecken) som signerar inloggningskakan; tom = en slumpad nyckel som skapas "
+        "första gången och sparas i databasen (samma för alla processer mot den databasen).",
         "secret_key",
     ),
     Setting(
@@ -149,8 +191,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STORNING_SESSION_HOURS",
         "8",
-        "Hur länge en inloggning gäller (timmar, högst 720).",
+        "Hur länge en inloggning gäller som längst, även när den används (timmar, högst 720).",
         "session_hours",
+    ),
+    Setting(
+        "STORNING_SESSION_IDLE_MINUTES",
+        "30",
+        "Minuter utan aktivitet innan en inloggning slutar gälla (1–1440).",
+        "session_idle_minutes",
+    ),
+    Setting(
+        "STORNING_TRUSTED_PROXIES",
+        "",
+        "Omvända proxyservrar (IP-adresser eller nät, t.ex. 127.0.0.1,10.0.0.0/24, kommaseparerade) "
+        "vars X-Forwarded-For godtas som klientens adress; tom = huvudet används aldrig.",
+        "trusted_proxies",
     ),
     Setting(
         "STORNING_WEB_THREADS",
@@ -172,6 +227,43 @@ def _bool(name: str, text: str) -> bool:
     if lowered in _FALSE or not lowered:
         return False
     raise InvalidInput(f"Inställningen {name}='{text}' är inte true eller false.")
+
+
+SMTP_TLS_MODES = ("starttls", "tls", "off")
+
+
+def _smtp_tls(name: str, text: str) -> str:
+    """`starttls`, `tls` or `off`; the old true/false still mean starttls/off."""
+    lowered = text.strip().lower() or "starttls"
+    if lowered in SMTP_TLS_MODES:
+        return lowered
+    if lowered in _TRUE:
+        return "starttls"
+    if lowered in _FALSE:
+        return "off"
+    raise InvalidInput(
+        f"Inställningen {name}='{text}' är inte true eller false, och inte heller starttls, tls "
+        "eller off."
+    )
+
+
+Network = IPv4Network | IPv6Network
+
+
+def _networks(name: str, text: str) -> tuple[Network, ...]:
+    """Comma-separated IP addresses or networks (CIDR)."""
+    networks: list[Network] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise InvalidInput(
+                f"Inställningen {name} har '{part}', som inte är en IP-adress eller ett nät "
+                "(t.ex. 127.0.0.1 eller 10.0.0.0/24)."
+            ) from None
+    return tuple(networks)
 
 
 def _int(name: str, text: str, low: int, high: int) -> int:
@@ -303,7 +395,7 @@ class Settings:
     severe_kinds: frozenset[str]
     smtp_host: str
     smtp_port: int
-    smtp_tls: bool
+    smtp_tls: str  # starttls | tls | off (SMTP_TLS_MODES)
     smtp_user: str
     smtp_password: str = field(repr=False)
     mail_from: str = "storning@localhost"
@@ -312,13 +404,22 @@ class Settings:
     # the web process (storning.web.config derives its cookie and session settings from these)
     secret_key: str = field(default="", repr=False)
     secure_cookies: bool | None = None  # None: true when base_url is https
-    session_hours: float = 8.0
+    session_hours: float = 8.0  # the absolute lifetime of a web session
+    session_idle_minutes: int = 30
+    trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For is believed
     web_threads: int = 8
     # letters: where socialnämnden and Kronofogden are written to
     socialnamnder_file: Path = field(
         default_factory=lambda: _project_or_bundled("letters") / SHIPPED_SOCIALNAMNDER
     )
     kronofogden_address: tuple[str, ...] = tuple(DEFAULT_KRONOFOGDEN_ADDRESS.split("|"))
+    # the database: how long to wait before saying it is unavailable (seconds; 0 statement = no limit)
+    db_connect_timeout: int = 5
+    db_statement_timeout: int = 15
+    db_busy_timeout: int = 10
+    db_pool_timeout: int = 5
+    # how far behind the case's latest event a concurrent change may be and still be accepted (seconds)
+    clock_tolerance: int = 120
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -345,9 +446,12 @@ class Settings:
                 jour_phone=_phone("STORNING_JOUR_PHONE", raw["STORNING_JOUR_PHONE"]),
             ),
             severe_kinds=_kinds("STORNING_SEVERE_KINDS", raw["STORNING_SEVERE_KINDS"]),
+            clock_tolerance=_int(
+                "STORNING_CLOCK_TOLERANCE", raw["STORNING_CLOCK_TOLERANCE"], 0, 3600
+            ),
             smtp_host=raw["STORNING_SMTP_HOST"].strip(),
             smtp_port=_int("STORNING_SMTP_PORT", raw["STORNING_SMTP_PORT"], 1, 65535),
-            smtp_tls=_bool("STORNING_SMTP_TLS", raw["STORNING_SMTP_TLS"]),
+            smtp_tls=_smtp_tls("STORNING_SMTP_TLS", raw["STORNING_SMTP_TLS"]),
             smtp_user=raw["STORNING_SMTP_USER"],
             smtp_password=raw["STORNING_SMTP_PASSWORD"],
             mail_from=_mail("STORNING_MAIL_FROM", raw["STORNING_MAIL_FROM"]),
@@ -358,6 +462,10 @@ class Settings:
             secret_key=_secret("STORNING_SECRET_KEY", raw["STORNING_SECRET_KEY"]),
             secure_cookies=(_bool("STORNING_SECURE_COOKIES", secure) if secure.strip() else None),
             session_hours=_hours("STORNING_SESSION_HOURS", raw["STORNING_SESSION_HOURS"]),
+            session_idle_minutes=_int(
+                "STORNING_SESSION_IDLE_MINUTES", raw["STORNING_SESSION_IDLE_MINUTES"], 1, 1440
+            ),
+            trusted_proxies=_networks("STORNING_TRUSTED_PROXIES", raw["STORNING_TRUSTED_PROXIES"]),
             web_threads=_int("STORNING_WEB_THREADS", raw["STORNING_WEB_THREADS"], 1, 200),
             socialnamnder_file=_file(
                 "STORNING_SOCIALNAMNDER",
@@ -366,6 +474,18 @@ class Settings:
             ),
             kronofogden_address=_lines(
                 "STORNING_KRONOFOGDEN_ADDRESS", raw["STORNING_KRONOFOGDEN_ADDRESS"]
+            ),
+            db_connect_timeout=_int(
+                "STORNING_DB_CONNECT_TIMEOUT", raw["STORNING_DB_CONNECT_TIMEOUT"], 2, 600
+            ),
+            db_statement_timeout=_int(
+                "STORNING_DB_STATEMENT_TIMEOUT", raw["STORNING_DB_STATEMENT_TIMEOUT"], 0, 86400
+            ),
+            db_busy_timeout=_int(
+                "STORNING_DB_BUSY_TIMEOUT", raw["STORNING_DB_BUSY_TIMEOUT"], 1, 600
+            ),
+            db_pool_timeout=_int(
+                "STORNING_DB_POOL_TIMEOUT", raw["STORNING_DB_POOL_TIMEOUT"], 1, 600
             ),
         )
 

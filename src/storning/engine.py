@@ -10,7 +10,7 @@ anything raises, the caller's transaction rolls back and nothing of the event is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from storning.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    cli,
 )
 from storning.guards import blocked_by
 from storning.journal import append_journal
@@ -76,11 +77,15 @@ class Engine:
         zone: ZoneInfo,
         calendar: SwedishCalendar,
         severe_kinds: frozenset[str],
+        *,
+        clock_tolerance: timedelta = timedelta(0),
     ) -> None:
         self.registry = registry
         self.zone = zone
         self.calendar = calendar
         self.severe_kinds = severe_kinds
+        # two changes saved at once: the later-committed one may carry the earlier clock
+        self.clock_tolerance = clock_tolerance
         self.timers = TimerBook(zone, calendar)
 
     # --- public ------------------------------------------------------------------------------------
@@ -167,11 +172,14 @@ class Engine:
         return entries
 
     def check_clock(self, case: Case, now: datetime) -> None:
-        if now < case.last_event_at:
+        """The journal is ordered by time: a change older than the case's latest event is refused,
+        unless it is within `clock_tolerance` of it — two people saving at once, where the one who
+        started first commits second. The case lock serializes them; `last_event_at` never goes back."""
+        if now < case.last_event_at - self.clock_tolerance:
             raise ClockError(
                 f"Tidpunkten {now.astimezone(self.zone):%Y-%m-%d %H:%M} är tidigare än ärendets senaste "
-                f"händelse ({case.last_event_at.astimezone(self.zone):%Y-%m-%d %H:%M}); "
-                "journalen är ordnad, ange en senare --now."
+                f"händelse ({case.last_event_at.astimezone(self.zone):%Y-%m-%d %H:%M}); journalen "
+                f"är ordnad efter tid{cli(', ange en senare --now')}."
             )
 
     def available_actions(
@@ -246,12 +254,12 @@ class Engine:
             return
         ctx.transition = transition
         if not transition.system:
-            ctx.params = coerce_params(transition, params, self.zone)
+            ctx.params = coerce_params(transition, params, self.zone, ctx.today)
         overridden = self._check_guards(ctx, transition, actor, override)
         if overridden is None:
             return  # a system reaction whose guard does not hold: nothing happens
         if transition.requires_reason and not (reason or "").strip():
-            raise InvalidInput(f"Händelsen '{event}' kräver en motivering (--reason).")
+            raise InvalidInput(f"Händelsen '{event}' kräver en motivering{cli(' (--reason)')}.")
         model = _TrackModel(row.state)
         track.machine.events[event].trigger(model, transition.index)
         from_state = row.state
@@ -295,7 +303,8 @@ class Engine:
             raise NotFound(f"Spåret '{track.name}' har ingen händelse '{ctx.event}'.")
         raise EventNotAvailable(
             f"Händelsen '{ctx.event}' kan inte utföras när {track.title.lower()} är i läget "
-            f"'{track.label(state)}'; se 'storning case show {ctx.case.ref}' för möjliga åtgärder."
+            f"'{track.label(state)}'; se ärendets möjliga åtgärder"
+            f"{cli(f' med storning case show {ctx.case.ref}')}."
         )
 
     def _check_guards(

@@ -5,6 +5,7 @@ Interfaces (CLI, web, API) catch `StorningError` and show `str(error)`; anything
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -18,6 +19,16 @@ class Refusal:
     reason: str
 
 
+# A part of a message that only the command line shows — a command to run or an option to give:
+# `f"…{cli(' (--track)')}…"`. The web and the API never mention CLI flags (`str(error)` leaves it out);
+# the CLI prints `error.for_cli()`.
+_CLI_ONLY = re.compile("\u27e6(.*?)\u27e7", re.DOTALL)
+
+
+def cli(text: str) -> str:
+    return f"\u27e6{text}\u27e7"
+
+
 class StorningError(Exception):
     """Base for every error caused by input or state, never by a bug."""
 
@@ -25,6 +36,14 @@ class StorningError(Exception):
     # Set by the services when the error refuses a principal access; written to the access log after
     # the refused transaction has rolled back.
     refusal: Refusal | None = None
+
+    def __str__(self) -> str:
+        """The message as the web and the API show it: without command-line hints."""
+        return _CLI_ONLY.sub("", super().__str__())
+
+    def for_cli(self) -> str:
+        """The message with its command-line hints."""
+        return _CLI_ONLY.sub(r"\1", super().__str__())
 
 
 class NotFound(StorningError):
@@ -67,7 +86,7 @@ class BlockedReason:
     def as_dict(self) -> dict[str, object]:
         return {
             "guard": self.guard,
-            "message": self.message,
+            "message": _CLI_ONLY.sub("", self.message),
             "law": self.law,
             "overridable": self.overridable,
         }
@@ -75,7 +94,9 @@ class BlockedReason:
     def sentence(self) -> str:
         law = f" ({self.law})" if self.law else ""
         hint = (
-            " Kan åsidosättas med en skriftlig motivering (--override)." if self.overridable else ""
+            f" Kan åsidosättas med en skriftlig motivering{cli(' (--override)')}."
+            if self.overridable
+            else ""
         )
         return f"{self.message}{law}.{hint}"
 

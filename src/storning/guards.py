@@ -193,6 +193,16 @@ def _ground_after_uppmaning(ctx: EventContext) -> bool:
     return given is not None and any(i.at > given for i in ctx.incidents)
 
 
+@guard(
+    "forfeiture_ground",
+    "Hyresrätten är inte förverkad på grund av störningar: ingen registrerad störning inträffade "
+    "efter uppmaningen, och ärendet är inte bedömt som särskilt allvarligt",
+    "12 kap. 42 § första stycket 9 och fjärde stycket jordabalken",
+)
+def _forfeiture_ground(ctx: EventContext) -> bool:
+    return bool(ctx.facts.get("severe")) or _ground_after_uppmaning(ctx)
+
+
 def blocked_by(ctx: EventContext, guard_ids: tuple[str, ...]) -> list[Guard]:
     """The guards among `guard_ids` that do not pass, in declaration order."""
     return [GUARDS[g] for g in guard_ids if not GUARDS[g].check(ctx)]

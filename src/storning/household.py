@@ -56,21 +56,17 @@ def contract_holders(case: HasHolders) -> list[ContractHolder]:
     return holders
 
 
-def holder(case: HasHolders, index: int) -> ContractHolder | None:
-    """The contract holder at `index`, or None when the case no longer lists one there."""
-    holders = contract_holders(case)
-    return holders[index] if 0 <= index < len(holders) else None
-
-
 def parse_co_tenants(
-    lines: Iterable[str], today: Any, previous: Iterable[Any] = ()
+    lines: Iterable[str], today: Any, previous: Iterable[Any] = (), tenant: str | None = None
 ) -> list[dict[str, str | None]]:
     """Co-tenants as typed: one a line, "Namn" or "Namn, ÅÅÅÅMMDD-NNNN". A number given back in its
-    masked form (as a page shows it) keeps the one stored for that name. Checked by the shared field
-    rules; stored as `stored_co_tenants` gives."""
+    masked form (ÅÅÅÅMMDD-****, as a page shows it) keeps the stored number it masks, whatever the
+    name now says (a corrected spelling); a masked number that masks none is refused. Every contract
+    holder needs a name of their own (each gets their own letters). Checked by the shared field rules."""
     from storning import validation
+    from storning.errors import InvalidInput
 
-    kept = dict(co_tenant(entry) for entry in previous)
+    stored = [number for _name, number in map(co_tenant, previous) if number]
     result: list[tuple[str, str | None]] = []
     for line in lines:
         text = (line or "").strip()
@@ -83,11 +79,35 @@ def parse_co_tenants(
         name = validation.text("co_tenant", name_part, required=True)
         assert name is not None
         if number_part is not None and validation.is_masked_personnummer(number_part):
-            number = kept.get(name)
+            masked = number_part.strip()
+            same = [n for n in stored if validation.masked_personnummer(n) == masked]
+            if len(same) != 1:
+                raise InvalidInput(
+                    f"Personnumret {masked} för {name} är maskerat och motsvarar inget sparat "
+                    "nummer; skriv hela numret (ÅÅÅÅMMDD-NNNN)."
+                )
+            number: str | None = same[0]
         else:
             number = validation.personnummer(number_part, today)
         result.append((name, number))
+    names = [n.casefold() for n in [tenant or "", *(name for name, _ in result)] if n]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidInput(
+            "Varje kontraktsinnehavare ska stå med ett eget namn (var och en får egna brev); "
+            f"{', '.join(duplicates)} står mer än en gång."
+        )
     return stored_co_tenants(result)
+
+
+def co_tenant_lines(case: HasHolders) -> list[str]:
+    """The co-tenants as typed lines, numbers masked (they read back as the stored ones)."""
+    from storning.validation import masked_personnummer
+
+    return [
+        f"{name}, {masked_personnummer(number)}" if number else name
+        for name, number in map(co_tenant, case.co_tenants or [])
+    ]
 
 
 def _looks_like_number(text: str) -> bool:
@@ -96,14 +116,13 @@ def _looks_like_number(text: str) -> bool:
 
 
 def holder_index(case: HasHolders, data: dict[str, Any]) -> int | None:
-    """Which contract holder a per-holder letter (its `data`) goes to, as the case lists them now:
-    by the name it was drafted for, else (the name corrected since) by its place in the list."""
+    """Which contract holder a per-holder letter (its `data`) goes to, as the case lists them now: the
+    holder with the name it was drafted for (names are unique on a case), or None — a letter to
+    someone who is no longer listed, or whose name has been changed since, counts for nobody."""
     if "holder" not in data:
         return None
-    holders = contract_holders(case)
     frozen = str(data.get("holder_name") or "")
-    for h in holders:
+    for h in contract_holders(case):
         if h.name == frozen:
             return h.index
-    index = int(data["holder"])
-    return index if 0 <= index < len(holders) else None
+    return None

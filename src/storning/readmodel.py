@@ -3,6 +3,16 @@ pending timers, people, teams, case types). They never write.
 
 Each list is restricted to what the principal may read (`access.visibility`); the services call these
 for a principal and write the access log, and every door (CLI, web, API) gets the same rows.
+
+The three words of the worklist are defined here once, and every list, count, filter, sort and badge
+uses these definitions:
+
+- an **open item** of a case (`open_item`): a pending deadline or reminder (`DUE_KINDS`), or a
+  reminder already sent whose task is still open (the track is still in the state that started it:
+  "take first contact" stays until contact is recorded);
+- a case's **next deadline** (`next_due`): the earliest day of its open items;
+- **overdue**: a next deadline (an item's day) before today; **this week**: from today through the
+  coming Sunday (today on a Sunday), days in the landlord's zone (`week_end`).
 """
 
 from __future__ import annotations
@@ -15,10 +25,26 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from storning.access import ACTING_ROLES, CaseScope, Principal, principal_of, team_only, visibility
+from storning.access import (
+    ACTING_ROLES,
+    CaseScope,
+    Principal,
+    may_act_at_all,
+    principal_of,
+    team_only,
+    visibility,
+)
 from storning.app import App
 from storning.clock import iso, local_day
-from storning.store.models import Case, CaseTrack, Letter, Timer, User, WorkflowVersion
+from storning.store.models import (
+    Case,
+    CaseTrack,
+    Complainant,
+    Letter,
+    Timer,
+    User,
+    WorkflowVersion,
+)
 
 PAGE_SIZE = 50
 # The worklist reads these columns only (not whole ORM objects: it is the busiest page).
@@ -35,7 +61,8 @@ ROW_COLUMNS = (
     Case.opened_at,
 )
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
-DUE_KINDS = ("reminds", "fires", "before")
+DUE_KINDS = ("reminds", "fires", "before")  # pending timers that are something to do
+DUE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -152,17 +179,107 @@ def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
     return or_(Case.team == principal.team, Case.owner_id == me)
 
 
-def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) -> Any:
-    next_due = (
+def _sees_protected(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """The cases whose protected complainants the principal may see (`access.can_see_protected`,
+    which is `can_act`: an admin every case, an officer or chef their own and their team's)."""
+    if principal.is_admin:
+        return true()
+    if not may_act_at_all(principal):
+        return false()
+    me = _user_id(session, principal.username) or -1
+    if principal.team is None:
+        return Case.owner_id == me
+    return or_(Case.team == principal.team, Case.owner_id == me)
+
+
+# --- the one definition of what is due -------------------------------------------------------------
+
+
+def week_end(today: date) -> date:
+    """The last day of "this week": the coming Sunday (today on a Sunday)."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def when(due: date, today: date) -> str:
+    """Which part of the worklist an item or a case belongs to: overdue, today, this week or later."""
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "today"
+    return "week" if due <= week_end(today) else "later"
+
+
+def open_item() -> ColumnElement[bool]:
+    """The timer rows that are something to do: pending deadlines and reminders, and reminders
+    already sent whose task is still open (the track is still in the state that started them)."""
+    still_open = (
+        select(CaseTrack.case_id)
+        .where(
+            CaseTrack.case_id == Timer.case_id,
+            CaseTrack.track == Timer.track,
+            CaseTrack.state == Timer.scope_state,
+        )
+        .exists()
+    )
+    return or_(
+        and_(Timer.status == "pending", Timer.kind.in_(DUE_KINDS)),
+        and_(Timer.status == "fired", Timer.kind == "reminds", Timer.scope == "state", still_open),
+    )
+
+
+def next_due() -> Any:
+    """A case's next deadline: the earliest day of its open items (a correlated subquery)."""
+    return (
         select(func.min(Timer.due_on))
-        .where(Timer.case_id == Case.id, Timer.status == "pending")
+        .where(Timer.case_id == Case.id, open_item())
         .correlate(Case)
         .scalar_subquery()
         .label("next_due")
     )
+
+
+# --- the worklist ------------------------------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _equal(column: Any, text: str) -> ColumnElement[bool]:
+    """Equal whatever the letter case (SQLite's lower() folds only ASCII, so the exact text too)."""
+    return or_(column == text, func.lower(column) == text.lower())
+
+
+def _matches(session: Session, principal: Principal, text: str) -> ColumnElement[bool]:
+    """The search: the reference or part of it, tenant, address, apartment number, contract number,
+    and a complainant's name (a protected one only where the principal may see it)."""
+    words = " ".join(text.split())
+    pattern = _like(words)
+    complainant = (
+        select(Complainant.id)
+        .where(
+            Complainant.case_id == Case.id,
+            Complainant.name.ilike(pattern, escape="\\"),
+            or_(Complainant.protected.is_(False), _sees_protected(session, principal)),
+        )
+        .correlate(Case)
+        .exists()
+    )
+    return or_(
+        Case.ref.ilike(pattern, escape="\\"),
+        Case.tenant_name.ilike(pattern, escape="\\"),
+        Case.address.ilike(pattern, escape="\\"),
+        _equal(Case.apartment, words),
+        Case.contract.ilike(pattern, escape="\\"),
+        complainant,
+    )
+
+
+def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) -> Any:
     owner = aliased(User)
     query = (
-        select(*ROW_COLUMNS, owner.username.label("owner"), next_due)
+        select(*ROW_COLUMNS, owner.username.label("owner"), next_due())
         .join(owner, owner.id == Case.owner_id)
         .where(_visible(session, principal))
     )
@@ -182,32 +299,25 @@ def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) ->
             CaseTrack.case_id == Case.id, CaseTrack.track == track, CaseTrack.state == state
         )
         query = query.where(in_state.exists())
-    text = wanted.q.strip()
+    text = clean(wanted.q)
     if text:
-        pattern = f"%{text.replace('%', '').replace('_', '')}%"
-        query = query.where(
-            or_(
-                Case.ref == text.upper(),
-                Case.tenant_name.ilike(pattern),
-                Case.address.ilike(pattern),
-                Case.contract == text,
-            )
-        )
+        query = query.where(_matches(session, principal, text))
     return query
 
 
 def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilter) -> WorklistPage:
-    """One page of the cases the principal may see that match, overdue first, then by next deadline."""
+    """One page of the cases the principal may see that match, by next deadline (so overdue first;
+    cases with nothing due last)."""
     today = local_day(now, app.zone)
     with app.db.read() as session:
         query = _filtered(session, principal, wanted)
         if wanted.overdue:
-            query = query.where(query.selected_columns.next_due < today)
+            query = query.where(Case.status == "open", query.selected_columns.next_due < today)
         page = max(wanted.page, 1)
         # Ordering by the label (not the expression) computes each case's next deadline once.
-        next_due: ColumnElement[Any] = literal_column("next_due")
+        due: ColumnElement[Any] = literal_column("next_due")
         query = (
-            query.order_by(next_due.asc().nulls_last(), Case.id)
+            query.order_by(due.asc().nulls_last(), Case.id)
             .limit(wanted.page_size + 1)
             .offset((page - 1) * wanted.page_size)
         )
@@ -216,6 +326,64 @@ def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilt
         states = _states(session, [row.id for row in shown])
         result = [_row(app, session, row, states.get(row.id, {}), today) for row in shown]
     return WorklistPage(result, len(rows) > wanted.page_size)
+
+
+def open_cases_matching(
+    app: App, principal: Principal, *, tenant: str, address: str, apartment: str, contract: str
+) -> list[dict[str, Any]]:
+    """The open cases the principal may read about the same tenant (the name, whatever its case and
+    spacing), the same apartment (address and apartment number) or the same contract, oldest first."""
+
+    def same(column: Any, value: str) -> ColumnElement[bool]:
+        return _equal(column, " ".join(value.split()))
+
+    wanted: list[ColumnElement[bool]] = []
+    if tenant.strip():
+        wanted.append(same(Case.tenant_name, tenant))
+    if address.strip() and apartment.strip():
+        wanted.append(and_(same(Case.address, address), same(Case.apartment, apartment)))
+    if contract.strip():
+        wanted.append(same(Case.contract, contract))
+    if not wanted:
+        return []
+    owner = aliased(User)
+    with app.db.read() as session:
+        query = (
+            select(*ROW_COLUMNS, Case.contract, owner.name.label("owner_name"))
+            .join(owner, owner.id == Case.owner_id)
+            .where(_visible(session, principal), Case.status == "open", or_(*wanted))
+            .order_by(Case.opened_at, Case.id)
+            .limit(20)
+        )
+        rows = session.execute(query).all()
+    return [
+        {
+            "ref": row.ref,
+            "type": row.case_type,
+            "tenant": row.tenant_name,
+            "address": row.address,
+            "apartment": row.apartment,
+            "owner": row.owner_name,
+            "opened_on": local_day(row.opened_at, app.zone).isoformat(),
+            "same": _same_parts(row, tenant, address, apartment, contract),
+        }
+        for row in rows
+    ]
+
+
+def _same_parts(row: Any, tenant: str, address: str, apartment: str, contract: str) -> list[str]:
+    """What a found case shares with the one being registered: tenant, apartment, contract."""
+    parts = {
+        "tenant": _same_text(row.tenant_name, tenant),
+        "apartment": _same_text(row.address, address) and _same_text(row.apartment, apartment),
+        "contract": _same_text(row.contract, contract),
+    }
+    return [name for name, same in parts.items() if same]
+
+
+def _same_text(stored: str | None, typed: str) -> bool:
+    typed = " ".join(typed.split()).lower()
+    return bool(typed) and stored is not None and " ".join(stored.split()).lower() == typed
 
 
 def _row(
@@ -238,7 +406,8 @@ def _row(
             for name, state in sorted(states.items())
         },
         "next_due": due.isoformat() if due else None,
-        "overdue": bool(due and due < today),
+        "when": when(due, today) if due else None,
+        "overdue": bool(due and when(due, today) == "overdue"),
     }
 
 
@@ -253,30 +422,14 @@ def _states(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
     return result
 
 
-def week_end(today: date) -> date:
-    """The Sunday ending the working week in view: this week's, or next week's at the weekend."""
-    sunday = today + timedelta(days=6 - today.weekday())
-    return sunday + timedelta(days=7) if today.weekday() >= 5 else sunday
-
-
 def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, Any]]:
-    """What the principal has to do up to `week_end`, overdue first, at most 100: pending deadlines
-    and reminders, and reminders already sent whose task is still open (the track is still in the
-    state that started them — "take first contact" stays on the list until contact is recorded)."""
+    """What the principal has to do on their own open cases up to `week_end`, overdue first, at most
+    `DUE_LIMIT`: the open items (`open_item`) of the cases they own, the same cases and days as the
+    worklist's "mine" with its next deadline and overdue filter."""
     today = local_day(now, app.zone)
-    last = week_end(today)
-    still_open = (
-        select(CaseTrack.case_id)
-        .where(
-            CaseTrack.case_id == Timer.case_id,
-            CaseTrack.track == Timer.track,
-            CaseTrack.state == Timer.scope_state,
-        )
-        .exists()
-    )
     with app.db.read() as session:
         me = _user_id(session, principal.username) or -1
-        base = (
+        query = (
             select(
                 Timer.id,
                 Timer.label,
@@ -287,19 +440,16 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
                 Case.tenant_name,
             )
             .join(Case, Case.id == Timer.case_id)
-            .where(Timer.owner_id == me, Timer.due_on <= last, Case.status == "open")
-            .order_by(Timer.due_on)  # the index order; ties are sorted below
-            .limit(100)
+            .where(
+                Case.owner_id == me,
+                Case.status == "open",
+                Timer.due_on <= week_end(today),
+                open_item(),
+            )
+            .order_by(Timer.due_on, Timer.id)
+            .limit(DUE_LIMIT)
         )
-        # Two queries, each walking the (owner, status, due_on) index in order.
-        pending = base.where(Timer.status == "pending", Timer.kind.in_(DUE_KINDS))
-        sent = base.where(
-            Timer.status == "fired", Timer.kind == "reminds", Timer.scope == "state", still_open
-        )
-        rows = sorted(
-            [*session.execute(pending).all(), *session.execute(sent).all()],
-            key=lambda row: (row.due_on, row.id),
-        )[:100]
+        rows = session.execute(query).all()
     return [
         {
             "id": row.id,
@@ -309,14 +459,10 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
             "kind": row.kind,
             "track": row.track,
             "due_on": row.due_on.isoformat(),
-            "when": _when(row.due_on, today),
+            "when": when(row.due_on, today),
         }
         for row in rows
     ]
-
-
-def _when(due: date, today: date) -> str:
-    return "overdue" if due < today else "today" if due == today else "week"
 
 
 def timers(

@@ -89,7 +89,7 @@ def test_an_empty_list_element_field_is_named_by_path(ctx):
 def test_it_refuses_termination_without_disturbances_after_the_uppmaning():
     ctx = sample_context("uppsagning")
     ctx["incidents"] = ctx["incidents"][:3]  # all before the uppmaning of 2 March
-    with pytest.raises(LetterTemplateError, match=r"incidents efter facts\.uppmaning_given_on"):
+    with pytest.raises(LetterTemplateError, match=r"en störning efter uppmaningen"):
         render_letter("uppsagning", ctx)
 
 

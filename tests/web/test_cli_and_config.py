@@ -3,8 +3,6 @@ cookie flags)."""
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import replace
 
 import pytest
@@ -15,7 +13,7 @@ from storning.cli import main
 from storning.config import Settings
 from storning.errors import InvalidInput
 from storning.services.accounts import authenticate, principal_by_token
-from storning.web.config import WebSettings, make_clock, secret_path
+from storning.web.config import WebSettings, make_clock
 
 
 def run(db_url: str, *args: str, stdin: str | None = None):
@@ -54,10 +52,10 @@ def test_user_token_prints_a_token_once_and_stores_only_its_hash(app, db_url):
     with app.db.read() as session:
         from sqlalchemy import select
 
-        from storning.store.models import User
+        from storning.store.models import ApiToken
 
-        stored = session.scalar(select(User.api_token_hash).where(User.username == "alice"))
-    assert stored and token not in stored
+        stored = list(session.scalars(select(ApiToken.token_hash)))
+    assert len(stored) == 1 and token not in stored[0]
     assert run(db_url, "user", "token", "nobody").exit_code == 1
 
 
@@ -73,23 +71,14 @@ def test_serve_refuses_a_database_that_was_never_created(tmp_path):
     assert "storning init" in result.output
 
 
-def test_a_generated_secret_key_lives_next_to_the_sqlite_file_readable_only_by_its_owner(tmp_path):
+def test_a_given_secret_key_is_used_as_it_is(tmp_path):
+    """Without one, the key is the database's (tests/web/test_sessions.py)."""
     settings = replace(Settings.from_env({}), db_url=f"sqlite:///{tmp_path / 'x.db'}")
-    first = WebSettings.from_settings(settings, {})
-    second = WebSettings.from_settings(settings, {})
-    path = tmp_path / "x.db.secret-key"
-    assert first.secret_key == second.secret_key == path.read_text().strip()
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert WebSettings.from_settings(settings, {}).secret_key == ""
+    assert not list(tmp_path.iterdir())  # no key file is written anywhere
     given = WebSettings.from_settings(replace(settings, secret_key="k" * 40), {})
     assert given.secret_key == "k" * 40
     assert WebSettings.from_env(settings, {"STORNING_SECRET_KEY": "k" * 40}).secret_key == "k" * 40
-
-
-def test_without_a_sqlite_file_the_key_goes_to_the_state_folder(tmp_path):
-    url = "postgresql+psycopg://postgres@127.0.0.1/test"
-    assert (
-        secret_path(url, {"XDG_STATE_HOME": str(tmp_path)}) == tmp_path / "storning" / "secret-key"
-    )
 
 
 def test_cookies_are_secure_behind_https_and_web_settings_come_from_settings():

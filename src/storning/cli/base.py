@@ -66,7 +66,7 @@ def handles_errors(func: F) -> F:
         except DefinitionError as error:
             fail(str(error), error.code, as_json)
         except StorningError as error:
-            fail(str(error), error.code, as_json)
+            fail(error.for_cli(), error.code, as_json)
         except SQLAlchemyError as error:
             fail(_database_sentence(error), "database", as_json)
 
@@ -135,6 +135,8 @@ def init(obj: Ctx) -> None:
 
     Exempel: storning --db sqlite:///storning.db init
     """
+    # a migration may rewrite a large table: no statement timeout (the connect timeout stays)
+    obj.settings = _replace(obj.settings, db_statement_timeout=0)
     for workflow_id, version, status in services.init_database(obj.app, obj.now):
         click.echo(f"{workflow_id} version {version}: {status}")
     click.echo(f"Databasen är klar: {obj.settings.db_url}")

@@ -163,6 +163,10 @@ def reissue(obj: Ctx, letter_id: int, as_json: bool) -> None:
 )
 @click.option("--participant", "participants", multiple=True, help="Deltagare (kan upprepas).")
 @click.option("--complainant-id", type=int, help="Anmälaren som ett brev till anmälare ska till.")
+@click.option(
+    "--holder",
+    help="Kontraktsinnehavaren ett brev till var och en (uppmaning, uppsägning) ska till.",
+)
 @json_option
 @click.pass_obj
 @handles_errors
@@ -175,6 +179,7 @@ def new(
     purpose: str,
     participants: tuple[str, ...],
     complainant_id: int | None,
+    holder: str | None,
     as_json: bool,
 ) -> None:
     """Skapa ett brev på eget initiativ, t.ex. en kallelse eller en tom störningsdagbok.
@@ -194,7 +199,14 @@ def new(
             "participants": list(participants),
         }
     result = services.create_letter(
-        obj.app, obj.actor, obj.now, ref, template, meeting=meeting, complainant_id=complainant_id
+        obj.app,
+        obj.actor,
+        obj.now,
+        ref,
+        template,
+        meeting=meeting,
+        complainant_id=complainant_id,
+        holder=holder,
     )
     emit(
         result,

@@ -41,7 +41,9 @@ def serve(obj: Ctx, host: str, port: int, demo: bool, no_worker: bool) -> None:
         scheduler = start_scheduler(app, obj.settings.timer_interval, clock)
         click.echo(f"Frister och påminnelser körs var {obj.settings.timer_interval}:e sekund.")
     try:
-        uvicorn.run(asgi, host=host, port=port, log_level="info", proxy_headers=True)
+        # The client address is the web's own business (STORNING_TRUSTED_PROXIES): uvicorn must not
+        # rewrite it from X-Forwarded-For, which it would by default for a peer on 127.0.0.1.
+        uvicorn.run(asgi, host=host, port=port, log_level="info", proxy_headers=False)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)

@@ -48,6 +48,8 @@ def load_file(path: Path, letters_dir: Path) -> Workflow:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise DefinitionError([f"{path}: cannot read the file ({error.strerror})."]) from None
+    except UnicodeDecodeError:
+        raise DefinitionError([f"{path}: the file is not UTF-8 text (is it YAML?)."]) from None
     return load_text(text, str(path), letters_dir)
 
 

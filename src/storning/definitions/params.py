@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import InvalidOperation
 from typing import Any
@@ -10,10 +11,14 @@ from zoneinfo import ZoneInfo
 from storning.clock import parse_day, parse_instant
 from storning.definitions.model import Transition
 from storning.definitions.schema import ParamDef
-from storning.errors import InvalidInput
+from storning.errors import InvalidInput, cli
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def coerce_params(transition: Transition, given: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+def coerce_params(
+    transition: Transition, given: dict[str, Any], zone: ZoneInfo, today: date | None = None
+) -> dict[str, Any]:
     unknown = sorted(set(given) - set(transition.params))
     if unknown:
         known = ", ".join(transition.params) or "inga"
@@ -26,10 +31,17 @@ def coerce_params(transition: Transition, given: dict[str, Any], zone: ZoneInfo)
         if raw is None or raw == "":
             if spec.required:
                 raise InvalidInput(
-                    f"Händelsen '{transition.event}' kräver --param {name}=… ({spec.label})."
+                    f"Händelsen '{transition.event}' kräver {spec.label.lower()} ({name}"
+                    + cli(f", --param {name}=…")
+                    + ")."
                 )
             continue
         result[name] = coerce_value(name, spec, raw, zone)
+        dated = spec.past and spec.type == "date" and today is not None
+        if dated and today is not None and date.fromisoformat(str(result[name])) > today:
+            raise InvalidInput(
+                f"{spec.label} ({name}) {result[name]} ligger i framtiden; ange dagen då det hände."
+            )
     return result
 
 
@@ -37,6 +49,13 @@ def coerce_value(name: str, spec: ParamDef, raw: Any, zone: ZoneInfo) -> Any:
     text = str(raw).strip()
     try:
         if spec.type == "date":
+            if isinstance(raw, date):
+                text = raw.isoformat()[:10]
+            elif not (isinstance(raw, str) and _DAY.fullmatch(text)):
+                raise InvalidInput(
+                    f"Parametern {name}='{text}' ska vara ett datum, ÅÅÅÅ-MM-DD (till exempel "
+                    "2026-03-02)."
+                )
             return parse_day(text).isoformat()
         if spec.type == "datetime":
             return parse_instant(text, zone).isoformat()

@@ -28,6 +28,8 @@ class ParamDef(Strict):
     type: Literal["text", "date", "datetime", "amount", "int", "bool", "choice"] = "text"
     required: bool = False
     choices: list[str] | None = None
+    # a date of something that has happened (a decision, a notice received): never in the future
+    past: bool = False
 
 
 class TransitionDef(Strict):

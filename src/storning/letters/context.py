@@ -38,6 +38,8 @@ DATE_FACTS = (
     "earliest_eviction_decision",
     "termination_effective_on",
     "referred_to_hyresnamnd_on",
+    "hyresnamnd_decided_on",
+    "move_out_on",
 )
 
 

@@ -13,7 +13,7 @@ from storning import access, household, validation
 from storning.access import principal_of
 from storning.app import App
 from storning.clock import local_day, parse_day
-from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied
+from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied, cli
 from storning.journal import append_journal
 from storning.services.common import (
     _actor,
@@ -28,6 +28,7 @@ from storning.services.common import (
     scope_of,
     unit,
 )
+from storning.services.letters import refresh_rounds
 from storning.store.models import (
     Case,
     CaseCounter,
@@ -143,7 +144,7 @@ def _checked_details(new: NewCase, today: date) -> dict[str, Any]:
         "municipality": validation.text("municipality", new.municipality),
         "contract": validation.text("contract", new.contract),
         # each a contract holder: "Namn" or "Namn, ÅÅÅÅMMDD-NNNN" (household.parse_co_tenants)
-        "co_tenants": household.parse_co_tenants(new.co_tenants, today),
+        "co_tenants": household.parse_co_tenants(new.co_tenants, today, tenant=new.tenant),
     }
 
 
@@ -295,7 +296,7 @@ def _resolve_track(app: App, session: Session, case: Case, event: str, track: st
     if len(ready) == 1:
         return ready[0]
     raise InvalidInput(
-        f"Händelsen '{event}' finns i flera spår ({', '.join(having)}); ange --track."
+        f"Händelsen '{event}' finns i flera spår ({', '.join(having)}); ange spåret{cli(' med --track')}."
     )
 
 
@@ -433,16 +434,27 @@ def update_case(
         )
 
     def edit(session: Session, case: Case, user: User) -> None:
-        if "co_tenants" in changes:
-            # one a line, "Namn" or "Namn, ÅÅÅÅMMDD-NNNN"; a masked number keeps the stored one
-            checked["co_tenants"] = household.parse_co_tenants(
-                str(changes["co_tenants"] or "").splitlines(),
+        if "co_tenants" in changes or "tenant_name" in checked:
+            # one a line, "Namn" or "Namn, ÅÅÅÅMMDD-NNNN"; a masked number keeps the stored one;
+            # every holder's name is their own (checked again when the tenant's name changes)
+            lines = (
+                str(changes["co_tenants"] or "").splitlines()
+                if "co_tenants" in changes
+                else household.co_tenant_lines(case)
+            )
+            parsed = household.parse_co_tenants(
+                lines,
                 local_day(now, app.zone),
                 case.co_tenants,
+                tenant=checked.get("tenant_name", case.tenant_name),
             )
+            if "co_tenants" in changes:
+                checked["co_tenants"] = parsed
         before = {name: getattr(case, name) for name in checked}
         for name, value in checked.items():
             setattr(case, name, value)
+        if "co_tenants" in checked or "tenant_name" in checked:
+            refresh_rounds(app, session, case)  # who still lacks their letter, by the new list
         # the journal is listed and exported: it keeps personnummer masked, never in full
         logged = {
             side: {n: _loggable(n, v) for n, v in values.items()}

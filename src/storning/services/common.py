@@ -28,6 +28,7 @@ from storning.errors import (
     Refusal,
     StaleCase,
     StorningError,
+    cli,
 )
 from storning.journal import append_journal
 from storning.presenters import case_document
@@ -276,14 +277,18 @@ def _user_or_none(session: Session, username: str) -> User | None:
 def _actor(app: App, session: Session, username: str) -> User:
     user = app.actor(session, username)
     if user is None or not user.active:
-        raise NotFound(f"Okänd användare '{username}'; lägg till den med 'storning user add'.")
+        raise NotFound(
+            f"Okänd användare '{username}'" + cli("; lägg till den med 'storning user add'") + "."
+        )
     return user
 
 
 def _user(session: Session, username: str) -> User:
     user = _user_or_none(session, username)
     if user is None or not user.active:
-        raise NotFound(f"Okänd användare '{username}'; lägg till den med 'storning user add'.")
+        raise NotFound(
+            f"Okänd användare '{username}'" + cli("; lägg till den med 'storning user add'") + "."
+        )
     return user
 
 
@@ -291,7 +296,7 @@ def _case(session: Session, ref: str, *, lock: bool = False) -> Case:
     wanted = ref.strip().upper()
     case = load_case(session, wanted, lock=lock) if REF.fullmatch(wanted) else None
     if case is None:
-        raise NotFound(f"Det finns inget ärende '{ref}'; se 'storning case list'.")
+        raise NotFound(f"Det finns inget ärende '{ref}'" + cli("; se 'storning case list'") + ".")
     return case
 
 

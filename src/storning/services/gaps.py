@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from storning.definitions.model import Transition, Workflow
-from storning.errors import BlockedReason
+from storning.errors import BlockedReason, cli
 from storning.letters import TEMPLATE_CATALOG
 from storning.letters.requirements import Detail, needed_by_templates
 from storning.store.models import Case
@@ -90,9 +90,9 @@ def blocking_reason(
     options = " ".join(f"{d.option} …" for d in missing)
     return BlockedReason(
         GUARD_ID,
-        f"Brevet {_joined(letters)} kan inte skapas förrän ärendet har {labels}; komplettera med "
-        f"'storning case update {case.ref} {options}' eller formuläret Ändra uppgifter på "
-        "ärendets sida",
+        f"Brevet {_joined(letters)} kan inte skapas förrän ärendet har {labels}; komplettera i "
+        "formuläret Ändra uppgifter på ärendets sida"
+        + cli(f" eller med 'storning case update {case.ref} {options}'"),
         None,
         False,
     )

@@ -19,7 +19,7 @@ from storning import validation
 from storning.access import can_see_protected, principal_of
 from storning.app import App
 from storning.clock import fact_instant, local_day, parse_day
-from storning.errors import InvalidInput, NotFound, PermissionDenied
+from storning.errors import InvalidInput, NotFound, PermissionDenied, cli
 from storning.letters.formatting import datum
 from storning.letters.records import SENDING_METHODS
 from storning.presenters import letter_dict, letters_of
@@ -119,6 +119,8 @@ def mark_letter_served(
 ) -> dict[str, Any]:
     """Record service (delgivning) of a letter on a date, with proof; it implies that it was sent."""
     proof = validation.text("proof", proof)
+    if at is None or (isinstance(at, str) and not at.strip()):
+        raise InvalidInput("Ange delgivningsdagen: dagen då brevet delgavs.")
     with unit(app) as session:
         user, letter, case = _letter_for_change(
             app, session, actor, now, letter_id, expected_version, ref, "letter_served"
@@ -199,17 +201,29 @@ def _check_printed_lease_end(app: App, case: Case, letter: Letter, made_on: date
     """Refuse to record a termination to the end of the term as sent or served on a day that gives
     another lease end (12:4) than the one the letter prints: the tenant would be told to move on the
     wrong day. The officer reissues the letter (a new draft dated that day) and sends that one."""
-    if letter.template != TERM_END_LETTER or case.facts.get("termination_effective_on"):
+    if letter.template != TERM_END_LETTER:
         return
-    printed = case.facts.get("lease_end_on")
+    printed = (
+        _printed_lease_end(letter) if letter.pdf is not None else case.facts.get("lease_end_on")
+    )
     actual = app.engine.calendar.lease_end_12_4(made_on)
+    settled = case.facts.get("termination_effective_on") and case.facts.get("lease_end_on")
+    if settled and actual.isoformat() != settled:
+        raise InvalidInput(
+            f"Uppsägningen är redan gjord till alla kontraktsinnehavare och hyrestiden löper ut den "
+            f"{datum(date.fromisoformat(str(settled)))}; gjord den {datum(made_on)} skulle den i "
+            f"stället löpa ut den {datum(actual)} (12 kap. 4 § jordabalken). Registrera den dag "
+            "brevet verkligen gjordes, eller gör en ny uppsägning."
+        )
     if printed is None or printed == actual.isoformat():
         return
     raise InvalidInput(
         f"Uppsägningen blir gjord den {datum(made_on)} (12 kap. 8 § jordabalken) och hyrestiden löper "
         f"då ut den {datum(actual)}, men brevet säger {datum(date.fromisoformat(printed))} "
-        f"(12 kap. 4 §); gör ett nytt brev med 'storning letter reissue {letter.id}' (i webben: "
-        "Nytt utkast), skicka det och registrera det nya brevet."
+        f"(12 kap. 4 §); gör ett nytt utkast av brev {letter.id} (Nytt utkast på ärendets sida"
+        + cli(f", 'storning letter reissue {letter.id}'")
+        + "), skicka det och registrera det nya "
+        "brevet."
     )
 
 
@@ -232,6 +246,9 @@ class HolderRound:
     sent_at: str | None
     served_on: str | None
     made_on: str | None
+    # holders whose termination to the end of the term prints another lease end than the one the
+    # whole round gives (made to them earlier than to the last holder): they need a new letter
+    wrong_date: tuple[str, ...] = ()
 
     @property
     def all_sent(self) -> bool:
@@ -254,7 +271,10 @@ class HolderRound:
         }
 
     def fact(self) -> dict[str, list[str]]:
-        return {"unsent": list(self.unsent), "unserved": list(self.unserved)}
+        fact = {"unsent": list(self.unsent), "unserved": list(self.unserved)}
+        if self.wrong_date:
+            fact["wrong_date"] = list(self.wrong_date)
+        return fact
 
 
 def holder_round(app: App, session: Session, case: Case, letter: Letter) -> HolderRound:
@@ -287,6 +307,16 @@ def holder_round(app: App, session: Session, case: Case, letter: Letter) -> Hold
         for group in groups
     ]
     made = [served[i] or posted[i] for i in range(len(groups))]  # 12 kap. 8 § JB
+    wrong: tuple[str, ...] = ()
+    if per_holder and letter.template == TERM_END_LETTER and all(made):
+        ends = app.engine.calendar.lease_end_12_4(
+            max(local_day(m, app.zone) for m in made if m is not None)
+        ).isoformat()
+        wrong = tuple(
+            name
+            for name, group in zip(names, groups, strict=True)
+            if _printed_lease_end(_latest_made(group)) not in (None, ends)
+        )
     status = HolderRound(
         letter.template,
         unsent=_missing(names, sent),
@@ -296,10 +326,41 @@ def holder_round(app: App, session: Session, case: Case, letter: Letter) -> Hold
         sent_at=_last_instant(app, sent),
         served_on=_last_day(app, served),
         made_on=_last_day(app, made),
+        wrong_date=wrong,
     )
     if per_holder:
         case.facts = {**case.facts, f"{letter.template}_pending": status.fact()}
     return status
+
+
+def _latest_made(group: list[Letter]) -> Letter | None:
+    made = [
+        x for x in group if x.served_at or (x.sent_at and x.sent_method in TERMINATION_POSTED_BY)
+    ]
+    return max(made, key=lambda x: x.served_at or x.sent_at or x.created_at, default=None)
+
+
+def _printed_lease_end(letter: Letter | None) -> str | None:
+    """The lease end an issued letter printed (from its frozen data)."""
+    if letter is None:
+        return None
+    value = ((letter.data or {}).get("facts") or {}).get("lease_end_on")
+    return str(value)[:10] if value else None
+
+
+def refresh_rounds(app: App, session: Session, case: Case) -> None:
+    """Recount every open per-holder round after the contract holders changed: a holder added now
+    lacks their letter (and is named), one removed no longer counts."""
+    for name in [k for k in case.facts if k.endswith("_pending")]:
+        template = name.removesuffix("_pending")
+        query = (
+            select(Letter)
+            .where(Letter.case_id == case.id, Letter.template == template)
+            .order_by(Letter.id.desc())
+        )
+        latest = next((x for x in session.scalars(query) if "round" in (x.data or {})), None)
+        if latest is not None:
+            holder_round(app, session, case, latest)
 
 
 def _missing(names: list[str], moments: list[datetime | None]) -> tuple[str, ...]:
@@ -363,7 +424,11 @@ def _send(
 
 def _unknown_letter(letter_id: int) -> str:
     """The same sentence for a letter that does not exist and one the reader may not see."""
-    return f"Det finns inget brev med id {letter_id} som du har tillgång till; se 'storning letter list REF'."
+    return (
+        f"Det finns inget brev med id {letter_id} som du har tillgång till"
+        + cli("; se 'storning letter list REF'")
+        + "."
+    )
 
 
 def _check_received(app: App, now: datetime, received: date, sent_on: date) -> None:
@@ -507,17 +572,20 @@ def create_letter(
     *,
     meeting: dict[str, Any] | None = None,
     complainant_id: int | None = None,
+    holder: str | None = None,
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """A draft of any catalogued letter on the officer's own initiative (e.g. a meeting invitation or a
-    blank disturbance diary); letters that the law ties to an event come from the workflow instead."""
+    blank disturbance diary); letters that the law ties to an event come from the workflow instead.
+    A letter that goes to each contract holder is made for one of them (`holder`, a name) and joins
+    the latest round of that letter: e.g. the termination for a co-tenant added after it was drafted."""
     from storning.letters import TEMPLATE_CATALOG
 
     if template not in TEMPLATE_CATALOG or template == "rapport":
         known = ", ".join(t for t in TEMPLATE_CATALOG if t != "rapport")
         raise NotFound(f"Det finns ingen brevmall '{template}'; välj en av {known}.")
     if template == "kallelse" and not meeting:
-        raise InvalidInput("En kallelse behöver tid och plats (--meeting-at, --place).")
+        raise InvalidInput(f"En kallelse behöver tid och plats{cli(' (--meeting-at, --place)')}.")
     with unit(app) as session:
         user = _actor(app, session, actor)
         case = _case(session, ref, lock=True)
@@ -527,6 +595,8 @@ def create_letter(
         data: dict[str, Any] = {"meeting": meeting} if meeting else {}
         if TEMPLATE_CATALOG[template].audience == "complainant":
             data["complainant_id"] = _complainant_for(session, case, complainant_id)
+        if TEMPLATE_CATALOG[template].each_holder:
+            data.update(_holder_for(session, case, template, holder))
         letter = Letter(
             case_id=case.id,
             template=template,
@@ -549,6 +619,35 @@ def create_letter(
         return letter_dict(letter, app.zone)
 
 
+def _holder_for(session: Session, case: Case, template: str, wanted: str | None) -> dict[str, Any]:
+    """Which contract holder a per-holder letter made by hand goes to, and the round it joins."""
+    from storning.household import contract_holders
+
+    holders = contract_holders(case)
+    names = [h.name for h in holders]
+    if wanted is None and len(holders) == 1:
+        chosen = holders[0]
+    else:
+        found = [h for h in holders if wanted and h.name.casefold() == wanted.strip().casefold()]
+        if not found:
+            raise InvalidInput(
+                f"Brevet går till en kontraktsinnehavare i taget; ange vem{cli(' (--holder)')}: "
+                f"{', '.join(names)}."
+            )
+        chosen = found[0]
+    query = (
+        select(Letter)
+        .where(Letter.case_id == case.id, Letter.template == template)
+        .order_by(Letter.id.desc())
+    )
+    latest = next((x for x in session.scalars(query) if "round" in (x.data or {})), None)
+    return {
+        "holder": chosen.index,
+        "holder_name": chosen.name,
+        "round": (latest.data or {}).get("round") if latest is not None else None,
+    }
+
+
 def _complainant_for(session: Session, case: Case, complainant_id: int | None) -> int:
     """The complainant a complainant-facing letter goes to: the one given, or the case's only one."""
     ids = list(session.scalars(select(Complainant.id).where(Complainant.case_id == case.id)))
@@ -557,7 +656,8 @@ def _complainant_for(session: Session, case: Case, complainant_id: int | None) -
     if complainant_id is None and len(ids) == 1:
         return ids[0]
     raise InvalidInput(
-        f"Ange vilken anmälare brevet ska till (--complainant-id); ärendet har {len(ids)} anmälare."
+        f"Ange vilken anmälare brevet ska till{cli(' (--complainant-id)')}; ärendet har {len(ids)} "
+        "anmälare."
     )
 
 

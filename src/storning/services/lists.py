@@ -12,7 +12,7 @@ from typing import Any
 from storning import access, readmodel
 from storning.access import CaseScope, Principal
 from storning.app import App
-from storning.errors import NotFound
+from storning.errors import NotFound, cli
 from storning.readmodel import WorklistFilter, WorklistPage
 from storning.services.accounts import principal_by_username
 from storning.services.common import _case, authorize, log_access, unit
@@ -22,7 +22,9 @@ def principal(app: App, actor: str) -> Principal:
     """The acting user as a principal (an unknown or disabled user is refused)."""
     found = principal_by_username(app, actor)
     if found is None:
-        raise NotFound(f"Okänd användare '{actor}'; lägg till den med 'storning user add'.")
+        raise NotFound(
+            f"Okänd användare '{actor}'" + cli("; lägg till den med 'storning user add'") + "."
+        )
     return found
 
 
@@ -56,8 +58,39 @@ def list_cases(
 
 
 def due_items(app: App, actor: str, now: datetime) -> list[dict[str, Any]]:
-    """What the actor has to do this week (their own deadlines and reminders)."""
+    """What the actor has to do this week on their own cases (`readmodel.due_items`), overdue
+    first; each item's `when` is overdue, today or week, as the worklist's badges and filter."""
     return readmodel.due_items(app, principal(app, actor), now)
+
+
+def open_cases_like(
+    app: App,
+    actor: str,
+    now: datetime,
+    *,
+    tenant: str = "",
+    address: str = "",
+    apartment: str = "",
+    contract: str = "",
+) -> list[dict[str, Any]]:
+    """Before a complaint is registered: the open cases the actor may read about the same tenant,
+    apartment (address and number) or contract, so the intake can warn and link them. Cases the
+    actor may not read are never mentioned; the lookup is written to the access log."""
+    who = principal(app, actor)
+    clean = readmodel.clean
+    found = readmodel.open_cases_matching(
+        app,
+        who,
+        tenant=clean(tenant, 200),
+        address=clean(address, 200),
+        apartment=clean(apartment, 40),
+        contract=clean(contract, 80),
+    )
+    if found:
+        with unit(app) as session:
+            refs = ", ".join(row["ref"] for row in found)
+            log_access(session, who.username, now, None, "case_duplicates", refs[:500])
+    return found
 
 
 def list_timers(

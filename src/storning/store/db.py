@@ -1,42 +1,195 @@
 """Engines and sessions. SQLite: WAL, synchronous=NORMAL, foreign keys on, and writers take the write
-lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing halfway. PostgreSQL: plain URL."""
+lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing halfway. PostgreSQL: psycopg.
+
+Nothing waits for the database without a bound (`Timeouts`, from the `STORNING_DB_*` settings): a new
+PostgreSQL connection, a statement, SQLite's write lock and a free connection in the pool. A database
+that is down, slow or busy raises `DatabaseUnavailable`, one sentence that every door shows as it is
+(HTTP 503 with Retry-After, exit 1 in the CLI). After a failed connection attempt the database counts as
+unavailable for a short pause (`Availability`), so a dead database is reported at once instead of every
+request waiting for its own timeout; one attempt is let through when the pause is over.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from storning.errors import InvalidInput
+from storning.errors import InvalidInput, StorningError, cli
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import ExceptionContext
+
+    from storning.config import Settings
+
+log = logging.getLogger("storning.db")
 
 WRITE = "IMMEDIATE"
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long to wait for the database before saying it is unavailable, in seconds."""
+
+    connect: int = 5  # a new PostgreSQL connection (psycopg waits at least 2 s)
+    statement: int = 15  # one PostgreSQL statement; 0 = no limit
+    busy: int = 10  # SQLite: another process holding the write lock
+    pool: int = 5  # a free connection in this process's pool
+
+    @classmethod
+    def of(cls, settings: Settings) -> Timeouts:
+        return cls(
+            connect=settings.db_connect_timeout,
+            statement=settings.db_statement_timeout,
+            busy=settings.db_busy_timeout,
+            pool=settings.db_pool_timeout,
+        )
+
+
+# What went wrong, in the words every door shows (the CLI adds nothing, the web answers 503).
+INIT = "kör 'storning init' för att "
+UNAVAILABLE = {
+    "down": "Databasen går inte att nå just nu; försök igen om en stund, och kvarstår felet, "
+    f"kontrollera att databasen är igång och att databasadressen ({cli('--db eller ')}STORNING_DB) "
+    "stämmer.",
+    "timeout": "Databasen svarade inte i tid; försök igen om en stund.",
+    "busy": "Databasen är upptagen av andra ändringar just nu; försök igen om en stund.",
+    "pool": "Servern har för många samtidiga förfrågningar mot databasen; försök igen om en stund.",
+    "schema": "Databasen saknar tabellerna som den här versionen behöver; "
+    f"{cli(INIT)}skapa eller uppgradera dem.",
+    "missing": "Databasen finns inte; skapa den, eller rätta databasadressen "
+    f"({cli('--db eller ')}STORNING_DB).",
+    "not_a_database": "Filen är ingen SQLite-databas; rätta databasadressen "
+    f"({cli('--db eller ')}STORNING_DB).",
+}
+
+
+class DatabaseUnavailable(StorningError):
+    """The database cannot answer now (down, slow, busy, or without its schema)."""
+
+    code = "unavailable"
+
+    def __init__(self, reason: str, retry_after: int = 5) -> None:
+        self.reason = reason
+        self.retry_after = max(1, retry_after)  # seconds, for HTTP's Retry-After
+        super().__init__(UNAVAILABLE[reason])
+
+
+class DatabaseRefusedValue(InvalidInput):
+    """A value the database could not store (too long, out of range): the field rules in
+    `storning.validation` should have refused it first, so this is logged."""
+
+
+@dataclass
+class Availability:
+    """Whether the database is known to be down: after a failed connection attempt, new connections
+    are refused for `pause` seconds; then one attempt is let through (the others are still refused)
+    and its outcome decides."""
+
+    pause: float
+    clock: Callable[[], float] = time.monotonic
+    _down_until: float = 0.0
+    _reason: str = "down"
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def check(self) -> None:
+        """Before a new connection: refuse it at once while the database is known to be down."""
+        with self._lock:
+            if not self._down_until:
+                return
+            now = self.clock()
+            if now < self._down_until:
+                raise DatabaseUnavailable(self._reason, math.ceil(self._down_until - now))
+            self._down_until = now + self.pause  # this attempt probes; the rest are refused
+
+    def failed(self, reason: str = "down") -> None:
+        with self._lock:
+            self._down_until, self._reason = self.clock() + self.pause, reason
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._down_until = 0.0
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.pause))
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create the engine for `url`; SQLite files get the embedded-database settings."""
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    """Create the engine for `url` (SQLite or PostgreSQL) with `timeouts`; SQLite files get the
+    embedded-database settings."""
+    timeouts = timeouts or Timeouts()
+    parsed = parse_url(url)
+    pooled = "poolclass" not in kwargs and not _in_memory(parsed)
+    if pooled:
+        kwargs.setdefault("pool_timeout", timeouts.pool)
+    if parsed.drivername.startswith("sqlite"):
+        _create_private(parsed.database)
+        connect_args = {"timeout": timeouts.busy, **kwargs.pop("connect_args", {})}
+        engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine, timeouts.busy)
+    else:
+        connect_args = {**_postgres_args(parsed, timeouts), **kwargs.pop("connect_args", {})}
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    _watch(engine, Availability(pause=max(1, timeouts.connect)))
+    return engine
+
+
+def parse_url(url: str) -> URL:
+    """The database URL, refused with one sentence unless it names SQLite or PostgreSQL (psycopg)."""
     try:
         parsed = make_url(url)
     except Exception:
-        raise InvalidInput(f"Ogiltig databas-URL '{url}'.") from None
-    if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
+        raise InvalidInput(
+            f"Ogiltig databas-URL '{url[:200]}'; ange till exempel sqlite:///storning.db eller "
+            "postgresql+psycopg://användare@värd/databas."
+        ) from None
+    if parsed.drivername not in DRIVERS:
+        shown = parsed.render_as_string(hide_password=True)[:200]
+        raise InvalidInput(
+            f"Databas-URL:en '{shown}' stöds inte; ange en SQLite-fil (sqlite:///storning.db) eller "
+            "PostgreSQL (postgresql+psycopg://användare@värd/databas)."
+        )
+    if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername.startswith("sqlite"):
-        _create_private(parsed.database)
-        engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    return parsed
+
+
+def _in_memory(url: URL) -> bool:
+    return url.drivername.startswith("sqlite") and url.database in (None, "", ":memory:")
+
+
+def _postgres_args(url: URL, timeouts: Timeouts) -> dict[str, Any]:
+    """psycopg's connect timeout and the server's statement timeout; what the URL itself says about
+    either wins (`?connect_timeout=…`, `?options=-c statement_timeout=…`)."""
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = timeouts.connect
+    options = url.query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    if timeouts.statement and "statement_timeout" not in options:
+        options = f"{options} -c statement_timeout={timeouts.statement * 1000}".strip()
+    if options:
+        args["options"] = options
+    return args
 
 
 def _create_private(database: str | None) -> None:
@@ -52,7 +205,7 @@ def _create_private(database: str | None) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
@@ -60,13 +213,80 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds) * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def _watch(engine: Engine, availability: Availability) -> None:
+    """Turn the driver's errors about the database itself into `DatabaseUnavailable` (and values it
+    cannot store into `DatabaseRefusedValue`), for every use of the engine; remember failed
+    connection attempts."""
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(*_args: Any) -> None:
+        availability.check()
+
+    @event.listens_for(engine, "connect")
+    def _connected(*_args: Any) -> None:
+        availability.succeeded()
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context: ExceptionContext) -> BaseException | None:
+        if context.is_pre_ping:
+            return None  # the pool reconnects on its own
+        connecting = context.connection is None
+        reason = unavailable_reason(
+            context.original_exception, connecting=connecting, lost=context.is_disconnect
+        )
+        if reason is not None:
+            if connecting:
+                availability.failed(reason)
+            return DatabaseUnavailable(reason, availability.retry_after)
+        # a value too long or too large for its column (SQLite: a number past 64 bits)
+        if isinstance(context.sqlalchemy_exception, DataError) or isinstance(
+            context.original_exception, OverflowError
+        ):
+            log.info("the database refused a value: %s", context.original_exception)
+            return DatabaseRefusedValue(
+                "Ett värde är för långt eller utanför det som kan lagras; korta eller rätta det."
+            )
+        return None
+
+
+def unavailable_reason(
+    error: BaseException, *, connecting: bool = False, lost: bool = False
+) -> str | None:
+    """Which `UNAVAILABLE` sentence fits a driver error, or None when the error is not about the
+    database being unavailable (a constraint, a bug: those stay what they are)."""
+    state = str(getattr(error, "sqlstate", None) or "")
+    text = str(error).lower()
+    if "no such table" in text or state == "42P01":
+        return "schema"
+    if state == "3D000" or ("database" in text and "does not exist" in text):
+        return "missing"
+    if "file is not a database" in text:
+        return "not_a_database"
+    if state == "57014" or "statement timeout" in text:
+        return "timeout"
+    if "database is locked" in text or state in ("55P03", "40001", "40P01"):
+        return "busy"
+    if (
+        connecting
+        or lost
+        or state[:2] in ("08", "53", "57")
+        or any(s in text for s in _SQLITE_DOWN)
+    ):
+        return "down"
+    return None
+
+
+# SQLite's words for a file it cannot use at all.
+_SQLITE_DOWN = ("unable to open database", "disk i/o error", "readonly database", "disk is full")
 
 
 @dataclass
@@ -85,8 +305,13 @@ class Database:
         self._writer = sessionmaker(writer, expire_on_commit=False)
 
     @classmethod
-    def connect(cls, url: str, **kwargs: Any) -> Database:
-        return cls(make_engine(url, **kwargs))
+    def connect(cls, url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Database:
+        return cls(make_engine(url, timeouts, **kwargs))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database of `settings.db_url` with the `STORNING_DB_*` timeouts."""
+        return cls.connect(settings.db_url, Timeouts.of(settings))
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,13 +320,32 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction that writes: commits on success, rolls back everything on any error."""
-        with self._writer() as session, session.begin():
+        with _pool_bounded(), self._writer() as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._reader() as session, session.begin():
+        with _pool_bounded(), self._reader() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _pool_bounded() -> Iterator[None]:
+    """No free connection within the pool timeout: the database counts as unavailable (busy)."""
+    try:
+        yield
+    except PoolTimeout:
+        raise DatabaseUnavailable("pool") from None
+
+
+__all__ = [
+    "Availability",
+    "Database",
+    "DatabaseRefusedValue",
+    "DatabaseUnavailable",
+    "Timeouts",
+    "make_engine",
+]

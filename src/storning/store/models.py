@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -292,6 +293,89 @@ class CaseCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+# --- accounts: web sessions, API tokens, login attempts, per-database secrets (migration 0006) ---------
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie holds only a random token; the row holds its sha256, so a copy
+    of the database opens no session. Valid while not revoked, before `expires_at` (the absolute
+    limit) and within the idle limit of `last_seen_at`, and while its user is active."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))  # logout|password|disabled|…
+    client_address: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(200))
+    flash: Mapped[str | None] = mapped_column(Text)  # a message shown once on the next page
+
+
+class ApiToken(Base):
+    """A bearer token of a user (`storning user token`), stored as its sha256; optionally expiring."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """One attempt to log in (`door` password) or a refused API token (`door` token), shared by every
+    process for throttling. `account_key` is the sha256 of the typed user name (never the name: people
+    type passwords into that field); `outcome` is pending (being checked), failed or ok."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    door: Mapped[str] = mapped_column(String(10))
+    account_key: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        Index("ix_login_attempts_account", "account_key", "at"),
+        Index("ix_login_attempts_address", "address", "at"),
+    )
+
+
+class AppSecret(Base):
+    """A secret made once per database (the key that signs the session cookie)."""
+
+    __tablename__ = "app_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """A request that must take effect once: an API call with an `Idempotency-Key` header, or an HTML
+    form's one-time token. `owner` is the sha256 of the caller's credential (token or session
+    cookie); `fingerprint` the sha256 of the request; the response is kept for 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(10))  # api | form
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # pending | done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)  # JSON, or a form's redirect location
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    completed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("owner", "scope", "key", name="uq_idempotency_key"),)
+
+
 def table(model: type[Base]) -> Table:
     """The Core `Table` of a mapped class, typed as such (for prepared Core statements)."""
     return cast(Table, model.__table__)
@@ -299,17 +383,22 @@ def table(model: type[Base]) -> Table:
 
 __all__ = [
     "AccessLog",
+    "ApiToken",
+    "AppSecret",
     "Base",
     "Case",
     "CaseCounter",
     "CaseTrack",
     "Complainant",
+    "IdempotencyKey",
     "Incident",
     "JournalEntry",
     "Letter",
+    "LoginAttempt",
     "Outbox",
     "Timer",
     "User",
+    "WebSession",
     "WorkflowVersion",
     "table",
 ]

@@ -31,6 +31,7 @@ from storning.web.api_models import (
     ServedIn,
 )
 from storning.web.context import Ctx, api_ctx
+from storning.web.idempotency import ApiOnce
 from storning.web.pages_case import pdf_response
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -45,7 +46,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 
-router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS, route_class=ApiOnce)
 
 Auth = Annotated[Ctx, Depends(api_ctx)]
 Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]

@@ -3,8 +3,11 @@
     asgi = create_app(App.create(Settings.from_env()))
 
 `clock` gives each request its time (read once per request); by default `STORNING_NOW` when set, else
-the system clock. `web_settings` defaults to `WebSettings.from_settings(app.settings)` (secret key,
-cookie flags, session length, threads: all read and checked by `storning.config.Settings`).
+the system clock. `session_clock` is the time web sessions are measured by (idle and absolute
+timeouts): the system clock unless given, so STORNING_NOW never keeps a session alive. `web_settings`
+defaults to `WebSettings.from_settings(app.settings)` (secret key, cookie flags, session length,
+threads: all read and checked by `storning.config.Settings`); without STORNING_SECRET_KEY the key
+stored in the database is used (made on first use).
 """
 
 from __future__ import annotations
@@ -15,23 +18,29 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from storning.app import App
-from storning.web import api, errors, pages_auth, pages_case, pages_work
+from storning.clock import system_now
+from storning.services import accounts, throttling
+from storning.web import api, errors, pages_auth, pages_case, pages_team, pages_work
 from storning.web.config import Clock, WebSettings, make_clock
 from storning.web.context import Reference
-from storning.web.protection import LoginThrottle, SecurityHeaders
+from storning.web.protection import SecurityHeaders, ServerSessions
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "storning_session"
 
 
 def create_app(
-    app: App, *, clock: Clock | None = None, web_settings: WebSettings | None = None
+    app: App,
+    *,
+    clock: Clock | None = None,
+    web_settings: WebSettings | None = None,
+    session_clock: Clock | None = None,
 ) -> FastAPI:
     settings = web_settings or WebSettings.from_settings(app.settings)
+    secret_key = settings.secret_key or accounts.session_secret(app, system_now())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -54,21 +63,22 @@ def create_app(
     )
     web.state.storning = app
     web.state.clock = clock or make_clock(app.settings)
+    web.state.session_clock = session_clock or system_now
     web.state.reference = Reference()
-    web.state.throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
     errors.install(web)
+    web.add_exception_handler(throttling.Throttled, pages_auth.throttled)
     web.include_router(pages_auth.router, include_in_schema=False)
     web.include_router(pages_work.router, include_in_schema=False)
+    web.include_router(pages_team.router, include_in_schema=False)
     web.include_router(pages_case.router, include_in_schema=False)
     web.include_router(api.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key,
-        session_cookie=SESSION_COOKIE,
+        ServerSessions,
+        secret_key=secret_key,
+        cookie_name=SESSION_COOKIE,
         max_age=settings.session_max_age,
-        same_site="lax",
-        https_only=settings.secure_cookies,
+        secure=settings.secure_cookies,
     )
     web.add_middleware(SecurityHeaders)
     return web

@@ -139,6 +139,7 @@ def _pending(name: str, value: dict[str, Any]) -> str:
     keys = [("unsent", "ej skickat till")]
     if name in SERVED_LETTERS:
         keys.append(("unserved", "ej delgivet"))
+    keys.append(("wrong_date", "anger fel dag för hyrestidens slut – gör ett nytt utkast till"))
     return "; ".join(f"{what} {', '.join(value[k])}" for k, what in keys if value.get(k))
 
 

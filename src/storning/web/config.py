@@ -2,25 +2,18 @@
 `STORNING_*` variables: `STORNING_SECRET_KEY`, `STORNING_SECURE_COOKIES`, `STORNING_SESSION_HOURS`,
 `STORNING_WEB_THREADS`; see docs/settings.md), and its clock.
 
-Without `STORNING_SECRET_KEY` a key is generated once and kept in a file readable only by its owner:
-next to a SQLite database file (`storning.db.secret-key`), else in `$XDG_STATE_HOME/storning/secret-key`
-(default `~/.local/state/storning/secret-key`). It is never written into the repository's code.
+Without `STORNING_SECRET_KEY` the key is empty here, and `storning.web.app.create_app` takes the one
+stored in the database (made on first use, shared by every process using that database).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from storning.clock import parse_instant, system_now
 from storning.config import Settings
-from storning.errors import InvalidInput
 
 Clock = Callable[[], datetime]
 
@@ -29,24 +22,22 @@ Clock = Callable[[], datetime]
 class WebSettings:
     secret_key: str
     secure_cookies: bool
-    session_max_age: int = 8 * 3600
-    login_max_failures: int = 5
-    login_window_seconds: int = 15 * 60
+    session_max_age: int = 8 * 3600  # the cookie's Max-Age; the server ends sessions itself
     threads: int = 8
 
     @classmethod
     def from_settings(
         cls, settings: Settings, environ: Mapping[str, str] | None = None
     ) -> WebSettings:
-        """The web's settings from the checked `settings`; `environ` (default: the process
-        environment) is consulted only for `XDG_STATE_HOME`, where a generated key may live."""
+        """The web's settings from the checked `settings` (`environ` is not consulted: every
+        variable is read by `Settings`). An empty `secret_key`: use the database's."""
+        del environ
         if settings.secure_cookies is None:
             secure = settings.base_url.lower().startswith("https://")
         else:
             secure = settings.secure_cookies
-        env = os.environ if environ is None else environ
         return cls(
-            secret_key=settings.secret_key or stored_secret(settings.db_url, env),
+            secret_key=settings.secret_key,
             secure_cookies=secure,
             session_max_age=int(settings.session_hours * 3600),
             threads=settings.web_threads,
@@ -59,34 +50,6 @@ class WebSettings:
         if environ is not None:
             settings = settings.with_env(environ)
         return cls.from_settings(settings, environ)
-
-
-def secret_path(db_url: str, environ: Mapping[str, str]) -> Path:
-    """Where a generated key lives: beside a SQLite file, else in the user's state folder."""
-    url = make_url(db_url)
-    if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-        database = Path(str(url.database)).expanduser().resolve()
-        return database.with_name(database.name + ".secret-key")
-    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "storning" / "secret-key"
-
-
-def stored_secret(db_url: str, environ: Mapping[str, str]) -> str:
-    """Read the generated key, creating it (mode 0600) the first time; safe when two start at once."""
-    path = secret_path(db_url, environ)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first; read theirs
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-    key = path.read_text().strip()
-    if len(key) < 32:
-        raise InvalidInput(f"Nyckelfilen {path} är för kort; ta bort den så skapas en ny.")
-    return key
 
 
 def make_clock(settings: Settings) -> Clock:

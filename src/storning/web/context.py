@@ -12,16 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from storning import security
 from storning.access import Principal
 from storning.app import App
 from storning.errors import PermissionDenied, StorningError
-from storning.services import accounts
-from storning.web.protection import csrf_ok
+from storning.services import accounts, sessions
+from storning.web.protection import SessionState, csrf_ok
 
 T = TypeVar("T")
 
@@ -40,10 +41,6 @@ class CsrfFailed(PermissionDenied):
     """A form POST without the session's CSRF token."""
 
     code = "csrf"
-
-
-class TooManyAttempts(StorningError):
-    code = "rate_limited"
 
 
 @dataclass
@@ -68,18 +65,49 @@ def request_now(request: Request) -> datetime:
     return now
 
 
+def session_now(request: Request) -> datetime:
+    """The time sessions are measured by (real time, even when STORNING_NOW fixes `request_now`),
+    read once and kept on the request."""
+    if not hasattr(request.state, "session_now"):
+        request.state.session_now = request.app.state.session_clock()
+    now: datetime = request.state.session_now
+    return now
+
+
+def session_state(request: Request) -> SessionState:
+    state = request.scope.get("session")
+    if not isinstance(state, SessionState):
+        raise RuntimeError("the ServerSessions middleware is not installed")
+    return state
+
+
 def session_principal(request: Request) -> Principal | None:
-    username = request.session.get("user")
-    if not isinstance(username, str) or not username:
-        return None
-    return accounts.principal_by_username(app_of(request), username)
+    """Who the session cookie belongs to, when the session is still valid (decided by
+    `services.sessions` on every request); an invalid one is dropped from the browser."""
+    known = getattr(request.state, "session_principal", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return cast(Principal | None, known)
+    state = session_state(request)
+    principal: Principal | None = None
+    token = state.server_token
+    if token is not None:
+        found = sessions.current(app_of(request), token, session_now(request))
+        if found is None:
+            state.end()
+        else:
+            principal = found.principal
+            state.load_flash(found.flash)
+    request.state.session_principal = principal
+    return principal
+
+
+_UNKNOWN = object()
 
 
 def page_ctx(request: Request) -> Ctx:
     """For pages: the logged-in officer, else `LoginRequired`."""
     principal = session_principal(request)
     if principal is None:
-        request.session.pop("user", None)
         raise LoginRequired()
     request.state.principal = principal
     return Ctx(app_of(request), request_now(request), principal)
@@ -87,13 +115,17 @@ def page_ctx(request: Request) -> Ctx:
 
 def api_ctx(request: Request) -> Ctx:
     """For the API: a bearer token (`Authorization: Bearer stn_…`), or the session cookie, in which case
-    a request that changes something must carry the session's CSRF token in `X-CSRF-Token`."""
+    a request that changes something must carry the session's CSRF token in `X-CSRF-Token` (and the
+    session must be valid: a revoked session's token is worth nothing). Too many unknown tokens from
+    one address: `Throttled` (HTTP 429 with Retry-After), before the token is looked up."""
     app = app_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     principal: Principal | None = None
     if scheme.lower() == "bearer" and token.strip():
-        principal = accounts.principal_by_token(app, token.strip())
+        principal = accounts.principal_by_token(
+            app, token.strip(), request_now(request), client_address(request)
+        )
     elif not header:
         principal = session_principal(request)
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
@@ -143,7 +175,16 @@ def reference(request: Request, key: str, load: Callable[[], T]) -> T:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "okänd"
+    """The client's address: the direct peer, or, when that is a trusted proxy
+    (STORNING_TRUSTED_PROXIES), the nearest untrusted hop of `X-Forwarded-For`."""
+    peer = request.client.host if request.client else None
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return security.client_address(peer, forwarded, app_of(request).settings.trusted_proxies)
+
+
+def client_of(request: Request) -> sessions.Client:
+    agent = request.headers.get("user-agent", "")
+    return sessions.Client(client_address(request), agent[:200])
 
 
 def form_text(form: FormData, name: str, limit: int = 100_000) -> str:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from storning import services
-from storning.clock import local_day
+from storning.clock import fact_instant, local_day
 from storning.errors import InvalidInput, StorningError
 from storning.readmodel import MAX_ID
 from storning.services.common import MISSING_VERSION
@@ -28,9 +28,10 @@ from storning.web.case_view import case_view
 from storning.web.context import Ctx, checked_form, form_text, page_ctx
 from storning.web.errors import status_of
 from storning.web.forms import Parsed, parse_incident
+from storning.web.idempotency import FormOnce
 from storning.web.rendering import flash, render
 
-router = APIRouter()
+router = APIRouter(route_class=FormOnce)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -55,6 +56,7 @@ def show(
         **view,
         "nav": "case",
         "owners": owners,
+        "new_letters": _new_letters(app.settings.letters_dir, document["type"]),
         "error": error,
         "error_title": error_title,
         "values": values or {},
@@ -320,6 +322,116 @@ def pdf_response(ctx: Ctx, letter_id: int, *, ref: str | None = None) -> Respons
         "X-Sha256": pdf.sha256,
     }
     return Response(pdf.data, media_type="application/pdf", headers=headers)
+
+
+# --- letters on the officer's own initiative, and the report ----------------------------------------
+
+
+@router.post("/arenden/{ref}/brev")
+async def letter_new(request: Request, ref: str) -> Response:
+    ctx, form = await _posted(request)
+    return await run_in_threadpool(_letter_new, request, ctx, ref, form)
+
+
+def _letter_new(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
+    """A meeting invitation, a diary form, a contact letter, or one holder's own uppmaning or
+    termination (e.g. for a co-tenant added later): the service decides what may be made."""
+    values = {
+        name: form_text(form, name, 2000)
+        for name in ("template", "holder", "complainant_id", "meeting_at", "place", "purpose")
+    }
+    meeting: dict[str, Any] | None = None
+    if values["meeting_at"] or values["place"]:
+        if not (values["meeting_at"] and values["place"]):
+            error = InvalidInput("En kallelse behöver både tid och plats.")
+            return _failed(request, ctx, ref, error, values={**values, "letter_new": True})
+        meeting = {
+            "at": values["meeting_at"],
+            "place": values["place"],
+            "purpose": values["purpose"] or DEFAULT_MEETING_PURPOSE,
+            "participants": [
+                line.strip()
+                for line in form_text(form, "participants", 2000).splitlines()
+                if line.strip()
+            ],
+        }
+    complainant = values["complainant_id"]
+    try:
+        if meeting is not None:  # the typed time as the landlord's local time
+            typed = str(meeting["at"])
+            meeting["at"] = fact_instant(typed, ctx.app.zone, ctx.now, "observation").isoformat()
+        result = services.create_letter(
+            ctx.app,
+            ctx.principal.username,
+            ctx.now,
+            ref,
+            values["template"],
+            meeting=meeting,
+            complainant_id=int(complainant) if complainant.isdigit() else None,
+            holder=values["holder"] or None,
+            expected_version=_version(form),
+        )
+    except StorningError as error:
+        return _failed(request, ctx, ref, error, values={**values, "letter_new": True})
+    return _done(
+        request, ref, f"{_title(ctx, result)}: ett nytt utkast (brev {result['id']}).", "brev"
+    )
+
+
+# Letters an officer makes by hand, per case type: the rest come from the workflow's events.
+BY_HAND = {
+    "storning": ("kallelse", "kontaktbrev", "storningsdagbok", "bekraftelse", "uppmaning",
+                 "uppsagning", "uppsagning_hyrestid"),
+    "hyresskuld": ("kallelse", "paminnelse", "uppsagning_hyresskuld"),
+}  # fmt: skip
+
+
+def _new_letters(letters_dir: Any, case_type: str) -> list[dict[str, Any]]:
+    from storning.letters.catalog import load_catalog
+
+    catalog = load_catalog(letters_dir)
+    return [
+        {
+            "template": name,
+            "title": catalog[name].title,
+            "each_holder": catalog[name].each_holder,
+            "complainant": catalog[name].audience == "complainant",
+        }
+        for name in BY_HAND.get(case_type, ())
+        if name in catalog
+    ]
+
+
+DEFAULT_MEETING_PURPOSE = "att prata om situationen i boendet och vilket stöd du kan behöva"
+
+
+@router.get("/arenden/{ref}/rapport.pdf")
+def report_pdf(request: Request, ref: str) -> Response:
+    """The compiled disturbance report, reporters pseudonymised (a read: logged by the service)."""
+    ctx = page_ctx(request)
+    data = services.compile_report(ctx.app, ctx.principal.username, ctx.now, ref)
+    return _report_response(ref, data)
+
+
+@router.post("/arenden/{ref}/rapport")
+async def report_disclosed(request: Request, ref: str) -> Response:
+    """The report naming the reporters: a chef's decision, journaled by the service."""
+    ctx, _form = await _posted(request)
+    data = await run_in_threadpool(
+        lambda: services.compile_report(
+            ctx.app, ctx.principal.username, ctx.now, ref, disclose=True
+        )
+    )
+    return _report_response(ref, data, disclosed=True)
+
+
+def _report_response(ref: str, data: bytes, *, disclosed: bool = False) -> Response:
+    name = f"{ref.strip().upper()}-rapport{'-med-namn' if disclosed else ''}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # --- reassignment ---------------------------------------------------------------------------------

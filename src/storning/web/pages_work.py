@@ -1,5 +1,5 @@
 """The officer's pages outside a single case: the worklist (Mina ärenden / Att göra), opening a case
-(Nytt ärende), reminders (Påminnelser) and the workflow definitions (Arbetsflöden)."""
+(Nytt ärende) and the workflow definitions (Arbetsflöden)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from starlette.responses import RedirectResponse, Response
 from storning import access, readmodel, services
 from storning.clock import local_day
 from storning.errors import PermissionDenied, StorningError
-from storning.notifications import mark_read, reminders_for
+from storning.services.lists import open_cases_like
 from storning.web import labels
 from storning.web.context import Ctx, checked_form, page_ctx, reference
 from storning.web.diagrams import track_svg
 from storning.web.errors import status_of
 from storning.web.forms import COMPLAINANT_ROWS, Parsed, parse_new_case
+from storning.web.idempotency import FormOnce
 from storning.web.rendering import flash, render
 
-router = APIRouter()
+router = APIRouter(route_class=FormOnce)
 Id = Annotated[int, Path(ge=1, le=readmodel.MAX_ID)]
 
 
@@ -64,10 +65,11 @@ def worklist(request: Request) -> Response:
     wanted = _filter(request, ctx)
     page = services.worklist(ctx.app, ctx.principal.username, ctx.now, wanted)
     due = services.due_items(ctx.app, ctx.principal.username, ctx.now)
+    today = local_day(ctx.now, ctx.app.zone)
     context = {
         "nav": "worklist",
-        "today": local_day(ctx.now, ctx.app.zone),
-        "weekend": local_day(ctx.now, ctx.app.zone).weekday() >= 5,
+        "today": today,
+        "week_end": readmodel.week_end(today),
         "wanted": wanted,
         "page": page,
         "due": due,
@@ -93,9 +95,30 @@ def _owners(request: Request, ctx: Ctx) -> list[access.Principal]:
     return me + [p for p in allowed if p.username != ctx.principal.username]
 
 
+def _duplicates(ctx: Ctx, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Open cases (that the principal may read) about the tenant, apartment or contract typed."""
+    return open_cases_like(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        tenant=str(values.get("tenant") or ""),
+        address=str(values.get("address") or ""),
+        apartment=str(values.get("apartment") or ""),
+        contract=str(values.get("contract") or ""),
+    )
+
+
 def _new_case_page(
-    request: Request, ctx: Ctx, parsed: Parsed, status: int = 200, error: str | None = None
+    request: Request,
+    ctx: Ctx,
+    parsed: Parsed,
+    status: int = 200,
+    error: str | None = None,
+    duplicates: list[dict[str, Any]] | None = None,
+    checked: bool = False,
 ) -> Response:
+    if duplicates is None:
+        duplicates = _duplicates(ctx, parsed.values) if parsed.values.get("tenant") else []
     context = {
         "nav": "new",
         "values": parsed.values,
@@ -107,6 +130,8 @@ def _new_case_page(
         "owner_options": [(p.username, p.name or p.username) for p in _owners(request, ctx)],
         "rows": range(1, COMPLAINANT_ROWS + 1),
         "error": error,
+        "duplicates": duplicates,
+        "checked": checked,
     }
     return render(request, "case_new.html", context, status=status)
 
@@ -138,10 +163,13 @@ def _open_case(request: Request, ctx: Ctx, form: Any) -> Response:
     if parsed.new_case is None:
         message = "Ärendet är inte sparat. Rätta de markerade fälten."
         return _new_case_page(request, ctx, parsed, status=400, error=message)
+    duplicates = _duplicates(ctx, parsed.values)
     try:
         document = services.open_case(ctx.app, ctx.principal.username, ctx.now, parsed.new_case)
     except StorningError as error:
-        return _new_case_page(request, ctx, parsed, status=status_of(error), error=str(error))
+        return _new_case_page(
+            request, ctx, parsed, status=status_of(error), error=str(error), duplicates=duplicates
+        )
     ref = document["ref"]
     message = f"Ärende {ref} är öppnat."
     if parsed.incident is not None:
@@ -155,26 +183,31 @@ def _open_case(request: Request, ctx: Ctx, form: Any) -> Response:
             message = f"Ärende {ref} är öppnat och störningen är registrerad."
         except StorningError as error:
             message = f"Ärende {ref} är öppnat, men störningen kunde inte registreras: {error}"
+    if duplicates:
+        refs = ", ".join(row["ref"] for row in duplicates)
+        message += f" Observera: samma hyresgäst eller lägenhet har redan öppna ärenden: {refs}."
     flash(request, message)
     return RedirectResponse(f"/arenden/{ref}", status_code=303)
 
 
-@router.get("/paminnelser")
-def reminders(request: Request) -> Response:
-    ctx = page_ctx(request)
-    show_read = request.query_params.get("lasta") == "1"
-    rows = reminders_for(ctx.app, ctx.principal.username, include_read=show_read)
-    context = {"nav": "reminders", "reminders": rows, "show_read": show_read}
-    return render(request, "reminders.html", context)
-
-
-@router.post("/paminnelser/{reminder_id}/last")
-async def reminder_read(request: Request, reminder_id: Id) -> Response:
+@router.post("/arenden/nytt/kontroll")
+async def check_new_case(request: Request) -> Response:
+    """The intake form sent to look for open cases about the same tenant or apartment first: the
+    form comes back as typed, with the cases found (nothing is saved)."""
     ctx = await run_in_threadpool(page_ctx, request)
-    await checked_form(request)
-    await run_in_threadpool(mark_read, ctx.app, ctx.principal.username, reminder_id)
-    flash(request, "Påminnelsen är markerad som läst.")
-    return RedirectResponse("/paminnelser", status_code=303)
+    form = await checked_form(request)
+    return await run_in_threadpool(_check_new_case, request, ctx, form)
+
+
+def _check_new_case(request: Request, ctx: Ctx, form: Any) -> Response:
+    owners = [p.username for p in _owners(request, ctx)]
+    if not owners:
+        raise PermissionDenied("Du har bara läsbehörighet och kan inte öppna ärenden.")
+    types = readmodel.case_types(ctx.app)
+    typed = parse_new_case(form, ctx.app.zone, ctx.now, types, owners, ctx.principal.username)
+    values = typed.values
+    duplicates = _duplicates(ctx, values)
+    return _new_case_page(request, ctx, Parsed(values=values), duplicates=duplicates, checked=True)
 
 
 @router.get("/arbetsfloden")

@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 from storning.access import may_act_at_all
 from storning.calendar import DAY_NAMES_SV, MONTH_NAMES_SV
 from storning.web import labels
+from storning.web.idempotency import new_form_token
 from storning.web.protection import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,6 +69,7 @@ def _environment() -> Environment:
         CHOICES=labels.CHOICES,
         ROLES=labels.ROLES,
         co_tenant_lines=_co_tenant_lines,
+        form_token=new_form_token,
     )
     return env
 

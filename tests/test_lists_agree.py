@@ -1,0 +1,125 @@
+"""One definition of each list (issue 12 item 2): "due this week", "overdue" and "next deadline" are
+the read model's, and the worklist's counts, filter, sort and badges agree with each other.
+
+"This week" is today through the coming Sunday (today on a Sunday), in the landlord's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from storning import readmodel, services
+from storning.demo import DEMO_PASSWORD, load_demo
+from storning.readmodel import WorklistFilter
+from storning.timers import run_due
+from tests.conftest import at
+from tests.helpers import open_storning
+
+DEMO_NOW = at(days=2)  # Wednesday 4 March 2026
+LATER = at(days=12, hours=-1)  # Saturday 14 March, 08:00: more of the demo has become overdue
+OFFICERS = ("anna", "erik", "maria")
+
+
+@pytest.mark.parametrize(
+    ("today", "sunday"),
+    [
+        (date(2026, 3, 2), date(2026, 3, 8)),  # Monday
+        (date(2026, 3, 4), date(2026, 3, 8)),  # Wednesday
+        (date(2026, 3, 7), date(2026, 3, 8)),  # Saturday
+        (date(2026, 3, 8), date(2026, 3, 8)),  # Sunday: only today
+        (date(2026, 12, 28), date(2027, 1, 3)),  # across the new year
+    ],
+)
+def test_this_week_is_today_through_the_coming_sunday(today, sunday):
+    assert readmodel.week_end(today) == sunday
+
+
+def test_each_day_belongs_to_one_part_of_the_worklist():
+    today = date(2026, 3, 4)
+    assert readmodel.when(today - timedelta(days=1), today) == "overdue"
+    assert readmodel.when(today, today) == "today"
+    assert readmodel.when(date(2026, 3, 8), today) == "week"
+    assert readmodel.when(date(2026, 3, 9), today) == "later"
+
+
+def _mine(app, who, now, **wanted):
+    return services.worklist(app, who, now, WorklistFilter(scope="mine", **wanted)).rows
+
+
+def _agree(app, who, now):
+    today = now.astimezone(app.zone).date()
+    items = services.due_items(app, who, now)
+    rows = _mine(app, who, now)
+    overdue_section = {i["ref"] for i in items if i["when"] == "overdue"}
+    overdue_filter = {r["ref"] for r in _mine(app, who, now, overdue=True)}
+    badged = {r["ref"] for r in rows if r["overdue"]}
+    assert overdue_section == overdue_filter == badged, who
+    # The week's section names exactly the cases whose next deadline falls this week or before.
+    this_week = {
+        r["ref"]
+        for r in rows
+        if r["next_due"] and date.fromisoformat(r["next_due"]) <= readmodel.week_end(today)
+    }
+    assert {i["ref"] for i in items} == this_week, who
+    # Sorted by next deadline: overdue first, nothing due last; an overdue case shows its day.
+    days = [r["next_due"] for r in rows]
+    assert days == sorted(days, key=lambda d: (d is None, d or ""))
+    for row in rows:
+        if row["overdue"]:
+            assert row["next_due"] is not None and row["when"] == "overdue"
+    return overdue_section
+
+
+def test_the_overdue_section_filter_badges_and_sort_agree_on_the_demo(app):
+    load_demo(app, DEMO_NOW)
+    for who in OFFICERS:
+        _agree(app, who, DEMO_NOW)
+    run_due(app, LATER)  # the worker catches up; reminders sent stay on the list until done
+    overdue = {who: _agree(app, who, LATER) for who in OFFICERS}
+    assert overdue["anna"], "the demo has nothing overdue for anna ten days on"
+
+
+def test_the_web_worklist_counts_what_its_overdue_filter_shows(app):
+    from storning.web.app import create_app
+    from storning.web.config import WebSettings
+    from tests.web.conftest import Clock, TestClient, login
+
+    load_demo(app, DEMO_NOW)
+    run_due(app, LATER)
+    settings = WebSettings(secret_key="test-secret-key-" + "x" * 40, secure_cookies=False)
+    web = create_app(app, clock=Clock(LATER), web_settings=settings)
+    with TestClient(web, base_url="http://testserver", follow_redirects=False) as client:
+        login(client, "anna", DEMO_PASSWORD)
+        page = client.get("/").text
+        section = page.split('id="att-gora"', 1)[1].split("</section>", 1)[0]
+        heading = re.search(r"Försenat <span class=\"count\">\((\d+)\)", section)
+        assert heading, "nothing overdue on anna's worklist"
+        overdue_items = section.split("due-heading due-overdue", 1)[1].split("</ul>", 1)[0]
+        in_section = set(re.findall(r'href="/arenden/([A-Z0-9-]+)"', overdue_items))
+        assert int(heading.group(1)) == overdue_items.count("<li")
+        assert "?visa=mine&amp;forsenade=1" in section
+        listed = client.get("/?visa=mine&forsenade=1").text
+        table = listed.split('<table class="cases">', 1)[1].split("</table>", 1)[0]
+        in_table = set(re.findall(r'<th scope="row"><a href="/arenden/([A-Z0-9-]+)"', table))
+        assert in_section == in_table
+        assert table.count('class="overdue"') == len(in_table)
+        assert table.count("Försenad</strong>") == len(in_table)
+
+
+def test_a_reminder_sent_and_not_done_is_the_cases_next_deadline_and_sorts_first(app):
+    first = open_storning(app, "alice", at(0))["ref"]  # first contact within five working days
+    later = open_storning(app, "alice", at(9), tenant="Sam Senare")["ref"]
+    now = at(10)  # Thursday 12 March; the first case's contact reminder was sent on Monday 9 March
+    run_due(app, now)
+    pending = services.list_timers(app, "alice", now, ref=first)
+    assert not [t for t in pending if t["due_on"] < "2026-03-12"], "only a sent reminder is late"
+    rows = _mine(app, "alice", now)
+    assert [r["ref"] for r in rows] == [first, later]
+    assert rows[0]["next_due"] == "2026-03-09" and rows[0]["overdue"]
+    assert not rows[1]["overdue"]
+    assert [r["ref"] for r in _mine(app, "alice", now, overdue=True)] == [first]
+    items = services.due_items(app, "alice", now)
+    assert {i["ref"] for i in items if i["when"] == "overdue"} == {first}
