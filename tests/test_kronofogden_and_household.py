@@ -55,6 +55,30 @@ def _uppmaning_and_notice(app, ref: str, when: datetime) -> None:
         )  # fmt: skip
 
 
+def _severe_terminated(app, *, sambo: str | None = None, serve: bool = True) -> tuple[str, dict]:
+    """A severe case (violence Tue 31 Aug 2027, police report) terminated Thu 2 Sep 2027 and, unless
+    `serve` is false, served Fri 3 Sep 2027 and recorded as served Mon 6 Sep."""
+    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
+    if sambo:
+        services.fire_event(
+            app, "alice", moment("2027-09-01", 9), ref, "record_household_member",
+            params={"name": sambo},
+        )  # fmt: skip
+    services.add_incident(
+        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
+        text="Misshandel i trapphuset", verified_by="police",
+    )  # fmt: skip
+    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
+    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
+    if serve:
+        services.mark_letter_served(
+            app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
+            proof="Delgivningskvitto",
+        )  # fmt: skip
+        doc = services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
+    return ref, doc
+
+
 def test_application_after_a_term_end_termination_and_the_hyresnamnd(app):
     """Terminated to the end of the term and posted Mon 1 Feb 2027 → lease end 31 May 2027 (1 Feb +
     3 months = 1 May → end of May, 12:4); referred to the hyresnämnd Tue 1 June 2027. The application
@@ -107,22 +131,11 @@ def test_application_after_a_term_end_termination_and_the_hyresnamnd(app):
 
 def test_objection_gives_a_reminder_to_ask_for_transfer_to_the_district_court(app):
     """Told of the tenant's objection Wed 13 Oct 2027: + 4 weeks = Wed 10 Nov 2027, a weekday."""
-    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
-    services.add_incident(
-        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
-        text="Misshandel i trapphuset", verified_by="police",
-    )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
-    services.mark_letter_served(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
-        proof="Delgivningskvitto",
-    )  # fmt: skip
+    ref, doc = _severe_terminated(app)
     services.mark_letter_sent(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "kopia_uppsagning"),
+        app, "alice", moment("2027-09-06", 15), letter_id(doc, "kopia_uppsagning"),
         method="rekommenderat",
     )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
     services.fire_event(app, "alice", moment("2027-09-07"), ref, "apply_eviction")
     doc = services.fire_event(
         app, "alice", moment("2027-10-13", 14), ref, "record_objection",
@@ -135,61 +148,24 @@ def test_objection_gives_a_reminder_to_ask_for_transfer_to_the_district_court(ap
 def test_a_sambo_who_is_not_a_contract_holder_gets_a_reminder_after_service(app):
     """Severe case served Fri 3 Sep 2027; a sambo is recorded. One month after the tenancy ended
     (12:49 2 st): 3 Sep + 1 month = Sun 3 Oct 2027 → the next weekday, Mon 4 Oct 2027 (1930:173 2 §)."""
-    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
-    services.fire_event(
-        app, "alice", moment("2027-09-01", 9), ref, "record_household_member",
-        params={"name": "Robin Sambo"},
-    )  # fmt: skip
-    services.add_incident(
-        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
-        text="Misshandel i trapphuset", verified_by="police",
-    )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
+    _ref, doc = _severe_terminated(app, sambo="Robin Sambo")
     assert [x["to"] for x in doc["letters"] if x["template"] == "uppsagning"] == ["Kim Hyresgäst"]
-    services.mark_letter_served(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
-        proof="Delgivningskvitto",
-    )  # fmt: skip
-    doc = services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
     assert doc["facts"]["household_member"] == "Robin Sambo"
     assert doc["facts"]["spouse_request_deadline"] == "2027-10-04"
     assert pending(doc, "spouse_request") == {"2027-10-04"}
 
 
 def test_no_sambo_no_reminder(app):
-    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
-    services.add_incident(
-        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
-        text="Misshandel", verified_by="police",
-    )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
-    services.mark_letter_served(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
-        proof="Kvitto",
-    )  # fmt: skip
-    doc = services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
+    _ref, doc = _severe_terminated(app)
     assert not pending(doc, "spouse_request")
 
 
 def test_kronofogden_dates_are_days_that_have_happened_written_as_days(app):
-    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
-    services.add_incident(
-        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
-        text="Misshandel", verified_by="police",
-    )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
-    services.mark_letter_served(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
-        proof="Kvitto",
-    )  # fmt: skip
+    ref, doc = _severe_terminated(app)
     services.mark_letter_sent(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "kopia_uppsagning"),
+        app, "alice", moment("2027-09-06", 15), letter_id(doc, "kopia_uppsagning"),
         method="rekommenderat",
     )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
     services.fire_event(app, "alice", moment("2027-09-07"), ref, "apply_eviction")
     for bad in ("2027-10-05", "2027-01-31T25:00", 20270224, "igår"):
         with pytest.raises(InvalidInput):
@@ -202,35 +178,17 @@ def test_kronofogden_dates_are_days_that_have_happened_written_as_days(app):
 def test_a_sambo_recorded_after_service_still_gets_the_reminder(app):
     """Served Fri 3 Sep 2027; the sambo is recorded on 10 Sep: the reminder counts from the service,
     3 Sep + 1 month = Sun 3 Oct → Mon 4 Oct 2027 (1930:173 2 §), once."""
-    ref = open_storning(app, now=moment("2027-09-01"))["ref"]
-    services.add_incident(
-        app, "alice", moment("2027-09-01", 10), ref, at=moment("2027-08-31", 23), kind="violence",
-        text="Misshandel", verified_by="police",
-    )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
-    services.mark_letter_served(
-        app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
-        proof="Kvitto",
-    )  # fmt: skip
-    services.fire_event(app, "alice", moment("2027-09-06"), ref, "record_service")
+    ref, _doc = _severe_terminated(app)
     doc = services.fire_event(
         app, "alice", moment("2027-09-10"), ref, "record_household_member",
         params={"name": "Robin Sambo"},
     )  # fmt: skip
     assert pending(doc, "spouse_request") == {"2027-10-04"}
-    assert (
-        len(
-            [
-                t
-                for t in doc["timers"]
-                if t["name"] == "spouse_request"
-                and t["status"] == "pending"
-                and t["kind"] == "reminds"
-            ]
-        )
-        == 1
-    )
+    reminders = [
+        t for t in doc["timers"]
+        if t["name"] == "spouse_request" and t["status"] == "pending" and t["kind"] == "reminds"
+    ]  # fmt: skip
+    assert len(reminders) == 1
 
 
 def test_no_application_when_a_correction_took_away_the_only_ground(app):

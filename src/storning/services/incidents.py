@@ -125,19 +125,32 @@ def add_incident(
             "incident_added",
             {"incident_id": incident.id, "kind": kind, "at": times.at.isoformat()},
         )
-        app.engine.dispatch(
-            session,
-            case,
-            "incident_recorded",
-            actor=user,
-            now=now,
-            params={"incident_id": incident.id},
-            incident=incident,
-            caused_by=entry,
-        )
+        _recorded(app, session, case, user, now, incident, entry)
 
     return _change(
         app, actor, now, ref, expected_version, record, document=document, action="incident_add"
+    )
+
+
+def _recorded(
+    app: App,
+    session: Session,
+    case: Case,
+    user: User,
+    now: datetime,
+    incident: Incident,
+    entry: int,
+) -> None:
+    """Tell the tracks about an incident (the guards see it): new, or moved after the uppmaning."""
+    app.engine.dispatch(
+        session,
+        case,
+        "incident_recorded",
+        actor=user,
+        now=now,
+        params={"incident_id": incident.id},
+        incident=incident,
+        caused_by=entry,
     )
 
 
@@ -242,16 +255,7 @@ def _regrade(
         grounds.remove(incident.id)
         case.facts = {**case.facts, "ground_incidents": grounds}
     elif after_uppmaning and incident.id not in grounds:
-        app.engine.dispatch(
-            session,
-            case,
-            "incident_recorded",
-            actor=user,
-            now=now,
-            params={"incident_id": incident.id},
-            incident=incident,
-            caused_by=entry,
-        )
+        _recorded(app, session, case, user, now, incident, entry)
 
 
 def _values(incident: Incident, app: App) -> dict[str, Any]:
