@@ -216,3 +216,20 @@ def test_the_worklist_screenshot(server, page):
     assert _unlabelled_fields(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "worklist.png"), full_page=True)
+
+
+def test_no_page_is_wider_than_a_phone(server, page):
+    """At 390 px (a phone) no page scrolls sideways: wide tables scroll inside their own box, and
+    forms (fieldsets too) shrink to the screen."""
+    base = server["url"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, base, "alice", PASSWORD)
+    urls = ["/", "/arenden/nytt", "/paminnelser"]
+    page.goto(f"{base}/")
+    link = page.locator("a[href^='/arenden/S-']").first
+    if link.count():
+        urls.append(str(link.get_attribute("href")))
+    for url in urls:
+        page.goto(f"{base}{url}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{url} is {width} px wide at 390 px"
