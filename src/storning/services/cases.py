@@ -28,7 +28,7 @@ from storning.services.common import (
     scope_of,
     unit,
 )
-from storning.services.letters import refresh_rounds
+from storning.services.rounds import refresh_rounds
 from storning.store.models import (
     Case,
     CaseCounter,

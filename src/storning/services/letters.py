@@ -36,6 +36,14 @@ from storning.services.common import (
     scope_of,
     unit,
 )
+from storning.services.rounds import (
+    TERM_END_LETTER,
+    TERMINATION_POSTED_BY,
+    TERMINATION_SENT_BY,
+    holder_round,
+    latest_in_round,
+    printed_lease_end,
+)
 from storning.store.models import (
     Case,
     Complainant,
@@ -99,7 +107,7 @@ def mark_letter_sent(
                 "delgivningen."
             )
         if method in TERMINATION_POSTED_BY:
-            _check_printed_lease_end(app, case, letter, local_day(sent_at, app.zone))
+            _checkprinted_lease_end(app, case, letter, local_day(sent_at, app.zone))
         received = _day(delivered_on) if delivered_on is not None else None
         _send(app, session, case, user, letter, now, method, sent_at, received)
         _finish(session, case)
@@ -137,7 +145,7 @@ def mark_letter_served(
                 what="Delgivningen",
                 reason="tidpunkten då brevet skickades",
             )
-        _check_printed_lease_end(app, case, letter, day)
+        _checkprinted_lease_end(app, case, letter, day)
         if letter.sent_at is None:
             _send(app, session, case, user, letter, now, "delgivning", served_at, None)
         letter.served_at, letter.proof, letter.status = served_at, proof, "served"
@@ -189,22 +197,14 @@ def _act_time(
     return moment
 
 
-# 12 kap. 8 § JB: a termination sent by registered letter is made the day it is posted (one that is
-# served, the day it is served); the lease end of a termination to the end of the term counts from then.
-TERM_END_LETTER = "uppsagning_hyrestid"
-TERMINATION_POSTED_BY = frozenset({"rekommenderat"})
-# The ways a termination may reach the tenant under 12:8: posted by registered letter, or served.
-TERMINATION_SENT_BY = TERMINATION_POSTED_BY | {"delgivning", "stamningsman", "personligen"}
-
-
-def _check_printed_lease_end(app: App, case: Case, letter: Letter, made_on: date) -> None:
+def _checkprinted_lease_end(app: App, case: Case, letter: Letter, made_on: date) -> None:
     """Refuse to record a termination to the end of the term as sent or served on a day that gives
     another lease end (12:4) than the one the letter prints: the tenant would be told to move on the
     wrong day. The officer reissues the letter (a new draft dated that day) and sends that one."""
     if letter.template != TERM_END_LETTER:
         return
     printed = (
-        _printed_lease_end(letter) if letter.pdf is not None else case.facts.get("lease_end_on")
+        printed_lease_end(letter) if letter.pdf is not None else case.facts.get("lease_end_on")
     )
     actual = app.engine.calendar.lease_end_12_4(made_on)
     settled = case.facts.get("termination_effective_on") and case.facts.get("lease_end_on")
@@ -225,158 +225,6 @@ def _check_printed_lease_end(app: App, case: Case, letter: Letter, made_on: date
         + "), skicka det och registrera det nya "
         "brevet."
     )
-
-
-# --- one letter to each contract holder ---------------------------------------------------------------
-
-REISSUE_KEEPS = ("holder", "holder_name", "round", "complainant_id", "meeting")
-
-
-@dataclass(frozen=True)
-class HolderRound:
-    """Where a letter's round stands: for a letter to each contract holder (12 kap. 8 § JB), which
-    holders have had theirs sent, served and (a termination) made; for any other letter, itself.
-    `*_on` are the latest day among the holders, set only once every holder's letter has it."""
-
-    template: str
-    unsent: tuple[str, ...]
-    unserved: tuple[str, ...]
-    unmade: tuple[str, ...]
-    sent_on: str | None
-    sent_at: str | None
-    served_on: str | None
-    made_on: str | None
-    # holders whose termination to the end of the term prints another lease end than the one the
-    # whole round gives (made to them earlier than to the last holder): they need a new letter
-    wrong_date: tuple[str, ...] = ()
-
-    @property
-    def all_sent(self) -> bool:
-        return not self.unsent
-
-    @property
-    def all_served(self) -> bool:
-        return not self.unserved
-
-    def params(self) -> dict[str, Any]:
-        """What the tracks see with `letter_sent` / `letter_served` (workflows/README.md)."""
-        return {
-            "all_sent": self.all_sent,
-            "all_served": self.all_served,
-            "all_made": not self.unmade,
-            "round_sent_on": self.sent_on,
-            "round_sent_at": self.sent_at,
-            "round_served_on": self.served_on,
-            "round_made_on": self.made_on,
-        }
-
-    def fact(self) -> dict[str, list[str]]:
-        fact = {"unsent": list(self.unsent), "unserved": list(self.unserved)}
-        if self.wrong_date:
-            fact["wrong_date"] = list(self.wrong_date)
-        return fact
-
-
-def holder_round(app: App, session: Session, case: Case, letter: Letter) -> HolderRound:
-    """The round `letter` belongs to (the per-holder letters drafted by one event, and their
-    reissues), as it stands now. For a per-holder letter it is also stored on the case as the fact
-    `<template>_pending`, so the guards can name whoever is still missing."""
-    from storning.household import contract_holders, holder_index
-
-    per_holder = "holder" in (letter.data or {})
-    if per_holder:
-        round_id = (letter.data or {}).get("round")
-        names = [h.name for h in contract_holders(case)]
-        query = select(Letter).where(Letter.case_id == case.id, Letter.template == letter.template)
-        groups: list[list[Letter]] = [[] for _ in names]
-        for item in session.scalars(query):
-            index = holder_index(case, item.data or {})
-            if (item.data or {}).get("round") == round_id and index is not None:
-                groups[index].append(item)
-    else:
-        names, groups = [case.tenant_name], [[letter]]
-
-    def last(values: list[datetime]) -> datetime | None:
-        """A holder's latest: a reissued letter sent or served again counts from then."""
-        return max(values, default=None)
-
-    sent = [last([x.sent_at for x in group if x.sent_at]) for group in groups]
-    served = [last([x.served_at for x in group if x.served_at]) for group in groups]
-    posted = [
-        last([x.sent_at for x in group if x.sent_at and x.sent_method in TERMINATION_POSTED_BY])
-        for group in groups
-    ]
-    made = [served[i] or posted[i] for i in range(len(groups))]  # 12 kap. 8 § JB
-    wrong: tuple[str, ...] = ()
-    if per_holder and letter.template == TERM_END_LETTER and all(made):
-        ends = app.engine.calendar.lease_end_12_4(
-            max(local_day(m, app.zone) for m in made if m is not None)
-        ).isoformat()
-        wrong = tuple(
-            name
-            for name, group in zip(names, groups, strict=True)
-            if _printed_lease_end(_latest_made(group)) not in (None, ends)
-        )
-    status = HolderRound(
-        letter.template,
-        unsent=_missing(names, sent),
-        unserved=_missing(names, served),
-        unmade=_missing(names, made),
-        sent_on=_last_day(app, sent),
-        sent_at=_last_instant(app, sent),
-        served_on=_last_day(app, served),
-        made_on=_last_day(app, made),
-        wrong_date=wrong,
-    )
-    if per_holder:
-        case.facts = {**case.facts, f"{letter.template}_pending": status.fact()}
-    return status
-
-
-def _latest_made(group: list[Letter]) -> Letter | None:
-    made = [
-        x for x in group if x.served_at or (x.sent_at and x.sent_method in TERMINATION_POSTED_BY)
-    ]
-    return max(made, key=lambda x: x.served_at or x.sent_at or x.created_at, default=None)
-
-
-def _printed_lease_end(letter: Letter | None) -> str | None:
-    """The lease end an issued letter printed (from its frozen data)."""
-    if letter is None:
-        return None
-    value = ((letter.data or {}).get("facts") or {}).get("lease_end_on")
-    return str(value)[:10] if value else None
-
-
-def refresh_rounds(app: App, session: Session, case: Case) -> None:
-    """Recount every open per-holder round after the contract holders changed: a holder added now
-    lacks their letter (and is named), one removed no longer counts."""
-    for name in [k for k in case.facts if k.endswith("_pending")]:
-        template = name.removesuffix("_pending")
-        query = (
-            select(Letter)
-            .where(Letter.case_id == case.id, Letter.template == template)
-            .order_by(Letter.id.desc())
-        )
-        latest = next((x for x in session.scalars(query) if "round" in (x.data or {})), None)
-        if latest is not None:
-            holder_round(app, session, case, latest)
-
-
-def _missing(names: list[str], moments: list[datetime | None]) -> tuple[str, ...]:
-    return tuple(name for name, moment in zip(names, moments, strict=True) if moment is None)
-
-
-def _last_instant(app: App, moments: list[datetime | None]) -> str | None:
-    """The latest moment once every holder has one (the round is complete only then)."""
-    if not moments or any(m is None for m in moments):
-        return None
-    return max(m for m in moments if m is not None).astimezone(app.zone).isoformat()
-
-
-def _last_day(app: App, moments: list[datetime | None]) -> str | None:
-    instant = _last_instant(app, moments)
-    return instant[:10] if instant else None
 
 
 def _day(value: str | date) -> date:
@@ -463,6 +311,9 @@ def _letter_for_change(
     assert letter is not None
     app.engine.check_clock(case, now)
     return user, letter, case
+
+
+REISSUE_KEEPS = ("holder", "holder_name", "round", "complainant_id", "meeting")
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -635,12 +486,7 @@ def _holder_for(session: Session, case: Case, template: str, wanted: str | None)
                 f"{', '.join(names)}."
             )
         chosen = found[0]
-    query = (
-        select(Letter)
-        .where(Letter.case_id == case.id, Letter.template == template)
-        .order_by(Letter.id.desc())
-    )
-    latest = next((x for x in session.scalars(query) if "round" in (x.data or {})), None)
+    latest = latest_in_round(session, case, template)
     return {
         "holder": chosen.index,
         "holder_name": chosen.name,
