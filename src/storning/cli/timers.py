@@ -110,7 +110,8 @@ def read(obj: Ctx, reminder_id: int) -> None:
 def worker(obj: Ctx, interval: int | None) -> None:
     """Kör schemaläggaren: förfallna frister varje intervall, sammanfattning vardagar 07.00.
 
-    Stoppas snyggt med SIGTERM eller Ctrl-C (pågående omgång avslutas först).
+    Stoppas snyggt med SIGTERM eller Ctrl-C (pågående omgång avslutas först). Starta så många som
+    behövs mot samma databas: de delar på arbetet och varje frist utförs en gång (docs/deploy.md).
     """
     from storning.worker import run_worker
 
