@@ -9,7 +9,11 @@ Our lifecycle per case (9 officer steps, each its own transaction through the se
 CLI and web do): incident (offered to all tracks), uppmaning (letter, emitted notice, timers), rectified;
 consent, support, close authority; contact, meeting, plan.
 
-    .venv/bin/python bench/engine.py [--cases 300]
+After the table, a breakdown of each step (load / service / guards / machine / effects / commit /
+outside, in µs and share) from a second, instrumented pass over fresh cases (`--breakdown N`, 0: none),
+so the next person sees where the time goes.
+
+    .venv/bin/python bench/engine.py [--cases 300] [--breakdown 100]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from storning import services  # noqa: E402
 from storning.app import App  # noqa: E402
 from storning.config import Settings  # noqa: E402
+from storning.engine import Probe  # noqa: E402
 from storning.store.db import make_engine  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -58,7 +64,8 @@ def raw_floor(directory: Path, transactions: int) -> float:
     return transactions / elapsed
 
 
-def storning_lifecycle(directory: Path, cases: int) -> float:
+def lifecycle_cases(directory: Path, cases: int) -> tuple[App, list[str]]:
+    """A fresh database with `cases` open cases (not timed)."""
     settings = replace(
         Settings.from_env({}),
         db_url=f"sqlite:///{directory / 'engine.db'}",
@@ -85,6 +92,13 @@ def storning_lifecycle(directory: Path, cases: int) -> float:
         )["ref"]
         for n in range(cases)
     ]
+    return app, refs
+
+
+def run_lifecycle(
+    app: App, refs: list[str], lap: Callable[[str], None] = lambda _step: None
+) -> float:
+    """The 9 steps of every case, timed; `lap(step)` is called after each step (the breakdown)."""
     steps = 0
     start = time.perf_counter()
     for n, ref in enumerate(refs):
@@ -102,6 +116,7 @@ def storning_lifecycle(directory: Path, cases: int) -> float:
                 params=params,
                 document=False,
             )
+            lap(event)
 
         services.add_incident(
             app,
@@ -114,6 +129,7 @@ def storning_lifecycle(directory: Path, cases: int) -> float:
             verified_by="jour",
             document=False,
         )
+        lap("add_incident")
         fire("issue_uppmaning", minutes=1)
         fire("mark_rectified", minutes=2)
         fire("record_consent", {"scope": "Socialtjänsten", "expires_on": "2026-12-31"}, minutes=3)
@@ -127,13 +143,73 @@ def storning_lifecycle(directory: Path, cases: int) -> float:
             track="authority",
             document=False,
         )
+        lap("close (authority)")
         fire("record_contact", {"channel": "phone"}, minutes=6)
         fire("hold_meeting", minutes=7)
         fire("agree_plan", minutes=8)
         steps += STEPS
-    elapsed = time.perf_counter() - start
-    app.db.dispose()
-    return steps / elapsed
+    return steps / (time.perf_counter() - start)
+
+
+def storning_lifecycle(directory: Path, cases: int) -> float:
+    app, refs = lifecycle_cases(directory, cases)
+    try:
+        return run_lifecycle(app, refs)
+    finally:
+        app.db.dispose()
+
+
+# Where a step's time goes (`storning.engine.Probe`): the aggregate's load with the lock and the access
+# checks; the use case's own work around the engine (the letter-gap check, an incident's row); the guards;
+# the machine (context, choosing the transition, parameters, the state change); the effects (journal,
+# timers, letters, facts, emitted events); save_case and the commit; and what is outside the unit of work
+# (argument checks before it).
+PHASES = ("load", "service", "guards", "machine", "effects", "commit", "outside")
+
+
+def breakdown(directory: Path, cases: int) -> dict[str, dict[str, float]]:
+    """Mean microseconds per phase of each lifecycle step, from a separate instrumented pass (the
+    throughput above is measured with the probe off)."""
+    directory.mkdir()
+    app, refs = lifecycle_cases(directory, cases)
+    probe = Probe()
+    app.engine.probe = probe
+    totals: dict[str, dict[str, float]] = {}
+    last = [time.perf_counter()]
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        row = totals.setdefault(step, dict.fromkeys(PHASES, 0.0))
+        for phase, seconds in probe.seconds.items():
+            row[phase] += seconds
+        row["outside"] += now - last[0] - sum(probe.seconds.values())
+        probe.seconds.clear()
+        last[0] = now
+
+    try:
+        run_lifecycle(app, refs, lap)
+    finally:
+        app.engine.probe = None
+        app.db.dispose()
+    return {
+        step: {phase: seconds / cases * 1e6 for phase, seconds in row.items()}
+        for step, row in totals.items()
+    }
+
+
+def print_breakdown(steps: dict[str, dict[str, float]], cases: int) -> None:
+    print(f"\nbreakdown per step, µs (instrumented pass over {cases} cases)")
+    print(f"{'step':<20}" + "".join(f"{p:>9}" for p in PHASES) + f"{'total':>9}")
+    for step, row in steps.items():
+        print(
+            f"{step:<20}"
+            + "".join(f"{row[p]:>9,.0f}" for p in PHASES)
+            + f"{sum(row.values()):>9,.0f}"
+        )
+    mean = {p: sum(row[p] for row in steps.values()) / len(steps) for p in PHASES}
+    total = sum(mean.values())
+    print(f"{'mean step':<20}" + "".join(f"{mean[p]:>9,.0f}" for p in PHASES) + f"{total:>9,.0f}")
+    print(f"{'share':<20}" + "".join(f"{mean[p] / total:>9.0%}" for p in PHASES) + f"{1:>9.0%}")
 
 
 def spiff(directory: Path, instances: int) -> float | None:
@@ -148,12 +224,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--floor", type=int, default=5000)
+    parser.add_argument(
+        "--breakdown", type=int, default=100, help="cases in the instrumented pass (0: none)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         floor = raw_floor(directory, args.floor)
         ours = storning_lifecycle(directory, args.cases)
         baseline = spiff(directory, args.cases)
+        steps = breakdown(directory / "breakdown", args.breakdown) if args.breakdown else None
     print(f"{'measure':<52} {'per second':>12} {'ratio':>8} {'target':>8}")
     print(f"{'raw floor: INSERT+UPDATE per txn (SQLAlchemy Core)':<52} {floor:>12,.0f} {'1.00':>8}")
     print(
@@ -168,6 +248,8 @@ def main() -> None:
         print(f"{'storning / SpiffWorkflow':<52} {'':>12} {ours / baseline:>8.1f}x {'≥ 8x':>8}")
     else:
         print("SpiffWorkflow not installed: pip install -e '.[bench]' for the comparison column")
+    if steps:
+        print_breakdown(steps, args.breakdown)
 
 
 if __name__ == "__main__":

@@ -68,17 +68,27 @@ class TimerBook:
         self.calendar = calendar
 
     def start_state_timers(self, ctx: EventContext, state: str) -> None:
-        for name in ctx.track.states[state].timers:
-            self.start(ctx, name)
+        """Every timer of the state, in one insert."""
+        rows = [
+            row for name in ctx.track.states[state].timers for row in self._start_rows(ctx, name)
+        ]
+        if rows:
+            ctx.session.connection().execute(_INSERT_TIMER, rows)
 
     def start(self, ctx: EventContext, name: str) -> None:
+        rows = self._start_rows(ctx, name)
+        if rows:
+            ctx.session.connection().execute(_INSERT_TIMER, rows)
+
+    def _start_rows(self, ctx: EventContext, name: str) -> list[dict[str, object]]:
+        """The rows of timer `name` started now (its deadline fact is set on the case)."""
         definition = ctx.track.timers[name]
         start = self._start_day(ctx, name, definition)
         due_on = self.calendar.due(start, parse_period(definition.after), definition.calendar)
         if definition.deadline_fact:
             ctx.set_fact(definition.deadline_fact, due_on)
         state = ctx.case.track_state(ctx.track.name).state
-        rows = [
+        return [
             self._row(
                 ctx,
                 name,
@@ -95,8 +105,6 @@ class TimerBook:
             for kind, day, due_at, recipients in self._rows(definition, due_on)
             if not (day < ctx.today and kind == "before")  # a warning for a past day is only noise
         ]
-        if rows:
-            ctx.session.connection().execute(_INSERT_TIMER, rows)
 
     @staticmethod
     def _row(

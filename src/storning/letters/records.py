@@ -19,13 +19,14 @@ SENDING_METHODS: dict[str, str] = {
 }
 
 
-_INSERT_LETTER = insert(table(Letter)).returning(table(Letter).c.id)
+_INSERT_LETTERS = insert(table(Letter)).returning(table(Letter).c.id, sort_by_parameter_order=True)
 
 
 def create_draft(ctx: EventContext, template: str) -> list[int]:
     """Drafts of `template` for the case, linked to the journal entry of the event that asked for them;
     returns their ids. A letter to complainants is one letter per complainant, each naming only its
-    own recipient; a letter marked `each_holder` is one letter per contract holder. (Prepared Core inserts: drafts are made inside hot events.)"""
+    own recipient; a letter marked `each_holder` is one letter per contract holder. (One prepared Core
+    insert for all of them: drafts are made inside hot events.)"""
     from storning.letters import TEMPLATE_CATALOG
 
     base: dict[str, object] = {"event": ctx.event, "track": ctx.track.name}
@@ -52,8 +53,10 @@ def create_draft(ctx: EventContext, template: str) -> list[int]:
         "created_by": ctx.actor.username,
         "journal_id": ctx.journal_id,
     }
-    connection = ctx.session.connection()
-    return [
-        int(connection.execute(_INSERT_LETTER, {**row, "data": data}).scalar_one())
-        for data in datas
-    ]
+    if not datas:
+        return []
+    # One round trip for all of them (one row per complainant or holder); ids in the rows' order.
+    result = ctx.session.connection().execute(
+        _INSERT_LETTERS, [{**row, "data": data} for data in datas]
+    )
+    return [int(letter_id) for letter_id in result.scalars()]

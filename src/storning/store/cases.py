@@ -1,4 +1,10 @@
-"""Loading and saving a case aggregate (the case row and its three track rows) in one transaction.
+"""Loading and saving a case aggregate (the case row, its owner and its three track rows) in one
+transaction.
+
+`load_case` reads the aggregate with one Core statement (the case joined to its owner and its tracks,
+locked on PostgreSQL) and builds the mapped objects from the row directly: no ORM query, no lazy load
+of the owner. The objects are detached (not in the session's identity map): every load reads the
+database as it is, and nothing about them is flushed by the unit of work, only by `save_case`.
 
 `save_case` is the optimistic-locking write of invariant 8: it bumps the version once and updates the
 case row only if the version is still the one that was read, else `StaleCase`. It writes the changed
@@ -8,41 +14,112 @@ of an event), then tells the ORM those values are now committed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, bindparam, inspect, select, update
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from storning.errors import StaleCase
-from storning.store.models import Case, CaseTrack, table
+from storning.store.models import Base, Case, CaseTrack, User, table
 
-_BY_REF = select(Case).where(Case.ref == bindparam("ref")).options(joinedload(Case.tracks))
-_BY_REF_LOCKED = _BY_REF.with_for_update(of=Case)
-_BY_ID_LOCKED = (
-    select(Case)
-    .where(Case.id == bindparam("id"))
-    .options(joinedload(Case.tracks))
-    .with_for_update(of=Case)
-)
 _CASES = table(Case)
 _TRACKS = table(CaseTrack)
+_USERS = table(User)
+
+
+def _columns(model: type[Base]) -> list[tuple[str, Any]]:
+    """(attribute, column) of every column attribute of `model`."""
+    return [(prop.key, prop.columns[0]) for prop in inspect(model).column_attrs]
+
+
+_CASE_COLUMNS = _columns(Case)
+_OWNER_COLUMNS = _columns(User)
+_TRACK_COLUMNS = [(key, column) for key, column in _columns(CaseTrack) if key != "case_id"]
+_CASE_KEYS = tuple(key for key, _ in _CASE_COLUMNS)
+_OWNER_KEYS = tuple(key for key, _ in _OWNER_COLUMNS)
+_TRACK_KEYS = tuple(key for key, _ in _TRACK_COLUMNS)
+_CASE_MAPPER: Mapper[Case] = inspect(Case)
+_OWNER_MAPPER: Mapper[User] = inspect(User)
+_TRACK_MAPPER: Mapper[CaseTrack] = inspect(CaseTrack)
+_PRIMARY_KEYS: dict[type[Base], tuple[str, ...]] = {
+    mapper.class_: tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    for mapper in (_CASE_MAPPER, _OWNER_MAPPER, _TRACK_MAPPER)
+}
+_OWNER_AT = len(_CASE_KEYS)
+_TRACK_AT = _OWNER_AT + len(_OWNER_KEYS)
+_TRACK_KEY_AT = _TRACK_AT + _TRACK_KEYS.index("track")
+
+# One row per track (ordered by track, as `Case.tracks` is), each with the case and its owner.
+_AGGREGATE = (
+    select(
+        *(column.label(f"c_{key}") for key, column in _CASE_COLUMNS),
+        *(column.label(f"o_{key}") for key, column in _OWNER_COLUMNS),
+        *(column.label(f"t_{key}") for key, column in _TRACK_COLUMNS),
+    )
+    .select_from(
+        _CASES.join(_USERS, _USERS.c.id == _CASES.c.owner_id).outerjoin(
+            _TRACKS, _TRACKS.c.case_id == _CASES.c.id
+        )
+    )
+    .order_by(_TRACKS.c.track)
+)
+_BY_REF = _AGGREGATE.where(_CASES.c.ref == bindparam("ref"))
+_BY_REF_LOCKED = _BY_REF.with_for_update(of=_CASES)
+_BY_ID_LOCKED = _AGGREGATE.where(_CASES.c.id == bindparam("id")).with_for_update(of=_CASES)
 _UPDATE_TRACK = (
     update(_TRACKS)
     .where(_TRACKS.c.case_id == bindparam("b_case_id"), _TRACKS.c.track == bindparam("b_track"))
     .values(state=bindparam("state"), since=bindparam("since"))
 )
 
+M = TypeVar("M", bound=Base)
+
 
 def load_case(session: Session, ref: str, *, lock: bool = False) -> Case | None:
-    """The case with its tracks; `lock` takes the row lock on PostgreSQL (SQLite's writer already has it)."""
+    """The case with its owner and tracks; `lock` takes the row lock on PostgreSQL (SQLite's writer
+    already has it)."""
     statement = _BY_REF_LOCKED if lock else _BY_REF
-    return session.scalars(statement, {"ref": ref.strip().upper()}).unique().first()
+    return _aggregate(session.connection().execute(statement, {"ref": ref.strip().upper()}).all())
 
 
 def load_case_by_id(session: Session, case_id: int) -> Case | None:
-    return session.scalars(_BY_ID_LOCKED, {"id": case_id}).unique().first()
+    return _aggregate(session.connection().execute(_BY_ID_LOCKED, {"id": case_id}).all())
+
+
+def _aggregate(rows: Sequence[Row[Any]]) -> Case | None:
+    """The detached case, owner and tracks of the aggregate's rows, as the ORM would load them (every
+    column loaded, the relationships set, nothing pending), built directly from the row."""
+    if not rows:
+        return None
+    first = rows[0]
+    case = _loaded(_CASE_MAPPER, _CASE_KEYS, first[:_OWNER_AT])
+    owner = _loaded(_OWNER_MAPPER, _OWNER_KEYS, first[_OWNER_AT:_TRACK_AT])
+    case.__dict__["owner"] = owner  # a many-to-one's loaded value is the object itself
+    tracks = []
+    for row in rows:
+        if row[_TRACK_KEY_AT] is None:  # a case without tracks (the outer join's empty side)
+            continue
+        track = _loaded(_TRACK_MAPPER, _TRACK_KEYS, row[_TRACK_AT:], case_id=case.id)
+        track.__dict__["case"] = case
+        tracks.append(track)
+    set_committed_value(case, "tracks", tracks)  # the instrumented collection
+    return case
+
+
+def _loaded(mapper: Mapper[M], keys: tuple[str, ...], values: Sequence[Any], **more: Any) -> M:
+    """A detached instance of `mapper`'s class holding `values`: what the ORM's loader does (a new
+    instance without `__init__`, the values as loaded, the identity key), without the query."""
+    obj: M = mapper.class_manager.new_instance()
+    loaded = obj.__dict__
+    loaded.update(zip(keys, values, strict=True))
+    loaded.update(more)
+    instance_state(obj).key = mapper.identity_key_from_primary_key(
+        tuple(loaded[key] for key in _PRIMARY_KEYS[mapper.class_])
+    )
+    return obj
 
 
 def save_case(session: Session, case: Case) -> None:
