@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -54,6 +54,12 @@ def list_letters(obj: Ctx, ref: str, as_json: bool) -> None:
 @click.option("--method", type=click.Choice(list(SENDING_METHODS)), required=True)
 @click.option("--at", "at_text", help="När brevet skickades (standard: --now).")
 @click.option("--delivered-on", help="Dag då mottagaren fick brevet, om känd.")
+@click.option(
+    "--all-from-step",
+    is_flag=True,
+    help="Markera också de andra ej skickade breven från samma steg (t.ex. uppmaningen och "
+    "underrättelsen till socialnämnden), samma dag och sätt; alla eller inget.",
+)
 @json_option
 @click.pass_obj
 @handles_errors
@@ -63,12 +69,27 @@ def sent(
     method: str,
     at_text: str | None,
     delivered_on: str | None,
+    all_from_step: bool,
     as_json: bool,
 ) -> None:
     """Markera ett brev som skickat; ett utkast upprättas (PDF) först.
 
     Exempel: storning letter sent 3 --method rekommenderat --at 2026-03-02
+
+    Med --all-from-step markeras alla ej skickade brev som skapades i samma steg som brevet:
+    storning letter sent 2 --all-from-step --method rekommenderat
     """
+    if all_from_step:
+        if delivered_on:
+            raise click.UsageError(
+                "--delivered-on gäller ett brev; registrera mottagningsdagen per brev med "
+                "'storning letter delivered'."
+            )
+        letters = services.mark_step_letters_sent(
+            obj.app, obj.actor, obj.now, letter_id, method=method, at=at_text
+        )
+        emit(letters, as_json, _sent_lines)
+        return
     result = services.mark_letter_sent(
         obj.app,
         obj.actor,
@@ -81,6 +102,14 @@ def sent(
     emit(
         result, as_json, lambda d: f"Brev {d['id']} ({d['template']}) skickat {d['sent_at'][:10]}."
     )
+
+
+def _sent_lines(letters: list[dict[str, Any]]) -> str:
+    lines = []
+    for d in letters:
+        to = f", till {d['to']}" if d.get("to") else ""
+        lines.append(f"Brev {d['id']} ({d['template']}{to}) skickat {d['sent_at'][:10]}.")
+    return "\n".join(lines)
 
 
 @letter.command("served")

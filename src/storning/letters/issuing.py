@@ -36,15 +36,20 @@ def audience_of(template: str) -> str:
     return entry.audience if entry is not None else "tenant"
 
 
+def context_of(app: Runtime, session: Session, case: Case, letter: Letter) -> dict[str, Any]:
+    """The data the letter is rendered from, dated the day it was drafted."""
+    return build_context(
+        session, app.settings, case, letter, audience_of(letter.template), dated(app, letter)
+    )
+
+
 def _render(
     app: Runtime, session: Session, case: Case, letter: Letter
 ) -> tuple[dict[str, Any], RenderedLetter]:
     """The letter's data and its rendering, dated the day it was drafted."""
     from storning.letters import render_letter
 
-    context = build_context(
-        session, app.settings, case, letter, audience_of(letter.template), dated(app, letter)
-    )
+    context = context_of(app, session, case, letter)
     return context, render_letter(letter.template, context, letters_dir=app.settings.letters_dir)
 
 

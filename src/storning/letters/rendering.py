@@ -29,6 +29,8 @@ from storning.letters.values import MissingValueError, wrap
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 PDF_STANDARDS = ["a-2b", "ua-1"]
+# A preview on screen: an A4 page 794 px wide, as a browser shows a document at 100 %.
+PREVIEW_PPI = 96.0
 
 # The fallback fonts that `letters/_layout.typ` lists after Carlito, and the Debian package of each
 # (installed by `scripts/setup`). Typst takes a character Carlito lacks from the first of them that
@@ -73,6 +75,21 @@ def render_letter(
     directory = resolve_dir(letters_dir)
     info = template_info(template, directory)
     return _renderer(directory).render(info, context)
+
+
+def render_pages(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    letters_dir: Path | None = None,
+    ppi: float = PREVIEW_PPI,
+) -> list[bytes]:
+    """The letter as PNG images, one a page, typeset from the same Typst source and fonts as its PDF
+    (`render_letter`): a preview to show on a screen, never archived. Raises `LetterTemplateError`
+    as `render_letter` does."""
+    directory = resolve_dir(letters_dir)
+    info = template_info(template, directory)
+    return _renderer(directory).pages(info, context, ppi)
 
 
 def jinja_source(
@@ -167,15 +184,24 @@ class _Renderer:
                 f'Brevet "{info.name}" kan inte skapas: {str(e).rstrip(".")}.', template=info.name
             ) from None
 
+    def pages(self, info: TemplateInfo, context: Mapping[str, Any], ppi: float) -> list[bytes]:
+        source = self._source(info, self._prepare(info, context))
+        images = self._typeset(info, source, format="png", ppi=ppi)
+        return images if isinstance(images, list) else [images]
+
     def _compile(self, info: TemplateInfo, source: str, timestamp: dt.datetime) -> bytes:
+        pdf = self._typeset(
+            info, source, format="pdf", pdf_standards=PDF_STANDARDS, timestamp=timestamp
+        )
+        assert isinstance(pdf, bytes)
+        return pdf
+
+    def _typeset(self, info: TemplateInfo, source: str, **options: Any) -> bytes | list[bytes]:
+        """Compile `source` (PDF or PNG pages); an error or a warning is one Swedish sentence."""
         try:
             with self.lock:
-                pdf, warnings = self.compiler.compile_with_warnings(
-                    input=source.encode("utf-8"),
-                    format="pdf",
-                    pdf_standards=PDF_STANDARDS,  # type: ignore[arg-type]
-                    timestamp=timestamp,
-                    sys_inputs=None,
+                output, warnings = self.compiler.compile_with_warnings(
+                    input=source.encode("utf-8"), sys_inputs=None, **options
                 )
         except typst.TypstError as e:
             glyphs = _NO_GLYPH.search(e.message)
@@ -195,8 +221,8 @@ class _Renderer:
                 f"({_where(w.diagnostic)}).",
                 template=info.name,
             )
-        assert isinstance(pdf, bytes)
-        return pdf
+        assert output is not None
+        return output
 
     def _glyph_error(self, info: TemplateInfo, text: str) -> LetterTemplateError:
         """No font has a character of `text`: name the packages to install, or the character."""

@@ -8,6 +8,7 @@ is refused with what to complete and how.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from storning.definitions.model import Transition, Workflow
@@ -23,22 +24,28 @@ def _missing(case: Case, detail: Detail) -> bool:
     return not (getattr(case, detail.path.removeprefix("tenant."), None) or "").strip()
 
 
-def _drafted_by(workflow: Workflow, case: Case, transition: Transition) -> list[str]:
-    """The letters a transition drafts, with those of the events it emits (one level)."""
+def drafted_by(workflow: Workflow, states: Mapping[str, str], transition: Transition) -> list[str]:
+    """The letters a transition may draft (a letter under a `when` counts), with those of the events
+    it emits (one level), from the tracks' current `states`."""
     templates: list[str] = []
     for call in transition.effects:
         if call.name == "letter":
             templates.append(str(call.arg))
         elif call.name == "emit":
             track, event = str(call.arg).split(".")
-            state = case.track_state(track).state
-            for emitted in workflow.tracks[track].events_from(state):
+            for emitted in workflow.tracks[track].events_from(states[track]):
                 if emitted.event == event:
                     templates += [str(c.arg) for c in emitted.effects if c.name == "letter"]
     return templates
 
 
-def _title(template: str) -> str:
+def _drafted_by(workflow: Workflow, case: Case, transition: Transition) -> list[str]:
+    states = {name: case.track_state(name).state for name in workflow.tracks}
+    return drafted_by(workflow, states, transition)
+
+
+def title_of(template: str) -> str:
+    """The letter's title as officers know it (its id when the catalogue lacks it)."""
     entry = TEMPLATE_CATALOG.get(template)
     return entry.title if entry else template
 
@@ -68,7 +75,7 @@ def letter_gaps(workflow: Workflow, case: Case, letters_dir: Any) -> list[dict[s
                         "fix": f"storning case update {case.ref} {detail.option} …",
                     },
                 )
-                gap["letters"].append(_title(template))
+                gap["letters"].append(title_of(template))
     return list(gaps.values())
 
 
@@ -82,7 +89,7 @@ def blocking_reason(
     for template, details in needs.items():
         lacking = [d for d in details if _missing(case, d)]
         if lacking:
-            letters.append(_title(template))
+            letters.append(title_of(template))
             missing += [d for d in lacking if d not in missing]
     if not missing:
         return None

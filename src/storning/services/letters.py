@@ -1,4 +1,5 @@
-"""Use cases on letters: list, mark sent, served or received, read the PDF, re-issue, draft on request.
+"""Use cases on letters: list, mark sent (one letter, or every letter of a step), served or received,
+read the PDF. Drafting on request and re-issuing are `services.drafting`.
 
 Every one acts for a principal (`services.common.authorize`); a letter to or about a protected
 complainant is shown only to those who may see protected identities. Reading a PDF is a read: a draft
@@ -22,7 +23,7 @@ from storning.clock import fact_instant, local_day, parse_day
 from storning.errors import InvalidInput, NotFound, PermissionDenied, cli
 from storning.letters.formatting import datum
 from storning.letters.records import SENDING_METHODS
-from storning.presenters import letter_dict, letters_of
+from storning.presenters import journal_parents, letter_dict, letters_of, step_of
 from storning.services.common import (
     _actor,
     _case,
@@ -36,12 +37,12 @@ from storning.services.common import (
     scope_of,
     unit,
 )
+from storning.services.gaps import title_of
 from storning.services.rounds import (
     TERM_END_LETTER,
     TERMINATION_POSTED_BY,
     TERMINATION_SENT_BY,
     holder_round,
-    latest_in_round,
     printed_lease_end,
 )
 from storning.store.models import (
@@ -72,7 +73,11 @@ def list_letters(app: App, actor: str, now: datetime, ref: str) -> list[dict[str
         case = _case(session, ref)
         authorize(principal_of(user), case, "read", "letter_list")
         log_access(session, user.username, now, case.id, "letter_list")
-        return [letter_dict(letter, app.zone) for letter in letters_of(session, case)]
+        parents = journal_parents(session, case)
+        return [
+            {**letter_dict(letter, app.zone), "step": step_of(letter, parents)}
+            for letter in letters_of(session, case)
+        ]
 
 
 def mark_letter_sent(
@@ -89,29 +94,92 @@ def mark_letter_sent(
 ) -> dict[str, Any]:
     """Record that a letter was sent (and, optionally, when it was received); the tracks may react.
     `at` is what the person typed (a bare date: the end of that day, see `clock.fact_instant`)."""
-    if method not in SENDING_METHODS:
-        raise InvalidInput(f"Okänt sändsätt '{method}'; välj en av {', '.join(SENDING_METHODS)}.")
+    _check_method(method)
     with unit(app) as session:
         user, letter, case = _letter_for_change(
             app, session, actor, now, letter_id, expected_version, ref, "letter_sent"
         )
-        if letter.sent_at is not None:
-            raise InvalidInput(
-                f"Brev {letter_id} är redan markerat som skickat {letter.sent_at:%Y-%m-%d}."
-            )
-        sent_at = _act_time(app, now, letter, at, "Dagen då brevet skickades")
-        if letter.template == TERM_END_LETTER and method not in TERMINATION_SENT_BY:
-            raise InvalidInput(
-                "En uppsägning till hyrestidens utgång ska skickas med rekommenderat brev eller "
-                "delges (12 kap. 8 § jordabalken); välj rekommenderat brev, eller registrera "
-                "delgivningen."
-            )
-        if method in TERMINATION_POSTED_BY:
-            _checkprinted_lease_end(app, case, letter, local_day(sent_at, app.zone))
         received = _day(delivered_on) if delivered_on is not None else None
-        _send(app, session, case, user, letter, now, method, sent_at, received)
+        _mark_sent(app, session, case, user, letter, now, method, at, received)
         _finish(session, case)
         return letter_dict(letter, app.zone)
+
+
+def mark_step_letters_sent(
+    app: App,
+    actor: str,
+    now: datetime,
+    letter_id: int,
+    *,
+    method: str,
+    at: str | datetime | None = None,
+    expected_version: int | None = None,
+    ref: str | None = None,
+) -> list[dict[str, Any]]:
+    """Record that every letter drafted in the same step as `letter_id` (the action that drafted it
+    and what that set off: an uppmaning and the notice to socialnämnden) and not yet sent was sent,
+    on one day with one method. Each letter's own rules apply as in `mark_letter_sent`, in one
+    transaction: if one letter is refused, none is marked. Returns the letters marked, oldest first."""
+    _check_method(method)
+    with unit(app) as session:
+        user, letter, case = _letter_for_change(
+            app, session, actor, now, letter_id, expected_version, ref, "letter_sent"
+        )
+        parents = journal_parents(session, case)
+        step = step_of(letter, parents)
+        unsent = [
+            x
+            for x in letters_of(session, case)
+            if x.sent_at is None
+            and (x.id == letter.id or (step is not None and step_of(x, parents) == step))
+        ]
+        if not unsent:
+            raise InvalidInput(
+                f"Breven från steget där brev {letter_id} upprättades är redan markerade som "
+                "skickade."
+            )
+        for each in unsent:
+            try:
+                _mark_sent(app, session, case, user, each, now, method, at, None)
+            except InvalidInput as error:  # name the letter that was refused, and mark none
+                raise InvalidInput(
+                    f"{title_of(each.template)} (brev {each.id}): {error.args[0]}"
+                ) from None
+        _finish(session, case)
+        return [letter_dict(x, app.zone) for x in unsent]
+
+
+def _check_method(method: str) -> None:
+    if method not in SENDING_METHODS:
+        raise InvalidInput(f"Okänt sändsätt '{method}'; välj en av {', '.join(SENDING_METHODS)}.")
+
+
+def _mark_sent(
+    app: App,
+    session: Session,
+    case: Case,
+    user: User,
+    letter: Letter,
+    now: datetime,
+    method: str,
+    at: str | datetime | None,
+    received: date | None,
+) -> None:
+    """One letter sent, by the rules for sending it, inside the caller's transaction."""
+    if letter.sent_at is not None:
+        raise InvalidInput(
+            f"Brev {letter.id} är redan markerat som skickat {letter.sent_at:%Y-%m-%d}."
+        )
+    sent_at = _act_time(app, now, letter, at, "Dagen då brevet skickades")
+    if letter.template == TERM_END_LETTER and method not in TERMINATION_SENT_BY:
+        raise InvalidInput(
+            "En uppsägning till hyrestidens utgång ska skickas med rekommenderat brev eller "
+            "delges (12 kap. 8 § jordabalken); välj rekommenderat brev, eller registrera "
+            "delgivningen."
+        )
+    if method in TERMINATION_POSTED_BY:
+        _checkprinted_lease_end(app, case, letter, local_day(sent_at, app.zone))
+    _send(app, session, case, user, letter, now, method, sent_at, received)
 
 
 def mark_letter_served(
@@ -313,9 +381,6 @@ def _letter_for_change(
     return user, letter, case
 
 
-REISSUE_KEEPS = ("holder", "holder_name", "round", "complainant_id", "meeting")
-
-
 # --- reading -----------------------------------------------------------------------------------------
 
 
@@ -371,140 +436,6 @@ def _names_protected_person(session: Session, letter: Letter) -> bool:
     if complainant_id is not None:
         query = query.where(Complainant.id == complainant_id)
     return any(session.scalars(query))
-
-
-# --- drafting ----------------------------------------------------------------------------------------
-
-
-def reissue_letter(
-    app: App,
-    actor: str,
-    now: datetime,
-    letter_id: int,
-    *,
-    expected_version: int | None = None,
-    ref: str | None = None,
-) -> dict[str, Any]:
-    """A new draft of the same template; the original, issued or not, is never changed (invariant 6)."""
-    with unit(app) as session:
-        user, letter, case = _letter_for_change(
-            app, session, actor, now, letter_id, expected_version, ref, "letter_reissue"
-        )
-        copy = Letter(
-            case_id=case.id,
-            template=letter.template,
-            status="draft",
-            created_at=now,
-            created_by=user.username,
-            data={
-                "reissue_of": letter.id,
-                # the same recipient: contract holder (and round), complainant, meeting
-                **{k: v for k, v in (letter.data or {}).items() if k in REISSUE_KEEPS},
-            },
-        )
-        session.add(copy)
-        session.flush()
-        params = {"letter_id": letter.id, "new_letter_id": copy.id, "template": letter.template}
-        entry = _record(session, case, user, now, "letter_reissued", params)
-        # The tracks may react: a reissued termination counts its lease end from its own day.
-        app.engine.dispatch(
-            session, case, "letter_reissued", actor=user, now=now, params=params, caused_by=entry
-        )
-        _finish(session, case)
-        return letter_dict(copy, app.zone)
-
-
-def create_letter(
-    app: App,
-    actor: str,
-    now: datetime,
-    ref: str,
-    template: str,
-    *,
-    meeting: dict[str, Any] | None = None,
-    complainant_id: int | None = None,
-    holder: str | None = None,
-    expected_version: int | None = None,
-) -> dict[str, Any]:
-    """A draft of any catalogued letter on the officer's own initiative (e.g. a meeting invitation or a
-    blank disturbance diary); letters that the law ties to an event come from the workflow instead.
-    A letter that goes to each contract holder is made for one of them (`holder`, a name) and joins
-    the latest round of that letter: e.g. the termination for a co-tenant added after it was drafted."""
-    from storning.letters import TEMPLATE_CATALOG
-
-    if template not in TEMPLATE_CATALOG or template == "rapport":
-        known = ", ".join(t for t in TEMPLATE_CATALOG if t != "rapport")
-        raise NotFound(f"Det finns ingen brevmall '{template}'; välj en av {known}.")
-    if template == "kallelse" and not meeting:
-        raise InvalidInput(f"En kallelse behöver tid och plats{cli(' (--meeting-at, --place)')}.")
-    with unit(app) as session:
-        user = _actor(app, session, actor)
-        case = _case(session, ref, lock=True)
-        authorize(principal_of(user), case, "act", "letter_new")
-        check_version(case, expected_version)
-        app.engine.check_clock(case, now)
-        data: dict[str, Any] = {"meeting": meeting} if meeting else {}
-        if TEMPLATE_CATALOG[template].audience == "complainant":
-            data["complainant_id"] = _complainant_for(session, case, complainant_id)
-        if TEMPLATE_CATALOG[template].each_holder:
-            data.update(_holder_for(session, case, template, holder))
-        letter = Letter(
-            case_id=case.id,
-            template=template,
-            status="draft",
-            created_at=now,
-            created_by=user.username,
-            data=data,
-        )
-        session.add(letter)
-        session.flush()
-        _record(
-            session,
-            case,
-            user,
-            now,
-            "letter_created",
-            {"letter_id": letter.id, "template": template},
-        )
-        _finish(session, case)
-        return letter_dict(letter, app.zone)
-
-
-def _holder_for(session: Session, case: Case, template: str, wanted: str | None) -> dict[str, Any]:
-    """Which contract holder a per-holder letter made by hand goes to, and the round it joins."""
-    from storning.household import contract_holders
-
-    holders = contract_holders(case)
-    names = [h.name for h in holders]
-    if wanted is None and len(holders) == 1:
-        chosen = holders[0]
-    else:
-        found = [h for h in holders if wanted and h.name.casefold() == wanted.strip().casefold()]
-        if not found:
-            raise InvalidInput(
-                f"Brevet går till en kontraktsinnehavare i taget; ange vem{cli(' (--holder)')}: "
-                f"{', '.join(names)}."
-            )
-        chosen = found[0]
-    latest = latest_in_round(session, case, template)
-    return {
-        "holder": chosen.index,
-        "holder_name": chosen.name,
-        "round": (latest.data or {}).get("round") if latest is not None else None,
-    }
-
-
-def _complainant_for(session: Session, case: Case, complainant_id: int | None) -> int:
-    """The complainant a complainant-facing letter goes to: the one given, or the case's only one."""
-    ids = list(session.scalars(select(Complainant.id).where(Complainant.case_id == case.id)))
-    if complainant_id is not None and complainant_id in ids:
-        return complainant_id
-    if complainant_id is None and len(ids) == 1:
-        return ids[0]
-    raise InvalidInput(
-        f"Ange vilken anmälare brevet ska till{cli(' (--complainant-id)')}; ärendet har {len(ids)} "
-        "anmälare."
-    )
 
 
 def mark_letter_delivered(
