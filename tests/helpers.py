@@ -9,6 +9,9 @@ from storning import services
 from storning.app import App
 from tests.conftest import at
 
+# A termination's written reason (every termination requires one).
+GROUNDS = "Störningarna har fortsatt efter uppmaningen att vidta rättelse."
+
 
 def open_storning(
     app: App, actor: str = "alice", now: datetime | None = None, **overrides: Any

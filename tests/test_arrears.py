@@ -11,7 +11,7 @@ from storning import services
 from storning.errors import GuardBlocked
 from storning.timers import run_due
 from tests.conftest import ZONE
-from tests.helpers import action, letter_id, states
+from tests.helpers import GROUNDS, action, letter_id, states
 
 
 def day(text: str, hour: int = 9) -> datetime:
@@ -95,7 +95,7 @@ def test_a_partial_payment_does_not_cure_and_termination_uses_the_balance(app):
     )
     assert states(doc)["legal"] == "forfeited"
     assert doc["facts"]["balance"] == "6450"
-    doc = services.fire_event(app, "alice", day("2027-02-01", 10), ref, "terminate")
+    doc = services.fire_event(app, "alice", day("2027-02-01", 10), ref, "terminate", reason=GROUNDS)
     assert states(doc)["legal"] == "terminated"
     assert states(doc)["authority"] == "notice_drafted"
     pdf = services.letter_pdf(
@@ -111,14 +111,14 @@ def test_a_partial_payment_does_not_cure_and_termination_uses_the_balance(app):
 
 def _terminated(app):
     ref = forfeited(app)["ref"]
-    return services.fire_event(app, "alice", day("2027-02-01"), ref, "terminate")
+    return services.fire_event(app, "alice", day("2027-02-01"), ref, "terminate", reason=GROUNDS)
 
 
 def test_the_recovery_period_counts_from_the_later_notice_and_rolls_over_christmas(app):
     """DOMAIN §5: served Thu 3 Dec 2026, socialnämnden Fri 4 Dec → Fri 25 Dec → Mon 28 Dec; earliest
     eviction decision Thu 31 Dec."""
     ref = forfeited(app, due="2026-11-02", now="2026-11-03")["ref"]
-    doc = services.fire_event(app, "alice", day("2026-12-01"), ref, "terminate")
+    doc = services.fire_event(app, "alice", day("2026-12-01"), ref, "terminate", reason=GROUNDS)
     services.mark_letter_served(
         app,
         "alice",
@@ -422,7 +422,7 @@ def test_a_withdrawn_termination_leaves_no_facts_for_the_next_one(app):
     doc = _in_recovery(app)
     ref = doc["ref"]
     services.fire_event(app, "alice", day("2027-02-10"), ref, "withdraw", reason="Förlikning")
-    doc = services.fire_event(app, "alice", day("2027-03-01"), ref, "terminate")
+    doc = services.fire_event(app, "alice", day("2027-03-01"), ref, "terminate", reason=GROUNDS)
     assert "termination_served_on" not in doc["facts"] and "recovery_deadline" not in doc["facts"]
     notices = [x for x in doc["letters"] if x["template"] == "meddelande_socialnamnd_44"]
     assert len(notices) == 2 and notices[-1]["status"] == "draft"

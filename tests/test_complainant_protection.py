@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from storning import services
 from storning.letters import TEMPLATE_CATALOG
 from tests.conftest import at
-from tests.helpers import letter_id, open_storning
+from tests.helpers import GROUNDS, letter_id, open_storning
 
 NAME = "Greta Granne"
 
@@ -51,7 +51,7 @@ def test_no_letter_outside_the_complainants_own_names_them(app):
         verified_by="staff",
         reporter=NAME,
     )
-    services.fire_event(app, "alice", at(5, 1), ref, "terminate")
+    services.fire_event(app, "alice", at(5, 1), ref, "terminate", reason=GROUNDS)
     letters = services.list_letters(app, "alice", at(6), ref)
     checked = set()
     for letter in letters:

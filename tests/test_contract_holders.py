@@ -20,7 +20,7 @@ import pytest
 from storning import services
 from storning.errors import GuardBlocked, InvalidInput
 from tests.conftest import ZONE
-from tests.helpers import action, open_storning, states
+from tests.helpers import GROUNDS, action, open_storning, states
 
 
 def moment(day: str, hour: int = 9) -> datetime:
@@ -86,7 +86,7 @@ def test_record_service_waits_for_every_holder_and_names_who_is_missing(app):
         app, "alice", moment("2027-03-10"), ref, at=moment("2027-03-09", 23), kind="noise",
         text="Ny fest", verified_by="jour",
     )  # fmt: skip
-    doc = services.fire_event(app, "alice", moment("2027-03-11"), ref, "terminate")
+    doc = services.fire_event(app, "alice", moment("2027-03-11"), ref, "terminate", reason=GROUNDS)
     terminations = letters(doc, "uppsagning")
     assert [t["to"] for t in terminations] == ["Ali Ek", "Sara Ek"]
 
@@ -125,7 +125,9 @@ def test_term_end_termination_counts_from_the_last_holder_it_is_made_to(app):
         services.mark_letter_sent(
             app, "alice", start + timedelta(hours=2), item["id"], method="rekommenderat"
         )
-    doc = services.fire_event(app, "alice", moment("2027-02-01"), ref, "terminate_term_end")
+    doc = services.fire_event(
+        app, "alice", moment("2027-02-01"), ref, "terminate_term_end", reason=GROUNDS
+    )
     ali, sara = letters(doc, "uppsagning_hyrestid")
     services.mark_letter_sent(
         app, "alice", moment("2027-02-01", 15), ali["id"], method="rekommenderat", at="2027-02-01"
@@ -156,7 +158,7 @@ def test_rent_arrears_recovery_period_runs_from_the_last_service(app):
     )  # fmt: skip
     ref = doc["ref"]
     services.fire_event(app, "alice", moment("2027-02-12"), ref, "forfeit")
-    doc = services.fire_event(app, "alice", moment("2027-02-15"), ref, "terminate")
+    doc = services.fire_event(app, "alice", moment("2027-02-15"), ref, "terminate", reason=GROUNDS)
     ali, sara = letters(doc, "uppsagning_hyresskuld")
     assert len(letters(doc, "meddelande_socialnamnd_44")) == 1  # one notice, naming both
     notice = letters(doc, "meddelande_socialnamnd_44")[0]
@@ -317,7 +319,9 @@ def _terminated_three(app, start: datetime) -> tuple[str, list[dict]]:
         app, "alice", start + timedelta(days=3), ref, at=start + timedelta(days=2), kind="noise",
         text="Ny fest", verified_by="jour",
     )  # fmt: skip
-    doc = services.fire_event(app, "alice", start + timedelta(days=4), ref, "terminate")
+    doc = services.fire_event(
+        app, "alice", start + timedelta(days=4), ref, "terminate", reason=GROUNDS
+    )
     return ref, letters(doc, "uppsagning")
 
 
@@ -401,7 +405,9 @@ def test_term_end_letters_printing_another_lease_end_are_named_and_stale_drafts_
         services.mark_letter_sent(
             app, "alice", start + timedelta(hours=2), item["id"], method="rekommenderat"
         )
-    doc = services.fire_event(app, "alice", moment("2027-01-29"), ref, "terminate_term_end")
+    doc = services.fire_event(
+        app, "alice", moment("2027-01-29"), ref, "terminate_term_end", reason=GROUNDS
+    )
     ali, sara = letters(doc, "uppsagning_hyrestid")
     services.mark_letter_sent(
         app, "alice", moment("2027-01-29", 15), ali["id"], method="rekommenderat", at="2027-01-29"

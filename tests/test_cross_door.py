@@ -26,6 +26,7 @@ from tests.doors import (
     Doors,
     alert_of,
     api_refused,
+    form_fields,
     letter_of,
     open_doors,
 )
@@ -130,8 +131,10 @@ class CliDoor:
             "--verified-by", "staff", now=now,
         )  # fmt: skip
 
-    def fire(self, ref: str, event: str, *, now: str) -> None:
-        self.d.cli_json("case", "fire", ref, event, now=now)
+    def fire(self, ref: str, event: str, *, now: str, reason: str | None = None) -> None:
+        self.d.cli_json(
+            "case", "fire", ref, event, *(["--reason", reason] if reason else []), now=now
+        )
 
     def mark_sent(self, ref: str, template: str, *, day: str, now: str) -> None:
         letter = letter_of(self.d.cli_json("letter", "list", ref, now=now), template)
@@ -182,8 +185,8 @@ class ApiDoor:
         url = f"/api/cases/{ref}/incidents"
         self._seen(self._call("POST", url, now=now, body=body, status=201))
 
-    def fire(self, ref: str, event: str, *, now: str) -> None:
-        body = {"event": event, "expected_version": self.version[ref]}
+    def fire(self, ref: str, event: str, *, now: str, reason: str | None = None) -> None:
+        body = {"event": event, "reason": reason, "expected_version": self.version[ref]}
         self._seen(self._call("POST", f"/api/cases/{ref}/events", now=now, body=body))
 
     def mark_sent(self, ref: str, template: str, *, day: str, now: str) -> None:
@@ -225,9 +228,15 @@ class WebDoor:
         url = f"/arenden/{ref}"
         self._done(self.browser.submit(url, f"{url}/storningar", now=now, fill=fill), "störning")
 
-    def fire(self, ref: str, event: str, *, now: str) -> None:
+    def fire(self, ref: str, event: str, *, now: str, reason: str | None = None) -> None:
         url = f"/arenden/{ref}"
-        response = self.browser.submit(url, f"{url}/atgard", now=now, match={"event": event})
+        fill = {"reason": reason} if reason else {}
+        response = self.browser.submit(
+            url, f"{url}/atgard", now=now, match={"event": event}, fill=fill
+        )
+        if response.status_code == 200:  # the letters it drafts, shown first: confirm them
+            confirm = form_fields(response.text, f"{url}/atgard", {"confirmed": "1"})
+            response = self.browser.post(f"{url}/atgard", confirm, now=now)
         self._done(response, event)
 
     def mark_sent(self, ref: str, template: str, *, day: str, now: str) -> None:
@@ -257,7 +266,7 @@ def run_script(door: Any) -> dict[str, dict[str, Any]]:
     door.add_incident(ref, at="2026-03-06T21:00", text="Fest igen", now="2026-03-07T09:00")
     later = door.document(ref, now="2026-03-07T09:05")
     door.mark_sent(ref, "underrattelse_socialnamnd", day="2026-03-07", now=NOTICE_MARKED)
-    door.fire(ref, "terminate", now="2026-03-07T09:20")
+    door.fire(ref, "terminate", now="2026-03-07T09:20", reason="Fest igen efter uppmaningen")
     final = door.document(ref, now="2026-03-07T09:30")
     return {"evening": evening, "later": later, "final": final}
 

@@ -7,7 +7,7 @@ import pytest
 from storning import services
 from storning.errors import EventNotAvailable, GuardBlocked, InvalidInput
 from tests.conftest import at
-from tests.helpers import action, letter_id, open_storning, states
+from tests.helpers import GROUNDS, action, letter_id, open_storning, states
 
 
 def test_it_opens_a_case_with_three_tracks_in_their_initial_states(app):
@@ -150,7 +150,7 @@ def test_the_full_statutory_path_from_uppmaning_to_kronofogden(app):
     doc = services.show_case(app, "alice", at(5, 2), ref)
     assert states(doc)["authority"] == "notified"
     assert doc["facts"]["social_services_notified_on"] == "2026-03-07"
-    doc = services.fire_event(app, "alice", at(6), ref, "terminate")
+    doc = services.fire_event(app, "alice", at(6), ref, "terminate", reason=GROUNDS)
     assert states(doc)["legal"] == "terminated"
     # Service must be recorded on the termination letter before record_service (12:8).
     assert not action(doc, "record_service")["allowed"]
@@ -187,7 +187,7 @@ def test_a_particularly_serious_case_needs_no_uppmaning_but_sends_a_copy_to_soci
     )
     doc = services.fire_event(app, "alice", at(1, 1), ref, "classify_severe")
     assert states(doc)["legal"] == "severe_review"
-    doc = services.fire_event(app, "alice", at(2), ref, "terminate")
+    doc = services.fire_event(app, "alice", at(2), ref, "terminate", reason=GROUNDS)
     assert states(doc)["legal"] == "terminated"
     assert states(doc)["authority"] == "not_notified"
     templates = [x["template"] for x in doc["letters"]]
@@ -227,7 +227,7 @@ def test_an_approved_subtenant_always_needs_uppmaning_and_notice(app):
         app, "alice", at(1, 2), ref, "record_culprit", params={"approved_subtenant": "true"}
     )
     with pytest.raises(GuardBlocked, match="fjärde stycket"):
-        services.fire_event(app, "alice", at(2), ref, "terminate")
+        services.fire_event(app, "alice", at(2), ref, "terminate", reason=GROUNDS)
     doc = services.fire_event(
         app,
         "alice",
@@ -276,7 +276,7 @@ def test_termination_to_the_end_of_the_term_sets_the_referral_deadline(app):
         app, "alice", at(2), letter_id(doc, "underrattelse_socialnamnd"), method="rekommenderat"
     )
     doc = services.fire_event(
-        app, "alice", at(3), ref, "terminate_term_end"
+        app, "alice", at(3), ref, "terminate_term_end", reason=GROUNDS
     )  # Thursday 5 March 2026
     assert states(doc)["legal"] == "term_end_terminated"
     assert doc["facts"]["lease_end_on"] == "2026-06-30"  # 12:4: the turn of the month after 5 June
@@ -299,7 +299,7 @@ def test_a_referral_after_the_deadline_is_refused(app):
     services.mark_letter_sent(
         app, "alice", at(2), letter_id(doc, "underrattelse_socialnamnd"), method="rekommenderat"
     )
-    services.fire_event(app, "alice", at(3), ref, "terminate_term_end")
+    services.fire_event(app, "alice", at(3), ref, "terminate_term_end", reason=GROUNDS)
     with pytest.raises(GuardBlocked, match="49 §"):
         services.fire_event(app, "alice", at(151), ref, "refer_to_hyresnamnd")  # 31 July
 
@@ -310,7 +310,7 @@ def test_withdrawal_needs_a_reason(app):
         app, "alice", at(1), ref, at=at(0.7), kind="violence", text="Slag", verified_by="police"
     )
     services.fire_event(app, "alice", at(1, 1), ref, "classify_severe")
-    services.fire_event(app, "alice", at(2), ref, "terminate")
+    services.fire_event(app, "alice", at(2), ref, "terminate", reason=GROUNDS)
     with pytest.raises(InvalidInput, match="motivering"):
         services.fire_event(app, "alice", at(3), ref, "withdraw")
     doc = services.fire_event(
@@ -447,7 +447,7 @@ def test_a_same_evening_incident_after_the_uppmaning_grounds_a_termination_lette
         verified_by="jour",
     )  # 21:00 the same day as the uppmaning was sent
     assert states(doc)["legal"] == "termination_ready"
-    doc = services.fire_event(app, "alice", at(2), ref, "terminate")
+    doc = services.fire_event(app, "alice", at(2), ref, "terminate", reason=GROUNDS)
     pdf = services.letter_pdf(app, "alice", at(2, 1), letter_id(doc, "uppsagning")).data
     assert pdf.startswith(b"%PDF")
 
@@ -458,7 +458,7 @@ def test_withdrawing_a_termination_clears_its_service_and_severity(app):
         app, "alice", at(1), ref, at=at(0.7), kind="violence", text="Slag", verified_by="police"
     )
     services.fire_event(app, "alice", at(1, 1), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", at(2), ref, "terminate")
+    doc = services.fire_event(app, "alice", at(2), ref, "terminate", reason=GROUNDS)
     services.mark_letter_served(app, "alice", at(3), letter_id(doc, "uppsagning"), at=at(3))
     doc = services.fire_event(app, "alice", at(4), ref, "withdraw", reason="Förlikning")
     for fact in ("severe", "termination_served_on", "terminated_on", "uppsagning_served_on"):

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from storning import services
 from storning.errors import InvalidInput, NotFound, PermissionDenied
 from tests.conftest import ZONE, at
-from tests.helpers import letter_id, open_storning, states
+from tests.helpers import GROUNDS, letter_id, open_storning, states
 
 
 def _text(pdf: bytes) -> str:
@@ -52,7 +52,7 @@ def test_a_bare_date_is_a_day_with_an_unknown_time_and_never_after_a_letter_that
     services.mark_letter_sent(
         app, "alice", at(2, 2), letter_id(doc, "underrattelse_socialnamnd"), method="rekommenderat"
     )
-    doc = services.fire_event(app, "alice", at(3), ref, "terminate")
+    doc = services.fire_event(app, "alice", at(3), ref, "terminate", reason=GROUNDS)
     text = _text(services.letter_pdf(app, "alice", at(3), letter_id(doc, "uppsagning")).data)
     squeezed = "".join(text.split())  # the narrow time column wraps lines
     assert "tidokänd" in squeezed and "21.30–23.15" in squeezed
@@ -188,7 +188,9 @@ def test_a_corrected_time_moves_an_incident_across_the_uppmaning(app):
     )  # fmt: skip
     assert new_id not in doc["facts"].get("ground_incidents", [])
     with pytest.raises(GuardBlocked, match="efter att uppmaningen gavs"):
-        services.fire_event(app, "alice", datetime(2026, 3, 5, 11, tzinfo=ZONE), ref, "terminate")
+        services.fire_event(
+            app, "alice", datetime(2026, 3, 5, 11, tzinfo=ZONE), ref, "terminate", reason=GROUNDS
+        )
 
     # Corrected back to 4 March: a ground again.
     doc = services.correct_incident(
@@ -196,5 +198,7 @@ def test_a_corrected_time_moves_an_incident_across_the_uppmaning(app):
         changes={"at": "2026-03-04T23:30"}, reason="Jouren bekräftade 4 mars",
     )  # fmt: skip
     assert new_id in doc["facts"]["ground_incidents"]
-    doc = services.fire_event(app, "alice", datetime(2026, 3, 5, 13, tzinfo=ZONE), ref, "terminate")
+    doc = services.fire_event(
+        app, "alice", datetime(2026, 3, 5, 13, tzinfo=ZONE), ref, "terminate", reason=GROUNDS
+    )
     assert doc["tracks"]["legal"]["state"] == "terminated"

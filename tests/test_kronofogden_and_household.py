@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from storning import services
 from storning.errors import EventNotAvailable, GuardBlocked, InvalidInput
 from tests.conftest import ZONE
-from tests.helpers import letter_id, open_storning, states
+from tests.helpers import GROUNDS, letter_id, open_storning, states
 
 
 def moment(day: str, hour: int = 9) -> datetime:
@@ -69,7 +69,7 @@ def _severe_terminated(app, *, sambo: str | None = None, serve: bool = True) -> 
         text="Misshandel i trapphuset", verified_by="police",
     )  # fmt: skip
     services.fire_event(app, "alice", moment("2027-09-01", 11), ref, "classify_severe")
-    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate")
+    doc = services.fire_event(app, "alice", moment("2027-09-02"), ref, "terminate", reason=GROUNDS)
     if serve:
         services.mark_letter_served(
             app, "alice", moment("2027-09-03", 15), letter_id(doc, "uppsagning"), at="2027-09-03",
@@ -85,7 +85,9 @@ def test_application_after_a_term_end_termination_and_the_hyresnamnd(app):
     states the lease ended at the end of the term, not that it was forfeited, and needs no service day."""
     ref = open_storning(app, now=moment("2027-01-20"))["ref"]
     _uppmaning_and_notice(app, ref, moment("2027-01-20", 10))
-    doc = services.fire_event(app, "alice", moment("2027-02-01"), ref, "terminate_term_end")
+    doc = services.fire_event(
+        app, "alice", moment("2027-02-01"), ref, "terminate_term_end", reason=GROUNDS
+    )
     services.mark_letter_sent(
         app, "alice", moment("2027-02-01", 15), letter_id(doc, "uppsagning_hyrestid"),
         method="rekommenderat", at="2027-02-01",
@@ -201,7 +203,7 @@ def test_no_application_when_a_correction_took_away_the_only_ground(app):
         text="Fest", verified_by="jour",
     )  # fmt: skip
     ground = max(i["id"] for i in doc["incidents"])
-    doc = services.fire_event(app, "alice", moment("2026-09-07"), ref, "terminate")
+    doc = services.fire_event(app, "alice", moment("2026-09-07"), ref, "terminate", reason=GROUNDS)
     services.mark_letter_served(
         app, "alice", moment("2026-09-08", 15), letter_id(doc, "uppsagning"), at="2026-09-08",
         proof="Kvitto",

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from storning import services
 from storning.errors import GuardBlocked, InvalidInput
 from tests.conftest import ZONE
-from tests.helpers import letter_id, open_storning, states
+from tests.helpers import GROUNDS, letter_id, open_storning, states
 
 
 def moment(day: str, hour: int = 9) -> datetime:
@@ -45,7 +45,9 @@ def _terminated_to_term_end(app, drafted_on: str) -> tuple[str, int]:
             app, "alice", start + timedelta(hours=3), letter_id(doc, template),
             method="rekommenderat",
         )  # fmt: skip
-    doc = services.fire_event(app, "alice", moment(drafted_on), ref, "terminate_term_end")
+    doc = services.fire_event(
+        app, "alice", moment(drafted_on), ref, "terminate_term_end", reason=GROUNDS
+    )
     assert states(doc)["legal"] == "term_end_terminated"
     return ref, letter_id(doc, "uppsagning_hyrestid")
 
@@ -204,7 +206,7 @@ def test_the_termination_letter_lists_each_incident_once(app):
         text="Samma kväll efter uppmaningen", verified_by="jour",
     )  # fmt: skip
     assert states(doc)["legal"] == "termination_ready"
-    doc = services.fire_event(app, "alice", moment("2026-03-04"), ref, "terminate")
+    doc = services.fire_event(app, "alice", moment("2026-03-04"), ref, "terminate", reason=GROUNDS)
     text = _text(app, letter_id(doc, "uppsagning"), moment("2026-03-04"))
     assert text.count("Samma kväll efter uppmaningen") == 1
     assert text.count("Fest före uppmaningen") == 1

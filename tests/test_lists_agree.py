@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from storning import readmodel, services
+from storning import due, services
 from storning.demo import DEMO_PASSWORD, load_demo
 from storning.readmodel import WorklistFilter
 from storning.timers import run_due
@@ -34,15 +34,15 @@ OFFICERS = ("anna", "erik", "maria")
     ],
 )
 def test_this_week_is_today_through_the_coming_sunday(today, sunday):
-    assert readmodel.week_end(today) == sunday
+    assert due.week_end(today) == sunday
 
 
 def test_each_day_belongs_to_one_part_of_the_worklist():
     today = date(2026, 3, 4)
-    assert readmodel.when(today - timedelta(days=1), today) == "overdue"
-    assert readmodel.when(today, today) == "today"
-    assert readmodel.when(date(2026, 3, 8), today) == "week"
-    assert readmodel.when(date(2026, 3, 9), today) == "later"
+    assert due.when(today - timedelta(days=1), today) == "overdue"
+    assert due.when(today, today) == "today"
+    assert due.when(date(2026, 3, 8), today) == "week"
+    assert due.when(date(2026, 3, 9), today) == "later"
 
 
 def _mine(app, who, now, **wanted):
@@ -61,7 +61,7 @@ def _agree(app, who, now):
     this_week = {
         r["ref"]
         for r in rows
-        if r["next_due"] and date.fromisoformat(r["next_due"]) <= readmodel.week_end(today)
+        if r["next_due"] and date.fromisoformat(r["next_due"]) <= due.week_end(today)
     }
     assert {i["ref"] for i in items} == this_week, who
     # Sorted by next deadline: overdue first, nothing due last; an overdue case shows its day.
@@ -102,7 +102,7 @@ def test_the_web_worklist_counts_what_its_overdue_filter_shows(app):
         assert int(heading.group(1)) == overdue_items.count("<li")
         assert "?visa=mine&amp;forsenade=1" in section
         listed = client.get("/?visa=mine&forsenade=1").text
-        table = listed.split('<table class="cases">', 1)[1].split("</table>", 1)[0]
+        table = listed.split('<table class="cases stacked">', 1)[1].split("</table>", 1)[0]
         in_table = set(re.findall(r'<th scope="row"><a href="/arenden/([A-Z0-9-]+)"', table))
         assert in_section == in_table
         assert table.count('class="overdue"') == len(in_table)

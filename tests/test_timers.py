@@ -16,7 +16,7 @@ from storning.notifications import deliver_email, reminders_for, send_digests
 from storning.store.models import Case, CaseTrack, JournalEntry, Outbox, Timer, User
 from storning.timers import run_due
 from tests.conftest import ROOT, ZONE, at
-from tests.helpers import letter_id, open_storning
+from tests.helpers import GROUNDS, letter_id, open_storning
 
 
 def pending(doc, name):
@@ -74,7 +74,7 @@ def test_the_referral_deadline_reminds_before_and_escalates_after(app):
     services.mark_letter_sent(
         app, "alice", at(1, 3), letter_id(doc, "underrattelse_socialnamnd"), method="rekommenderat"
     )
-    services.fire_event(app, "alice", at(3), ref, "terminate_term_end")
+    services.fire_event(app, "alice", at(3), ref, "terminate_term_end", reason=GROUNDS)
     run_due(app, datetime(2026, 7, 10, 7, 0, tzinfo=ZONE))
     assert any(
         "Påminnelse: Sista dag att hänskjuta" in r["subject"] for r in reminders_for(app, "alice")
@@ -119,6 +119,32 @@ def test_the_digest_is_made_once_per_officer_and_day(app):
     with app.db.read() as session:
         rows = list(session.scalars(select(Outbox).where(Outbox.dedupe_key.like("digest:%"))))
     assert len(rows) == 2 and "2026-03-09" in rows[0].body
+
+
+def _digest(app, now: datetime) -> str:
+    send_digests(app, now)
+    key = f"digest:{now.date().isoformat()}:%"
+    with app.db.read() as session:
+        rows = session.scalars(select(Outbox).where(Outbox.dedupe_key.like(key)))
+        return "\n".join(r.body for r in rows if r.channel == "inapp")
+
+
+def test_the_digest_lists_this_week_as_every_list_means_it(app):
+    """Opened Monday 2 March 2026: first contact is due five working days later, Monday 9 March; the
+    first complainant update ten working days later, Monday 16 March. "This week" ends on the coming
+    Sunday (storning.due.week_end), never today + 7 days."""
+    open_storning(app)
+    # Tuesday 3 March: the week ends Sunday 8 March; nothing is due by then (today + 7 would have
+    # reached the first contact on 9 March)
+    assert "Ta första kontakt" not in _digest(app, datetime(2026, 3, 3, 7, 0, tzinfo=ZONE))
+    # Monday 9 March: first contact is due today; the update on 16 March is next week
+    monday = _digest(app, datetime(2026, 3, 9, 7, 0, tzinfo=ZONE))
+    assert "2026-03-09" in monday and "Ta första kontakt" in monday
+    assert "lägesuppdatering" not in monday
+    # Tuesday 10 March: the reminder was sent yesterday but no contact is recorded: still to do, late
+    run_due(app, datetime(2026, 3, 9, 8, 0, tzinfo=ZONE))
+    tuesday = _digest(app, datetime(2026, 3, 10, 7, 0, tzinfo=ZONE))
+    assert "FÖRSENAT 2026-03-09" in tuesday and "Ta första kontakt" in tuesday
 
 
 def _bulk_timers(app, cases: int, per_case: int) -> int:

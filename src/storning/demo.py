@@ -202,9 +202,13 @@ def _termination_ready(s: Story) -> None:
     )
 
 
+# Why the landlord terminates the lease of the harassment case (every termination needs a reason).
+GROUND = "Nya trakasserier mot grannar efter uppmaningen att vidta rättelse; grund för förverkande."
+
+
 def _terminated(s: Story) -> None:
     _termination_ready(s)
-    s.fire("terminate")
+    s.fire("terminate", reason=GROUND)
 
 
 def _severe(s: Story) -> None:
@@ -237,12 +241,16 @@ def _term_end(s: Story) -> None:
         .send("uppmaning")
         .send("underrattelse_socialnamnd")
     )
-    s.fire("terminate_term_end")
+    s.fire(
+        "terminate_term_end",
+        reason="Återkommande buller nattetid trots uppmaningen; hyresavtalet bör inte förlängas.",
+    )
 
 
 def _kronofogden(s: Story) -> None:
     _termination_ready(s)
-    s.fire("terminate").serve("uppsagning").fire("record_service").fire("apply_eviction")
+    s.fire("terminate", reason=GROUND).serve("uppsagning").fire("record_service")
+    s.fire("apply_eviction")
 
 
 def _collaboration(s: Story) -> None:
@@ -316,7 +324,8 @@ def _arrears_plan(s: Story) -> None:
 def _arrears_recovery(s: Story) -> None:
     _arrears(s, "Maja Lind", "Hagagatan 14", "0607", "9200", 9)
     s.tick(days=9)
-    s.fire("forfeit").fire("terminate").serve("uppsagning_hyresskuld").send(
+    reason = "Hyran är obetald sedan förfallodagen och hyresgästen har inte hört av sig."
+    s.fire("forfeit").fire("terminate", reason=reason).serve("uppsagning_hyresskuld").send(
         "meddelande_socialnamnd_44"
     )
     s.fire("record_service").fire(

@@ -9,11 +9,13 @@ anything raises, the caller's transaction rolls back and nothing of the event is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storning.access import ACTING_ROLES, OVERRIDING_ROLES
@@ -35,7 +37,7 @@ from storning.errors import (
 )
 from storning.guards import blocked_by
 from storning.journal import append_journal
-from storning.store.models import Case, Incident, User
+from storning.store.models import Case, Complainant, Incident, Timer, User
 from storning.timers import TimerBook
 
 
@@ -46,6 +48,26 @@ class _TrackModel:
 
     def __init__(self, state: str) -> None:
         self.state = state
+
+
+@dataclass
+class Probe:
+    """Where a change's time goes, for the benchmark (`bench/engine.py`): `switch(phase)` charges the time
+    since the last switch to the phase that was running and starts `phase`; it returns the phase it
+    interrupted, so a nested event (an `emit`) can hand the clock back. Off (`Engine.probe is None`)
+    it costs one attribute test per phase."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    current: str | None = None
+    since: float = 0.0
+
+    def switch(self, phase: str | None) -> str | None:
+        now = perf_counter()
+        previous = self.current
+        if previous is not None:
+            self.seconds[previous] = self.seconds.get(previous, 0.0) + now - self.since
+        self.current, self.since = phase, now
+        return previous
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,7 @@ class Engine:
         # two changes saved at once: the later-committed one may carry the earlier clock
         self.clock_tolerance = clock_tolerance
         self.timers = TimerBook(zone, calendar)
+        self.probe: Probe | None = None  # the benchmark's breakdown; None in production
 
     # --- public ------------------------------------------------------------------------------------
 
@@ -220,6 +243,36 @@ class Engine:
             self.timers.start_state_timers(ctx, track.initial)
             self._run_effects(ctx, track.on_open)
 
+    def welcome_complainant(
+        self, session: Session, case: Case, complainant: Complainant, actor: User, now: datetime
+    ) -> None:
+        """A complainant added to an open case gets what one named at its opening got: the `on_open`
+        effects that depend on complainants (the confirmation letter, the update reminders), for this
+        complainant only; a timer that already runs is not started twice."""
+        workflow = self.workflow_of(session, case)
+        for track in workflow.tracks.values():
+            ctx = self._context(session, case, workflow, track, "complainant_added", actor, now, {})
+            ctx.__dict__["complainants"] = [
+                complainant
+            ]  # the cached property, narrowed to this one
+            for call in track.on_open:
+                if "complainants" not in call.when or not matches(ctx, call.when):
+                    continue
+                if call.name == "timer" and self._timer_running(
+                    session, case, track.name, call.arg
+                ):
+                    continue
+                EFFECTS[call.name].apply(ctx, call.arg)
+
+    def _timer_running(self, session: Session, case: Case, track: str, name: str) -> bool:
+        running = select(Timer.id).where(
+            Timer.case_id == case.id,
+            Timer.track == track,
+            Timer.name == name,
+            Timer.status == "pending",
+        )
+        return session.scalar(running.limit(1)) is not None
+
     # --- the event -------------------------------------------------------------------------------
 
     def _fire(
@@ -240,6 +293,8 @@ class Engine:
         *,
         system: bool,
     ) -> None:
+        probe = self.probe
+        outer = probe.switch("machine") if probe is not None else None
         workflow = self.workflow_of(session, case)
         track = workflow.tracks.get(track_name)
         if track is None:
@@ -251,18 +306,31 @@ class Engine:
         ctx.reason, ctx.override, ctx.incident = reason, override, incident
         transition = self._choose(ctx, track, row.state, system)
         if transition is None:
+            if probe is not None:
+                probe.switch(outer)
             return
         ctx.transition = transition
         if not transition.system:
             ctx.params = coerce_params(transition, params, self.zone, ctx.today)
+        if probe is not None:
+            probe.switch("guards")
         overridden = self._check_guards(ctx, transition, actor, override)
+        if probe is not None:
+            probe.switch("machine")
         if overridden is None:
+            if probe is not None:
+                probe.switch(outer)
             return  # a system reaction whose guard does not hold: nothing happens
         if transition.requires_reason and not (reason or "").strip():
-            raise InvalidInput(f"Händelsen '{event}' kräver en motivering{cli(' (--reason)')}.")
+            raise InvalidInput(
+                f"Åtgärden ”{transition.label}” kräver en skriftlig motivering"
+                f"{cli(' (--reason)')}; skriv varför den görs."
+            )
         model = _TrackModel(row.state)
         track.machine.events[event].trigger(model, transition.index)
         from_state = row.state
+        if probe is not None:
+            probe.switch("effects")
         entry_id = append_journal(
             session,
             case.id,
@@ -290,6 +358,8 @@ class Engine:
             self.timers.start_state_timers(ctx, model.state)
             if track_name == "legal" and track.is_final(model.state):
                 self._close(session, case, now)
+        if probe is not None:
+            probe.switch(outer)
 
     def _choose(
         self, ctx: EventContext, track: Track, state: str, system: bool

@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from ipaddress import ip_address
 from typing import Any, Protocol, TypeVar
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from storning.access import Account, CaseScope, can_read, principal_of
 from storning.config import Settings
+from storning.due import open_item, week_end
 from storning.runtime import Runtime
 from storning.store.models import Case, Outbox, Timer, User, table
 
@@ -211,7 +212,7 @@ def send_digests(app: Runtime, now: datetime) -> int:
     """Each officer's morning digest of what is due this week and overdue; once per officer and day,
     however many workers run it (the unique `dedupe_key` decides)."""
     today = now.astimezone(app.zone).date()
-    horizon = today + timedelta(days=7)
+    horizon = week_end(today)  # "this week" as every list means it (storning.due)
     made = 0
     with app.db.write() as session:
         officers = session.scalars(
@@ -223,7 +224,7 @@ def send_digests(app: Runtime, now: datetime) -> int:
                 .join(Case, Case.id == Timer.case_id)
                 .where(
                     Timer.owner_id == officer.id,
-                    Timer.status == "pending",
+                    open_item(),
                     Timer.due_on <= horizon,
                     Case.status == "open",
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from storning.clock import iso
 from storning.engine import Engine
 from storning.household import co_tenant_names, contract_holders
 from storning.journal import journal_of
-from storning.store.models import Case, Complainant, Incident, Letter, Timer, User
+from storning.store.models import Case, Complainant, Incident, JournalEntry, Letter, Timer, User
 from storning.validation import masked_personnummer
 from storning.vocabulary import INCIDENT_KINDS, verification_label
 
@@ -23,6 +24,8 @@ def case_document(
 ) -> dict[str, Any]:
     zone = engine.zone
     workflow = engine.workflow_of(session, case)
+    journal = journal_of(session, case)
+    parents = {e.id: e.caused_by for e in journal}
     tracks = {}
     for name, track in workflow.tracks.items():
         row = case.track_state(name)
@@ -66,7 +69,10 @@ def case_document(
         "timers": [timer_dict(t, zone) for t in _timers(session, case)],
         "facts": dict(sorted(case.facts.items())),
         "incidents": [incident_dict(i, zone) for i in _incidents(session, case)],
-        "letters": [letter_dict(letter, zone) for letter in letters_of(session, case)],
+        "letters": [
+            {**letter_dict(letter, zone), "step": step_of(letter, parents)}
+            for letter in letters_of(session, case)
+        ],
         "journal": [
             {
                 "at": iso(e.at, zone),
@@ -80,13 +86,21 @@ def case_document(
                 "overridden": e.overridden,
                 "params": e.params,
             }
-            for e in journal_of(session, case)
+            for e in journal
         ],
     }
 
 
 def complainant_dict(c: Complainant) -> dict[str, Any]:
-    return {"id": c.id, "name": c.name, "contact": c.contact, "protected": c.protected}
+    return {
+        "id": c.id,
+        "name": c.name,
+        "contact": c.contact,
+        "address": c.address,
+        "phone": c.phone,
+        "email": c.email,
+        "protected": c.protected,
+    }
 
 
 def timer_dict(t: Timer, zone: ZoneInfo) -> dict[str, Any]:
@@ -144,6 +158,23 @@ def letters_of(session: Session, case: Case) -> list[Letter]:
     return list(
         session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id))
     )
+
+
+def journal_parents(session: Session, case: Case) -> dict[int, int | None]:
+    """Each of the case's journal entries and the entry that set it off (`caused_by`)."""
+    query = select(JournalEntry.id, JournalEntry.caused_by).where(JournalEntry.case_id == case.id)
+    return {entry_id: cause for entry_id, cause in session.execute(query)}
+
+
+def step_of(letter: Letter, parents: Mapping[int, int | None]) -> int | None:
+    """The step that drafted the letter: the journal entry of the action (an officer's event, a
+    timer, a letter marked sent) at the start of the chain of events that drafted it. The letters of
+    one step go out together, e.g. an uppmaning and the notice to socialnämnden that it set off.
+    None for a letter made by hand."""
+    entry = letter.journal_id
+    while entry is not None and parents.get(entry) is not None:
+        entry = parents[entry]
+    return entry
 
 
 def _complainants(session: Session, case: Case) -> list[Complainant]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, true
@@ -36,6 +36,7 @@ from storning.access import (
 )
 from storning.app import App
 from storning.clock import iso, local_day
+from storning.due import next_due, open_item, week_end, when
 from storning.store.models import (
     Case,
     CaseTrack,
@@ -61,7 +62,6 @@ ROW_COLUMNS = (
     Case.opened_at,
 )
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
-DUE_KINDS = ("reminds", "fires", "before")  # pending timers that are something to do
 DUE_LIMIT = 200
 
 
@@ -195,49 +195,6 @@ def _sees_protected(session: Session, principal: Principal) -> ColumnElement[boo
 # --- the one definition of what is due -------------------------------------------------------------
 
 
-def week_end(today: date) -> date:
-    """The last day of "this week": the coming Sunday (today on a Sunday)."""
-    return today + timedelta(days=6 - today.weekday())
-
-
-def when(due: date, today: date) -> str:
-    """Which part of the worklist an item or a case belongs to: overdue, today, this week or later."""
-    if due < today:
-        return "overdue"
-    if due == today:
-        return "today"
-    return "week" if due <= week_end(today) else "later"
-
-
-def open_item() -> ColumnElement[bool]:
-    """The timer rows that are something to do: pending deadlines and reminders, and reminders
-    already sent whose task is still open (the track is still in the state that started them)."""
-    still_open = (
-        select(CaseTrack.case_id)
-        .where(
-            CaseTrack.case_id == Timer.case_id,
-            CaseTrack.track == Timer.track,
-            CaseTrack.state == Timer.scope_state,
-        )
-        .exists()
-    )
-    return or_(
-        and_(Timer.status == "pending", Timer.kind.in_(DUE_KINDS)),
-        and_(Timer.status == "fired", Timer.kind == "reminds", Timer.scope == "state", still_open),
-    )
-
-
-def next_due() -> Any:
-    """A case's next deadline: the earliest day of its open items (a correlated subquery)."""
-    return (
-        select(func.min(Timer.due_on))
-        .where(Timer.case_id == Case.id, open_item())
-        .correlate(Case)
-        .scalar_subquery()
-        .label("next_due")
-    )
-
-
 # --- the worklist ------------------------------------------------------------------------------------
 
 
@@ -253,14 +210,18 @@ def _equal(column: Any, text: str) -> ColumnElement[bool]:
 
 def _matches(session: Session, principal: Principal, text: str) -> ColumnElement[bool]:
     """The search: the reference or part of it, tenant, address, apartment number, contract number,
-    and a complainant's name (a protected one only where the principal may see it)."""
+    and a complainant's name, phone or e-mail (a protected one only where the principal may see it)."""
     words = " ".join(text.split())
     pattern = _like(words)
     complainant = (
         select(Complainant.id)
         .where(
             Complainant.case_id == Case.id,
-            Complainant.name.ilike(pattern, escape="\\"),
+            or_(
+                Complainant.name.ilike(pattern, escape="\\"),
+                Complainant.phone.ilike(pattern, escape="\\"),
+                Complainant.email.ilike(pattern, escape="\\"),
+            ),
             or_(Complainant.protected.is_(False), _sees_protected(session, principal)),
         )
         .correlate(Case)

@@ -36,7 +36,20 @@ LIMITS: dict[str, tuple[str, int]] = {
     "proof": ("Beviset om delgivning", 4000),
     "param": ("Ett parametervärde", 1000),
     "phone": ("Telefonnumret", 40),
+    "email": ("E-postadressen", 200),
 }
+# Fields that are one line in a letter's address block or on a list row: a line break or a tab would
+# break the letter, and characters that reorder or hide text (bidirectional overrides and isolates,
+# zero-width spaces and joiners) could make a name read as another ("Evil\u202egnp.exe").
+SINGLE_LINE = frozenset(
+    {
+        "tenant", "co_tenant", "address", "apartment", "postal_code", "city", "municipality",
+        "contract", "complainant", "place", "reporter", "phone", "email",
+    }
+)  # fmt: skip
+HIDDEN = re.compile(
+    "[\t\n\r\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 # Characters no font prints: private use, unassigned code points, lone surrogates.
 UNPRINTABLE = frozenset({"Co", "Cn", "Cs"})
 # NUL and the other C0/C1 control characters (tab and line breaks are text).
@@ -57,6 +70,11 @@ def text(field: str, value: str | None, *, required: bool = False) -> str | None
     if CONTROL.search(cleaned):
         raise InvalidInput(
             f"{label} innehåller ett osynligt styrtecken som inte får lagras; skriv om texten."
+        )
+    if field in SINGLE_LINE and HIDDEN.search(cleaned):
+        raise InvalidInput(
+            f"{label} innehåller en radbrytning, ett tabbtecken eller ett osynligt tecken som kan "
+            "ändra hur texten läses; skriv den på en rad utan dolda tecken."
         )
     odd = next((c for c in cleaned if unicodedata.category(c) in UNPRINTABLE), None)
     if odd is not None:
@@ -98,6 +116,20 @@ def phone(value: str | None) -> str | None:
         raise InvalidInput(
             f"Telefonnumret '{cleaned}' ska bara ha siffror, mellanslag och bindestreck, "
             "till exempel 011-15 00 00."
+        )
+    return cleaned
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+
+
+def email(value: str | None) -> str | None:
+    """An e-mail address: one @, a domain with a dot, no spaces."""
+    cleaned = text("email", value)
+    if cleaned is not None and not EMAIL.match(cleaned):
+        raise InvalidInput(
+            f"E-postadressen '{cleaned}' ser inte ut som en e-postadress, till exempel "
+            "namn@exempel.se."
         )
     return cleaned
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storning.clock import local_day
+from storning.due import open_item, week_end, when
 from storning.engine import Engine
-from storning.readmodel import open_item, week_end, when
 from storning.store.models import Case, Timer, User
 
 

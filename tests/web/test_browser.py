@@ -1,7 +1,7 @@
 """An officer's morning in a real browser: Debian's Chromium driven by Playwright against a uvicorn server
 on 127.0.0.1, on SQLite. Select with `-m browser`; skipped when /usr/bin/chromium is missing.
 
-Also saves docs/screenshots/worklist.png and docs/screenshots/case.png (1280 px wide).
+The README's screenshots are taken from the demo by tests/web/test_accessibility.py (scripts/screenshots).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import ROOT, at
+from tests.conftest import at
 from tests.helpers import letter_id, open_storning
 from tests.web.conftest import PASSWORD, Clock, give_passwords
 
@@ -36,7 +36,6 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def _free_port() -> int:
@@ -46,7 +45,7 @@ def _free_port() -> int:
 
 
 def _seed_worklist(app: App) -> None:
-    """Carl's cases in different states and with deadlines before, on and after T0 (the screenshot)."""
+    """Carl's cases in different states and with deadlines before, on and after T0."""
     people = (
         ("Sara Ek", "Drottninggatan 20", -12),
         ("Johan Nilsson", "Kungsgatan 4", -9),
@@ -155,7 +154,6 @@ def test_an_officer_takes_a_complaint_to_a_blocked_termination(server, page):
     page.get_by_role("button", name="Öppna ärendet").click()
     page.wait_for_url(lambda url: url.rsplit("/", 1)[1].startswith("S-"))
     assert "är öppnat" in page.locator("[role=status]").inner_text()
-    ref = page.url.rsplit("/", 1)[1]
     assert _unlabelled_fields(page) == []
 
     # A disturbance verified by the landlord's own staff.
@@ -168,9 +166,12 @@ def test_an_officer_takes_a_complaint_to_a_blocked_termination(server, page):
     page.get_by_role("button", name="Registrera störningen").click()
     assert "Störningen (buller) är registrerad." in page.locator("[role=status]").inner_text()
 
-    # The uppmaning; the authority track drafts the notice to socialnämnden by itself.
+    # The uppmaning; the authority track drafts the notice to socialnämnden by itself. Both letters
+    # are shown before they are made.
     clock.advance(hours=1)
     page.get_by_role("button", name="Skicka uppmaning (rättelseanmaning)").click()
+    assert page.locator("h1").inner_text() == "Granska breven: Skicka uppmaning (rättelseanmaning)"
+    page.get_by_role("button", name="Bekräfta och skapa brev").first.click()
     authority = page.locator("article", has_text="Myndighetsprocess")
     assert "Underrättelse upprättad" in authority.inner_text()
 
@@ -202,20 +203,66 @@ def test_an_officer_takes_a_complaint_to_a_blocked_termination(server, page):
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{base}/arenden/{ref}")
-    page.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
 
-
-def test_the_worklist_screenshot(server, page):
+def test_a_chef_lands_on_the_overview_and_reaches_the_worklist(server, page):
     base = server["url"]
     _login(page, base, "carl", PASSWORD)
     assert page.url == f"{base}/oversikt"  # a chef lands on the team overview
     page.goto(f"{base}/")
     assert "Att göra" in page.content()
     assert _unlabelled_fields(page) == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "worklist.png"), full_page=True)
+
+
+class Clicks:
+    """Counts the officer's clicks."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, locator: Any) -> None:
+        self.count += 1
+        locator.click()
+
+
+def test_an_uppmaning_is_previewed_and_both_letters_are_sent_in_one_step(server, page, sqlite_app):
+    base, clock = server["url"], server["clock"]
+    ref = open_storning(sqlite_app, tenant="Johan Nilsson", address="Kungsgatan 4")["ref"]
+    services.add_incident(sqlite_app, "alice", at(0), ref, at=at(-1), kind="noise",
+                          text="Fest och skrik till kl. 03", verified_by="jour")  # fmt: skip
+    clock.advance(hours=1)
+    _login(page, base, "alice", PASSWORD)
+    page.goto(f"{base}/arenden/{ref}")
+    click = Clicks()
+
+    click(page.get_by_role("button", name="Skicka uppmaning (rättelseanmaning)"))
+    assert page.locator("h1").inner_text() == "Granska breven: Skicka uppmaning (rättelseanmaning)"
+    pages = page.locator("img.preview-page")
+    assert pages.count() >= 2
+    alts = [str(pages.nth(n).get_attribute("alt")) for n in range(pages.count())]
+    assert any(
+        a.startswith("Uppmaning att vidta rättelse till Johan Nilsson, sida 1") for a in alts
+    )
+    assert any(a.startswith("Underrättelse till socialnämnden till Socialnämnden") for a in alts)
+    assert all(pages.nth(n).evaluate("img => img.naturalWidth") > 700 for n in range(pages.count()))
+    click(page.get_by_role("button", name="Bekräfta och skapa brev").first)
+    assert (
+        "Utfört: Skicka uppmaning (rättelseanmaning)." in page.locator("[role=status]").inner_text()
+    )
+
+    click(page.locator("summary", has_text="Markera alla brev från steget skickade"))
+    assert _unlabelled_fields(page) == []
+    click(page.get_by_role("button", name="Markera alla som skickade"))
+    assert "2 brev är markerade som skickade" in page.locator("[role=status]").inner_text()
+    letters = page.locator("li.letter")
+    texts = [letters.nth(n).inner_text() for n in range(letters.count())]
+    assert sum("Skickad" in text for text in texts) == 2
+    authority = page.locator("article", has_text="Myndighetsprocess")
+    assert "Socialnämnden underrättad" in authority.inner_text()
+
+    # Before the preview: one click to issue the uppmaning, then for each of its two letters one to
+    # open "Markera som skickat" and one to send it.
+    before = 1 + 2 * 2
+    assert click.count <= before, f"{click.count} clicks, {before} before the preview"
 
 
 def test_no_page_is_wider_than_a_phone(server, page):

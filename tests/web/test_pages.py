@@ -118,7 +118,7 @@ def test_a_new_case_form_names_each_mistake_and_keeps_what_was_typed(client, as_
         "Ange hyresgästens namn.",
         "Ange lägenhetsnumret.",
         "Ange postnumret med fem siffror",
-        "avmarkera skyddad identitet",
+        "eller töm raden",
         "Beskrivningen av händelsen saknas; fyll i fältet.",
         "Tidpunkten för störningen (2026-03-05 10:00) ligger i framtiden; "
         "ange när det faktiskt skedde.",

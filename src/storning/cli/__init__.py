@@ -5,7 +5,15 @@ storning case open --type storning --tenant "Kim Hyresgäst" --address "Storgata
 storning case show S-2026-0001
 """
 
-from storning.cli import cases, letters, serve, timers, users, workflows  # noqa: F401  (commands)
+from storning.cli import (  # noqa: F401  (commands)
+    cases,
+    complainants,
+    letters,
+    serve,
+    timers,
+    users,
+    workflows,
+)
 from storning.cli.base import main
 
 __all__ = ["main"]

@@ -43,6 +43,18 @@ def case() -> None:
     multiple=True,
     help="Klagandens postadress, rader åtskilda med '|' (i samma ordning som --complainant).",
 )
+@click.option(
+    "--complainant-phone",
+    "complainant_phones",
+    multiple=True,
+    help="Klagandens telefonnummer (i samma ordning som --complainant).",
+)
+@click.option(
+    "--complainant-email",
+    "complainant_emails",
+    multiple=True,
+    help="Klagandens e-postadress (i samma ordning som --complainant).",
+)
 @click.option("--protected", is_flag=True, help="Klagandens identitet är skyddad.")
 @click.option("--due-date", help="Förfallodag för obetald hyra (hyresskuld).")
 @click.option("--amount", help="Obetalt belopp i kronor (hyresskuld).")
@@ -64,6 +76,8 @@ def open_case(
     personnummer: str | None,
     complainants: tuple[str, ...],
     complainant_addresses: tuple[str, ...],
+    complainant_phones: tuple[str, ...],
+    complainant_emails: tuple[str, ...],
     protected: bool,
     due_date: str | None,
     amount: str | None,
@@ -87,7 +101,13 @@ def open_case(
         city=city,
         co_tenants=list(co_tenants),
         complainants=[
-            (name, protected, _address(complainant_addresses, n))
+            services.ComplainantDetails(
+                name=name,
+                protected=protected,
+                address=_address(complainant_addresses, n),
+                phone=_nth(complainant_phones, n),
+                email=_nth(complainant_emails, n),
+            )
             for n, name in enumerate(complainants)
         ],
         facts=facts,
@@ -101,6 +121,10 @@ def _address(addresses: tuple[str, ...], index: int) -> str | None:
     if index >= len(addresses):
         return None
     return "\n".join(part.strip() for part in addresses[index].split("|") if part.strip())
+
+
+def _nth(values: tuple[str, ...], index: int) -> str | None:
+    return values[index] if index < len(values) else None
 
 
 @case.command("list")

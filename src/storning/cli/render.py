@@ -21,6 +21,13 @@ def case_text(doc: dict[str, Any]) -> str:
     ]
     if tenant.get("co_tenants"):
         lines.append(f"Medhyresgäster: {', '.join(tenant['co_tenants'])}")
+    for c in doc.get("complainants", []):
+        contact = [x for x in (c.get("phone"), c.get("email")) if x]
+        lines.append(
+            f"Anmälare {c['id']}: {c['name']}"
+            + (" (skyddad identitet)" if c.get("protected") else "")
+            + (f", {', '.join(contact)}" if contact else "")
+        )
     lines += ["", "Spår"]
     for track in doc["tracks"].values():
         lines.append(f"  {track['title']:<24} {track['label']:<40} sedan {_when(track['since'])}")

@@ -130,6 +130,8 @@ def build_context(
     if audience == "complainant":
         complainant = _addressee(session, case, letter)
         context["complainants"] = [{"name": complainant.name, "protected": complainant.protected}]
+        # the day this complainant's complaint came in: the opening, or when they were added later
+        context["received_on"] = (complainant.added_at or case.opened_at).astimezone(zone).date()
         lines = [x.strip() for x in (complainant.address or "").splitlines() if x.strip()]
         context["recipient"] = {
             "name": complainant.name,

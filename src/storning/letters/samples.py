@@ -115,6 +115,7 @@ def complainant_context() -> dict[str, Any]:
         "lines": ["Storgatan 1, lgh 1201", "602 20 Norrköping"],
     }
     ctx["complainants"] = [{"name": COMPLAINANT, "phone": COMPLAINANT_PHONE, "protected": True}]
+    ctx["received_on"] = ctx["case"]["opened_on"]
     return ctx
 
 

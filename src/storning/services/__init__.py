@@ -16,16 +16,21 @@ from storning.services.cases import (
     update_case,
 )
 from storning.services.common import ALL_ROLES, PROTECTED, SYSTEM_USER
+from storning.services.complainants import (
+    ComplainantDetails,
+    add_complainant,
+    update_complainant,
+)
+from storning.services.drafting import create_letter, reissue_letter
 from storning.services.incidents import add_incident, correct_incident
 from storning.services.letters import (
     LetterPdf,
-    create_letter,
     letter_pdf,
     list_letters,
     mark_letter_delivered,
     mark_letter_sent,
     mark_letter_served,
-    reissue_letter,
+    mark_step_letters_sent,
 )
 from storning.services.lists import (
     due_items,
@@ -36,6 +41,7 @@ from storning.services.lists import (
     reassign_candidates,
     worklist,
 )
+from storning.services.preview import letters_of_event, preview_event
 from storning.services.reports import compile_report
 from storning.services.setup import add_user, init_database, migrate_cases
 
@@ -44,8 +50,10 @@ __all__ = [
     "EDITABLE_FIELDS",
     "PROTECTED",
     "SYSTEM_USER",
+    "ComplainantDetails",
     "LetterPdf",
     "NewCase",
+    "add_complainant",
     "add_incident",
     "add_user",
     "compile_report",
@@ -56,20 +64,24 @@ __all__ = [
     "fire_event",
     "init_database",
     "letter_pdf",
+    "letters_of_event",
     "list_cases",
     "list_letters",
     "list_timers",
     "mark_letter_delivered",
     "mark_letter_sent",
     "mark_letter_served",
+    "mark_step_letters_sent",
     "migrate_cases",
     "open_case",
     "owner_candidates",
+    "preview_event",
     "principal",
     "reassign_candidates",
     "reassign_case",
     "reissue_letter",
     "show_case",
     "update_case",
+    "update_complainant",
     "worklist",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from storning.clock import local_day, parse_day
 from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied, cli
 from storning.journal import append_journal
 from storning.services.common import (
+    Need,
     _actor,
     _case,
     _change,
@@ -28,6 +30,8 @@ from storning.services.common import (
     scope_of,
     unit,
 )
+from storning.services.complainants import ComplainantDetails, as_details
+from storning.services.complainants import checked as checked_complainant
 from storning.services.rounds import refresh_rounds
 from storning.store.models import (
     Case,
@@ -54,9 +58,9 @@ class NewCase:
     postal_code: str | None = None
     city: str | None = None
     co_tenants: list[str] = field(default_factory=list)
-    # (name, protected) or (name, protected, postal address with one line per row)
-    complainants: list[tuple[str, bool] | tuple[str, bool, str | None]] = field(
-        default_factory=list
+    # each ComplainantDetails, or (name, protected[, postal address with one line per row])
+    complainants: Sequence[ComplainantDetails | tuple[str, bool] | tuple[str, bool, str | None]] = (
+        field(default_factory=list)
     )
     facts: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None
@@ -74,6 +78,7 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
     facts = _checked_facts(new, today)
     details = _checked_details(new, today)
     details["personnummer"] = validation.personnummer(new.personnummer, today)
+    complainants = [checked_complainant(as_details(c)) for c in new.complainants]
     with unit(app) as session:
         user = _actor(app, session, actor)
         principal = principal_of(user)
@@ -110,10 +115,8 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
         session.flush()
         for name, track in workflow.tracks.items():
             session.add(CaseTrack(case_id=case.id, track=name, state=track.initial, since=now))
-        for name, protected, address in _checked_complainants(new):
-            session.add(
-                Complainant(case_id=case.id, name=name, protected=protected, address=address)
-            )
+        for complainant in complainants:
+            session.add(Complainant(case_id=case.id, **complainant.__dict__))
         append_journal(
             session,
             case.id,
@@ -172,16 +175,6 @@ def _checked_facts(new: NewCase, today: date) -> dict[str, Any]:
     return _json_facts(facts)
 
 
-def _checked_complainants(new: NewCase) -> list[tuple[str, bool, str | None]]:
-    result = []
-    for name, protected, *rest in new.complainants:
-        checked = validation.text("complainant", name, required=True)
-        assert checked is not None
-        address = validation.text("complainant_address", rest[0] if rest else None)
-        result.append((checked, protected, address))
-    return result
-
-
 def show_case(app: App, actor: str, now: datetime, ref: str) -> dict[str, Any]:
     """The case document as the actor may see it; the read is written to the access log."""
     with unit(app) as session:
@@ -211,6 +204,27 @@ def fire_event(
 
     Returns the case document, or `{}` with `document=False` (scripts and benchmarks that don't read it).
     """
+    work, need = fire_change(
+        app, now, event, track=track, params=params, reason=reason, override=override
+    )
+    return _change(
+        app, actor, now, ref, expected_version, work, document=document, need=need, action="fire"
+    )
+
+
+def fire_change(
+    app: App,
+    now: datetime,
+    event: str,
+    *,
+    track: str | None,
+    params: dict[str, Any] | None,
+    reason: str | None,
+    override: str | None,
+) -> tuple[Callable[[Session, Case, User], None], Need]:
+    """An officer's event as a change for `_change`, with its texts checked, and what the actor
+    needs to make it (to act, or to override). `fire_event` commits it; `services.preview` makes
+    it and rolls it back."""
     reason = validation.text("reason", reason)
     override = validation.text("override", override)
     if params:
@@ -218,19 +232,11 @@ def fire_event(
             name: validation.text("param", value) if isinstance(value, str) else value
             for name, value in params.items()
         }
-    return _change(
-        app,
-        actor,
-        now,
-        ref,
-        expected_version,
-        lambda s, case, user: _fire_checked(
-            app, s, case, user, now, event, track, params, reason, override
-        ),
-        document=document,
-        need="override" if override else "act",
-        action="fire",
-    )
+
+    def work(session: Session, case: Case, user: User) -> None:
+        _fire_checked(app, session, case, user, now, event, track, params, reason, override)
+
+    return work, "override" if override else "act"
 
 
 def _fire_checked(

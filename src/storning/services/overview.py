@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from storning import access, readmodel
+from storning import access, due, readmodel
 from storning.access import Principal
 from storning.app import App
 from storning.clock import iso, local_day
@@ -107,7 +107,7 @@ def team_overview(app: App, actor: str, now: datetime, team: str = "") -> TeamOv
             read_only=not access.may_act_at_all(who),
             decides=who.is_chef or who.is_admin,
             today=today,
-            week_end=readmodel.week_end(today),
+            week_end=due.week_end(today),
             overrides_since=today - timedelta(days=OVERRIDES_SINCE_DAYS),
         )
         result.urgent = _urgent(app, session, scope, today)
@@ -169,7 +169,7 @@ def _urgent(
         .where(
             scope,
             Case.status == "open",
-            or_(and_(readmodel.open_item(), Timer.due_on < today), _escalated()),
+            or_(and_(due.open_item(), Timer.due_on < today), _escalated()),
         )
         .order_by(Timer.due_on, Timer.id)
         .limit(LIMIT * 4)
@@ -223,7 +223,7 @@ def _workload(
         select(User.username, User.name, Timer.due_on)
         .join(Timer, Timer.owner_id == User.id)
         .join(Case, Case.id == Timer.case_id)
-        .where(scope, Case.status == "open", Timer.due_on <= last, readmodel.open_item())
+        .where(scope, Case.status == "open", Timer.due_on <= last, due.open_item())
     )
     for username, name, due_on in session.execute(tasks):
         person = people.setdefault(username, _person(username, name))

@@ -155,6 +155,11 @@ class Complainant(Base):
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(Text)  # postal address, one line per row
+    # for the officer's updates to the complainant; protected like the name
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    # when a complainant was added after the case was opened (None: named at the opening)
+    added_at: Mapped[datetime | None]
     protected: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

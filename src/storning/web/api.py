@@ -21,14 +21,17 @@ from storning.readmodel import WorklistFilter, clean
 from storning.web.api_models import (
     MAX_INT,
     CaseIn,
+    ComplainantChangesIn,
     CorrectionIn,
     DetailsIn,
     ErrorBody,
     EventIn,
     IncidentIn,
+    NewComplainantIn,
     ReissueIn,
     SentIn,
     ServedIn,
+    StepSentIn,
 )
 from storning.web.context import Ctx, api_ctx
 from storning.web.idempotency import ApiOnce
@@ -92,7 +95,10 @@ def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
         postal_code=body.postal_code,
         city=body.city,
         co_tenants=body.co_tenants,
-        complainants=[(c.name, c.protected, c.address) for c in body.complainants],
+        complainants=[
+            services.ComplainantDetails(**c.model_dump(include=_COMPLAINANT))
+            for c in body.complainants
+        ],
         facts={"due_date": body.due_date, "amount": body.amount},
         owner=body.owner,
         personnummer=body.personnummer,
@@ -120,6 +126,49 @@ def update_case(ctx: Auth, ref: Ref, body: DetailsIn) -> dict[str, Any]:
         ctx.principal.username,
         ctx.now,
         ref,
+        changes,
+        expected_version=body.expected_version,
+    )
+
+
+_COMPLAINANT = {"name", "protected", "address", "phone", "email"}
+ComplainantId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+@router.post(
+    "/cases/{ref}/complainants",
+    status_code=201,
+    summary="Lägg till en anmälare i ett öppet ärende",
+)
+def add_complainant(ctx: Auth, ref: Ref, body: NewComplainantIn) -> dict[str, Any]:
+    return services.add_complainant(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        ref,
+        services.ComplainantDetails(**body.model_dump(include=_COMPLAINANT)),
+        expected_version=body.expected_version,
+    )
+
+
+@router.patch(
+    "/cases/{ref}/complainants/{complainant_id}",
+    summary="Rätta eller komplettera en anmälares uppgifter",
+)
+def update_complainant(
+    ctx: Auth, ref: Ref, complainant_id: ComplainantId, body: ComplainantChangesIn
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True, exclude={"expected_version"})
+    if changes.get("name") is None:
+        changes.pop("name", None)
+    if changes.get("protected") is None:
+        changes.pop("protected", None)
+    return services.update_complainant(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        ref,
+        complainant_id,
         changes,
         expected_version=body.expected_version,
     )
@@ -193,6 +242,22 @@ def letter_sent(ctx: Auth, letter_id: LetterId, body: SentIn) -> dict[str, Any]:
         method=body.method,
         at=body.at,
         delivered_on=body.delivered_on,
+        expected_version=body.expected_version,
+    )
+
+
+@router.post(
+    "/letters/{letter_id}/step/sent",
+    summary="Markera alla ej skickade brev från samma steg som brevet som skickade",
+)
+def step_letters_sent(ctx: Auth, letter_id: LetterId, body: StepSentIn) -> list[dict[str, Any]]:
+    return services.mark_step_letters_sent(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        letter_id,
+        method=body.method,
+        at=body.at,
         expected_version=body.expected_version,
     )
 

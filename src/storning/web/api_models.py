@@ -73,6 +73,27 @@ class ComplainantIn(Body):
     address: str | None = Field(
         default=None, max_length=400, description="Postadress, en rad per adressrad."
     )
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class NewComplainantIn(ComplainantIn):
+    """A complainant added to an open case (POST /api/cases/{ref}/complainants)."""
+
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
+
+
+class ComplainantChangesIn(Body):
+    """A correction of a complainant's details (PATCH /api/cases/{ref}/complainants/{id}): only the
+    fields given change; null or "" clears an optional one. The journal names the fields, not the
+    values. Lifting `protected` needs a chef."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    protected: bool | None = None
+    address: str | None = Field(default=None, max_length=400)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 
 class CaseIn(Body):
@@ -164,6 +185,19 @@ class SentIn(Body):
         description="Standard: nu. Ett datum utan tid räknas som dagens slut.",
     )
     delivered_on: str | None = Field(default=None, min_length=10, max_length=10)
+    expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
+
+
+class StepSentIn(Body):
+    """Every letter not yet sent from the step that drafted a letter, sent on one day."""
+
+    method: MethodId = Field(examples=["rekommenderat"])
+    at: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=40,
+        description="Standard: nu. Ett datum utan tid räknas som dagens slut.",
+    )
     expected_version: int = Field(ge=1, le=MAX_INT, description="Ärendets version som du såg.")
 
 

@@ -23,7 +23,15 @@ from starlette.staticfiles import StaticFiles
 from storning.app import App
 from storning.clock import system_now
 from storning.services import accounts, throttling
-from storning.web import api, errors, pages_auth, pages_case, pages_team, pages_work
+from storning.web import (
+    api,
+    errors,
+    pages_auth,
+    pages_case,
+    pages_complainants,
+    pages_team,
+    pages_work,
+)
 from storning.web.config import Clock, WebSettings, make_clock
 from storning.web.context import Reference
 from storning.web.protection import SecurityHeaders, ServerSessions
@@ -71,6 +79,7 @@ def create_app(
     web.include_router(pages_work.router, include_in_schema=False)
     web.include_router(pages_team.router, include_in_schema=False)
     web.include_router(pages_case.router, include_in_schema=False)
+    web.include_router(pages_complainants.router, include_in_schema=False)
     web.include_router(api.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(

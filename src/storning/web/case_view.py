@@ -9,7 +9,7 @@ from typing import Any
 
 from storning.definitions.model import Workflow
 from storning.web import labels
-from storning.web.diagrams import track_svg
+from storning.web.diagrams import path_taken, track_svg, track_text
 
 INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "int": "number", "amount": "text"}
 
@@ -103,6 +103,13 @@ def _detail(
         return labels.INCIDENT_KINDS.get(params.get("kind", ""), "")
     if event == "case_reassigned":
         return f"{params.get('from')} → {params.get('to')}"
+    if event == "complainant_added":
+        return f"anmälare {params.get('complainant')}" + (
+            ", skyddad identitet" if params.get("protected") else ""
+        )
+    if event == "complainant_updated":
+        changed = [labels.COMPLAINANT_FIELDS.get(n, n) for n in params.get("changed", [])]
+        return f"anmälare {params.get('complainant')}: {', '.join(changed)}"
     if event.startswith("timer_"):
         name = str(params.get("timer", ""))
         return f"{timers.get(name, name)} (senast {params.get('due_on', '')})"
@@ -190,7 +197,9 @@ def case_view(
             "name": name,
             **track,
             "actions": by_track.get(name, []),
-            "svg": track_svg(workflow, name, track["state"]),
+            "svg": track_svg(workflow, name, track["state"], titles),
+            "map_text": track_text(workflow, name, track["state"], titles),
+            "path": path_taken(document, workflow, name),
         }
         for name, track in document["tracks"].items()
     ]
@@ -207,4 +216,9 @@ def case_view(
         "letters": letters,
         "timers": document["timers"],
         "pending_timers": [t for t in document["timers"] if t["status"] == "pending"],
+        # whether a complainant added now gets a confirmation and update reminders (the workflow's
+        # on_open effects that depend on complainants)
+        "complainant_welcome": any(
+            "complainants" in call.when for t in workflow.tracks.values() for call in t.on_open
+        ),
     }

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from storning import validation
 from storning.clock import fact_instant, local_day, parse_day
 from storning.errors import InvalidInput
-from storning.services import NewCase
+from storning.services import ComplainantDetails, NewCase
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
 COMPLAINANT_ROWS = 3
@@ -178,21 +178,30 @@ def parse_new_case(
 
 def _complainants(
     form: FormData, values: dict[str, Any], errors: dict[str, str]
-) -> list[tuple[str, bool] | tuple[str, bool, str | None]]:
-    """(name, protected, postal address or None) for each filled-in complainant row."""
-    result: list[tuple[str, bool] | tuple[str, bool, str | None]] = []
+) -> list[ComplainantDetails]:
+    """Each filled-in complainant row (name, skyddad identitet, postal address, phone, e-mail); the
+    phone and e-mail are checked at their field by the services' rules."""
+    result: list[ComplainantDetails] = []
     for n in range(1, COMPLAINANT_ROWS + 1):
         key = f"complainant_{n}"
         name = _text(form, key)
         protected = form.get(f"{key}_protected") == "on"
-        address = _text(form, f"{key}_address")
-        values[key], values[f"{key}_protected"], values[f"{key}_address"] = name, protected, address
+        values[key], values[f"{key}_protected"] = name, protected
+        typed = {part: _text(form, f"{key}_{part}") for part in ("address", "phone", "email")}
+        values.update({f"{key}_{part}": value for part, value in typed.items()})
+        for part, rule in (("phone", validation.phone), ("email", validation.email)):
+            try:
+                rule(typed[part])
+            except InvalidInput as error:
+                errors[f"{key}_{part}"] = str(error)
         if name:
-            result.append((name, protected, address or None))
-        elif protected or address:
-            errors[f"complainant_{n}"] = (
-                "Ange den klagandes namn, eller avmarkera skyddad identitet."
+            result.append(
+                ComplainantDetails(
+                    name=name, protected=protected, **{k: v or None for k, v in typed.items()}
+                )
             )
+        elif protected or any(typed.values()):
+            errors[key] = "Ange den klagandes namn, eller töm raden."
     return result
 
 

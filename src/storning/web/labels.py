@@ -50,10 +50,21 @@ CASE_EVENTS: dict[str, str] = {
     "letter_served": "Brev delgivet",
     "letter_issued": "Brev upprättat",
     "case_reassigned": "Ny handläggare",
+    "complainant_added": "Anmälare tillagd",
+    "complainant_updated": "Anmälarens uppgifter ändrade",
     "timer_reminds": "Påminnelse skickad",
     "timer_before": "Förvarning skickad",
     "timer_escalate": "Frist passerad – chef underrättad",
     "timer_fires": "Frist har löpt ut",
+}
+
+# A complainant's details as the journal names them (never their values).
+COMPLAINANT_FIELDS: dict[str, str] = {
+    "name": "namn",
+    "protected": "skyddad identitet",
+    "address": "postadress",
+    "phone": "telefon",
+    "email": "e-post",
 }
 
 ERROR_TITLES: dict[str, str] = {
@@ -74,6 +85,7 @@ __all__ = [
     "CASE_EVENTS",
     "CASE_TYPES",
     "CHOICES",
+    "COMPLAINANT_FIELDS",
     "ERROR_TITLES",
     "INCIDENT_KINDS",
     "LETTER_STATUS",

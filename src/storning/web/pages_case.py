@@ -25,6 +25,7 @@ from storning.readmodel import MAX_ID
 from storning.services.common import MISSING_VERSION
 from storning.web import labels
 from storning.web.case_view import case_view
+from storning.web.confirm import confirm_page, name_letters, step_groups
 from storning.web.context import Ctx, checked_form, form_text, page_ctx
 from storning.web.errors import status_of
 from storning.web.forms import Parsed, parse_incident
@@ -50,12 +51,15 @@ def show(
     document = services.show_case(app, ctx.principal.username, ctx.now, ref)
     with app.db.read() as session:
         workflow = app.registry.get(session, document["type"], document["workflow_version"])
-    view = case_view(document, workflow, labels.letter_titles(app.settings.letters_dir))
+    titles = labels.letter_titles(app.settings.letters_dir)
+    view = case_view(document, workflow, titles)
+    name_letters(view, workflow, document, titles)
     owners = services.reassign_candidates(app, ctx.principal.username, document["ref"])
     context = {
         **view,
         "nav": "case",
         "owners": owners,
+        "step_groups": step_groups(view["letters"]),
         "new_letters": _new_letters(app.settings.letters_dir, document["type"]),
         "error": error,
         "error_title": error_title,
@@ -107,24 +111,31 @@ async def fire(request: Request, ref: str) -> Response:
 
 
 def _fire(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
+    """Do the officer's event. One that drafts letters (the form says `preview`, from the workflow
+    definition) is first shown as the letters it would draft, to confirm (`confirmed`)."""
     event, track = form_text(form, "event", 60), form_text(form, "track", 20) or None
     params = {
         key[len("param_") :]: form_text(form, key, 100_000)
         for key in form
         if key.startswith("param_") and form_text(form, key)
     }
+    given: dict[str, Any] = {
+        "track": track,
+        "params": params or None,
+        "reason": form_text(form, "reason", 100_000) or None,
+        "override": form_text(form, "override", 100_000) or None,
+        "expected_version": _version(form),
+    }
+    if form_text(form, "preview") and not form_text(form, "confirmed"):
+        try:
+            shown = confirm_page(request, ctx, ref, event, given)
+        except StorningError as error:
+            return _failed(request, ctx, ref, error)
+        if shown is not None:
+            return shown
     try:
         document = services.fire_event(
-            ctx.app,
-            ctx.principal.username,
-            ctx.now,
-            ref,
-            event,
-            track=track,
-            params=params or None,
-            reason=form_text(form, "reason", 100_000) or None,
-            override=form_text(form, "override", 100_000) or None,
-            expected_version=_version(form),
+            ctx.app, ctx.principal.username, ctx.now, ref, event, **given
         )
     except StorningError as error:
         return _failed(request, ctx, ref, error)
@@ -257,6 +268,34 @@ def _letter_sent(request: Request, ctx: Ctx, ref: str, form: FormData, letter_id
     except StorningError as error:
         return _failed(request, ctx, ref, error)
     return _done(request, ref, f"{_title(ctx, result)} är markerat som skickat.", "brev")
+
+
+@router.post("/arenden/{ref}/brev/{letter_id}/skickat-alla")
+async def step_letters_sent(request: Request, ref: str, letter_id: Id) -> Response:
+    ctx, form = await _posted(request)
+    return await run_in_threadpool(_step_letters_sent, request, ctx, ref, form, letter_id)
+
+
+def _step_letters_sent(
+    request: Request, ctx: Ctx, ref: str, form: FormData, letter_id: int
+) -> Response:
+    """Every unsent letter of the step that drafted `letter_id`, sent on one day with one method."""
+    try:
+        result = services.mark_step_letters_sent(
+            ctx.app,
+            ctx.principal.username,
+            ctx.now,
+            letter_id,
+            method=form_text(form, "method"),
+            at=form_text(form, "date") or None,
+            expected_version=_version(form),
+            ref=ref,
+        )
+    except StorningError as error:
+        return _failed(request, ctx, ref, error)
+    titles = list(dict.fromkeys(_title(ctx, letter) for letter in result))
+    message = f"{len(result)} brev är markerade som skickade: {'; '.join(titles)}."
+    return _done(request, ref, message, "brev")
 
 
 @router.post("/arenden/{ref}/brev/{letter_id}/delgivet")

@@ -12,11 +12,12 @@ from starlette.responses import RedirectResponse, Response
 
 from storning import access, readmodel, services
 from storning.clock import local_day
+from storning.due import week_end
 from storning.errors import PermissionDenied, StorningError
 from storning.services.lists import open_cases_like
 from storning.web import labels
 from storning.web.context import Ctx, checked_form, page_ctx, reference
-from storning.web.diagrams import track_svg
+from storning.web.diagrams import track_svg, track_text
 from storning.web.errors import status_of
 from storning.web.forms import COMPLAINANT_ROWS, Parsed, parse_new_case
 from storning.web.idempotency import FormOnce
@@ -69,7 +70,7 @@ def worklist(request: Request) -> Response:
     context = {
         "nav": "worklist",
         "today": today,
-        "week_end": readmodel.week_end(today),
+        "week_end": week_end(today),
         "wanted": wanted,
         "page": page,
         "due": due,
@@ -178,7 +179,7 @@ def _open_case(request: Request, ctx: Ctx, form: Any) -> Response:
             services.add_incident(
                 ctx.app, ctx.principal.username, ctx.now, ref, at=i.at, kind=i.kind,
                 text=i.text, verified_by=i.verified_by, reporter=i.reporter, place=i.place,
-                document=False,
+                ends_at=i.ends_at, document=False,
             )  # fmt: skip
             message = f"Ärende {ref} är öppnat och störningen är registrerad."
         except StorningError as error:
@@ -214,6 +215,7 @@ def _check_new_case(request: Request, ctx: Ctx, form: Any) -> Response:
 def workflows(request: Request) -> Response:
     ctx = page_ctx(request)
     items = []
+    titles = labels.letter_titles(ctx.app.settings.letters_dir)  # "Brev skickat: <brevets titel>"
     with ctx.app.db.read() as session:
         for row in ctx.app.registry.all_versions(session):
             workflow = ctx.app.registry.get(session, row.workflow_id, row.version)
@@ -231,7 +233,8 @@ def workflows(request: Request) -> Response:
                             "states": [
                                 (s, spec.label, spec.final) for s, spec in track.states.items()
                             ],
-                            "svg": track_svg(workflow, name),
+                            "svg": track_svg(workflow, name, titles=titles),
+                            "map_text": track_text(workflow, name, titles=titles),
                         }
                         for name, track in workflow.tracks.items()
                     ],
