@@ -8,6 +8,7 @@ import click
 
 from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.complainants import postal_lines
 from storning.cli.render import case_rows, case_text
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
@@ -104,7 +105,7 @@ def open_case(
             services.ComplainantDetails(
                 name=name,
                 protected=protected,
-                address=_address(complainant_addresses, n),
+                address=postal_lines(_nth(complainant_addresses, n)),
                 phone=_nth(complainant_phones, n),
                 email=_nth(complainant_emails, n),
             )
@@ -115,12 +116,6 @@ def open_case(
         personnummer=personnummer,
     )
     emit(services.open_case(obj.app, obj.actor, obj.now, new), as_json, case_text)
-
-
-def _address(addresses: tuple[str, ...], index: int) -> str | None:
-    if index >= len(addresses):
-        return None
-    return "\n".join(part.strip() for part in addresses[index].split("|") if part.strip())
 
 
 def _nth(values: tuple[str, ...], index: int) -> str | None:

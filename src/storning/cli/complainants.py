@@ -14,7 +14,7 @@ def complainant() -> None:
     """Anmälare i ett ärende: lägg till, rätta eller komplettera kontaktuppgifter."""
 
 
-def _address(value: str | None) -> str | None:
+def postal_lines(value: str | None) -> str | None:
     """A postal address typed on one line with '|' between the lines."""
     if value is None:
         return None
@@ -46,7 +46,7 @@ def add(
     Exempel: storning complainant add S-2026-0001 --name "Greta Granne" --phone "070-123 45 67"
     """
     details = services.ComplainantDetails(
-        name=name, protected=protected, address=_address(address), phone=phone, email=email
+        name=name, protected=protected, address=postal_lines(address), phone=phone, email=email
     )
     emit(services.add_complainant(obj.app, obj.actor, obj.now, ref, details), as_json, case_text)
 
@@ -85,7 +85,7 @@ def update(
     given = {
         "name": name,
         "protected": protected,
-        "address": _address(address),
+        "address": postal_lines(address),
         "phone": phone,
         "email": email,
     }
