@@ -15,6 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -76,9 +77,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_schema() -> Iterator[str]:
-    """A private schema in the test PostgreSQL, migrated once, dropped at the end."""
+@contextmanager
+def private_pg_schema(prefix: str) -> Iterator[str]:
+    """A new schema in the test PostgreSQL (its URL), dropped at the end. Skips with the reason when
+    PostgreSQL is unreachable; under CI=true that is a failure, never a skip."""
     try:
         probe = create_engine(PG_URL, connect_args={"connect_timeout": 3})
         with probe.connect() as conn:
@@ -88,19 +90,27 @@ def pg_schema() -> Iterator[str]:
         if IN_CI:
             pytest.fail(message + " (CI=true: PostgreSQL is required)")
         pytest.skip(message)
-    schema = f"storning_test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with probe.begin() as conn:
         conn.execute(text(f"create schema {schema}"))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    app = App.create(base_settings(url))
-    from storning.store.schema import upgrade
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with probe.begin() as conn:
+            conn.execute(text(f"drop schema {schema} cascade"))
+        probe.dispose()
 
-    upgrade(app.db.engine)
-    app.db.engine.dispose()
-    yield url
-    with probe.begin() as conn:
-        conn.execute(text(f"drop schema {schema} cascade"))
-    probe.dispose()
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    """A private schema in the test PostgreSQL, migrated once, dropped at the end."""
+    with private_pg_schema("storning_test") as url:
+        app = App.create(base_settings(url))
+        from storning.store.schema import upgrade
+
+        upgrade(app.db.engine)
+        app.db.engine.dispose()
+        yield url
 
 
 def _truncate(database: Database) -> None:

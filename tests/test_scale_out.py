@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,11 +31,11 @@ from typing import IO
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, update
 
 from storning.app import App
 from storning.store.models import JournalEntry, Outbox, Timer, User
-from tests.conftest import IN_CI, PG_URL, ROOT, ZONE, base_settings, populate
+from tests.conftest import ROOT, ZONE, base_settings, populate, private_pg_schema
 from tests.helpers import open_storning
 
 with warnings.catch_warnings():
@@ -53,25 +52,9 @@ CASES_BEFORE, CASES_DURING = 12, 12
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A private schema in the test PostgreSQL, created and migrated here, dropped at the end."""
-    try:
-        probe = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with probe.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as error:
-        message = f"PostgreSQL not reachable at {PG_URL}: {error.__class__.__name__}"
-        if IN_CI:
-            pytest.fail(message + " (CI=true: PostgreSQL is required)")
-        pytest.skip(message)
-    schema = f"storning_scale_{uuid.uuid4().hex[:10]}"
-    with probe.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with probe.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
-        probe.dispose()
+    """A private schema in the test PostgreSQL (migrated by the test), dropped at the end."""
+    with private_pg_schema("storning_scale") as url:
+        yield url
 
 
 @dataclass
