@@ -1,0 +1,1 @@
+"""Integrations: the outbound event feed for other systems (polling and signed webhooks)."""
