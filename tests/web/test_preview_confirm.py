@@ -9,6 +9,7 @@ integration uses it (`tests/doors.py`), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -379,3 +380,72 @@ def test_an_officer_may_not_preview_an_override(doors):
         with pytest.raises(PermissionDenied, match="åsidosätta"):
             look(doors.app, "alice", instant("2026-03-02T10:00"), ref, "issue_uppmaning",
                  override="Muntligt")  # fmt: skip
+
+
+# --- the CLI and the API (a preview is not only a web thing) ------------------------------------------
+
+
+def test_the_cli_previews_the_letters_as_pdf_files_and_keeps_nothing(doors, tmp_path):
+    ref = ready_for_uppmaning(doors)
+    before = everything(doors)
+    out = tmp_path / "utkast"
+    preview = doors.cli_json("case", "fire", ref, "issue_uppmaning", "--preview", "--out",
+                             str(out), now="2026-03-02T10:00")  # fmt: skip
+    assert preview["stored"] is False
+    assert everything(doors) == before
+    drafted = {(x["template"], x["title"], x["to"]) for x in preview["letters"]}
+    assert drafted == UPPMANING_LETTERS
+    for letter in preview["letters"]:
+        assert "pdf" not in letter
+        written = (out / letter["file"].rsplit("/", 1)[-1]).read_bytes()
+        assert written.startswith(b"%PDF")
+        if letter["template"] == "uppmaning":
+            assert "Johan Nilsson" in pdf_text(written)
+            assert COMPLAINANT not in pdf_text(written)
+    human = doors.cli("case", "fire", ref, "issue_uppmaning", "--preview", now="2026-03-02T10:00")
+    assert human.exit_code == 0 and "ingenting har sparats" in human.stdout
+    assert "Uppmaning att vidta rättelse till Johan Nilsson" in human.stdout
+    assert everything(doors) == before
+    assert access_actions(doors).count("fire_preview") == 2
+
+
+def test_the_cli_refuses_out_without_preview_and_a_reader_gets_no_preview(doors, tmp_path):
+    ref = ready_for_uppmaning(doors)
+    before = everything(doors)
+    out = tmp_path / "utkast"
+    refused = doors.cli("case", "fire", ref, "issue_uppmaning", "--out", str(out),
+                        now="2026-03-02T10:00")  # fmt: skip
+    assert refused.exit_code == 2 and "--out används bara med --preview" in refused.stderr
+    reader = doors.cli("case", "fire", ref, "issue_uppmaning", "--preview", "--out", str(out),
+                       now="2026-03-02T10:00", user="lisa")  # fmt: skip
+    assert cli_refused(reader)
+    assert everything(doors) == before
+    assert not out.exists()
+
+
+def but_tokens(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows without the API tokens (made on first use, and stamped with their last use)."""
+    return {name: table for name, table in rows.items() if name != "api_tokens"}
+
+
+def test_the_api_previews_with_the_version_seen_and_keeps_nothing(doors):
+    ref = ready_for_uppmaning(doors)
+    version = doors.version(ref)
+    before = but_tokens(everything(doors))
+    body = {"event": "issue_uppmaning", "expected_version": version}
+    response = doors.api("alice", "POST", f"/api/cases/{ref}/events/preview", json=body,
+                         now="2026-03-02T10:00")  # fmt: skip
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    assert preview["stored"] is False and preview["version"] == version
+    assert {(x["template"], x["title"], x["to"]) for x in preview["letters"]} == UPPMANING_LETTERS
+    uppmaning = base64.b64decode(letter_of(preview, "uppmaning")["pdf_base64"])
+    assert uppmaning.startswith(b"%PDF") and COMPLAINANT not in pdf_text(uppmaning)
+    assert but_tokens(everything(doors)) == before
+    stale = {"event": "issue_uppmaning", "expected_version": version + 1}
+    assert api_refused(doors.api("alice", "POST", f"/api/cases/{ref}/events/preview", json=stale,
+                                 now="2026-03-02T10:00"), (409,))  # fmt: skip
+    reader = doors.api("lisa", "POST", f"/api/cases/{ref}/events/preview", json=body,
+                       now="2026-03-02T10:00")  # fmt: skip
+    assert api_refused(reader, (403, 404))
+    assert but_tokens(everything(doors)) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -158,6 +159,17 @@ def show(obj: Ctx, ref: str, as_json: bool) -> None:
     "--override", help="Skriftlig motivering för att åsidosätta en spärr som får åsidosättas."
 )
 @click.option("--param", "params", multiple=True, help="Parameter NAMN=VÄRDE (kan upprepas).")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Förhandsgranska: visa de brev händelsen skulle skapa, utan att något sparas.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Med --preview: skriv breven som PDF i den här mappen.",
+)
 @json_option
 @click.pass_obj
 @handles_errors
@@ -169,11 +181,14 @@ def fire(
     reason: str | None,
     override: str | None,
     params: tuple[str, ...],
+    preview: bool,
+    out_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Utför en händelse i ett spår.
 
     Exempel: storning case fire S-2026-0001 issue_uppmaning
+    (med --preview --out utkast/: breven som PDF, och ingenting sparas)
     """
     parsed = {}
     for item in params:
@@ -181,6 +196,23 @@ def fire(
         if not sep or not name:
             raise click.UsageError(f"--param '{item}' ska skrivas NAMN=VÄRDE.")
         parsed[name.strip()] = value
+    if out_dir is not None and not preview:
+        raise click.UsageError("--out används bara med --preview.")
+    if preview:
+        drafts = services.preview_event(
+            obj.app,
+            obj.actor,
+            obj.now,
+            ref,
+            event,
+            track=track,
+            params=parsed,
+            reason=reason,
+            override=override,
+            output="pdf",
+        )
+        emit(_written_drafts(drafts, out_dir), as_json, _preview_text)
+        return
     document = services.fire_event(
         obj.app,
         obj.actor,
@@ -354,3 +386,30 @@ def correct_incident(
         changes={k: v for k, v in given.items() if v is not None},
     )
     emit(document, as_json, case_text)
+
+
+def _written_drafts(preview: dict[str, Any], out_dir: Path | None) -> dict[str, Any]:
+    """The preview without the PDF bytes; each letter's PDF written to `out_dir` when given."""
+    letters = []
+    for number, letter in enumerate(preview["letters"], start=1):
+        pdf = letter.pop("pdf", None)
+        if pdf is not None and out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = out_dir / f"{preview['ref']}-{number}-{letter['template']}.pdf"
+            path.write_bytes(pdf)
+            letter["file"] = str(path)
+        letters.append(letter)
+    return {**preview, "letters": letters, "stored": False}
+
+
+def _preview_text(preview: dict[str, Any]) -> str:
+    lines = [
+        f"Förhandsgranskning av {preview['label']} i {preview['ref']} (version {preview['version']}):"
+        " ingenting har sparats."
+    ]
+    if not preview["letters"]:
+        lines.append("  Händelsen skapar inga brev.")
+    for letter in preview["letters"]:
+        where = letter.get("file") or letter.get("error") or "ange --out MAPP för att få PDF:en"
+        lines.append(f"  {letter['title']} till {letter['to']}: {where}")
+    return "\n".join(lines)

@@ -11,6 +11,7 @@ Every change carries `expected_version`, the case version the caller last saw.
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -188,6 +189,33 @@ def fire_event(ctx: Auth, ref: Ref, body: EventIn) -> dict[str, Any]:
         override=body.override,
         expected_version=body.expected_version,
     )
+
+
+@router.post(
+    "/cases/{ref}/events/preview",
+    summary="Förhandsgranska en händelse: breven den skulle skapa, utan att något sparas",
+)
+def preview_event(ctx: Auth, ref: Ref, body: EventIn) -> dict[str, Any]:
+    """Each letter has `pdf_base64` (or `error`); `version` is the case version the preview was made
+    from — post the event with it as `expected_version` to do exactly what was previewed."""
+    preview = services.preview_event(
+        ctx.app,
+        ctx.principal.username,
+        ctx.now,
+        ref,
+        body.event,
+        track=body.track,
+        params=body.params,
+        reason=body.reason,
+        override=body.override,
+        expected_version=body.expected_version,
+        output="pdf",
+    )
+    for letter in preview["letters"]:
+        pdf = letter.pop("pdf", None)
+        if pdf is not None:
+            letter["pdf_base64"] = base64.b64encode(pdf).decode("ascii")
+    return {**preview, "stored": False}
 
 
 @router.post("/cases/{ref}/incidents", status_code=201, summary="Registrera en störning")
