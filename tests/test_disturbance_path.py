@@ -327,7 +327,9 @@ def test_closing_needs_the_other_tracks_final_and_tenant_moved_closes_at_once(ap
     services.fire_event(app, "alice", at(1), ref, "close", track="authority")
     services.fire_event(app, "alice", at(1, 1), ref, "record_contact", params={"channel": "phone"})
     services.fire_event(app, "alice", at(1, 2), ref, "resolve")
-    doc = services.fire_event(app, "alice", at(2), ref, "close", track="legal")
+    doc = services.fire_event(
+        app, "alice", at(2), ref, "close", track="legal", params={"outcome": "dialog"}
+    )
     assert doc["status"] == "closed"
     other = open_storning(app)["ref"]
     doc = services.fire_event(app, "alice", at(3), other, "tenant_moved")

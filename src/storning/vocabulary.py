@@ -31,6 +31,7 @@ ROLES: dict[str, str] = {
     "chef": "Chef",
     "admin": "Administratör",
     "lasare": "Läsare",
+    "dataskydd": "Dataskyddsombud",
 }
 
 CASE_TYPES: dict[str, str] = {"storning": "Störning", "hyresskuld": "Hyresskuld"}
@@ -63,4 +64,24 @@ INCIDENT_FIELDS = {
     "place": "plats",
     "verified_by": "verifierad av",
     "reporter": "rapporterad av",
+}
+
+
+# Issue 14: where a complaint came from (cases.source) and how a case ended (cases.outcome).
+COMPLAINT_SOURCES: dict[str, str] = {
+    "granne": "Granne",
+    "storningsjour": "Störningsjour",
+    "personal": "Personal/fastighetsskötare",
+    "polis": "Polis",
+    "annan": "Annan",
+}
+
+OUTCOMES: dict[str, str] = {
+    "dialog": "Löst i dialog",
+    "rattelse": "Rättelse efter uppmaning",
+    "flyttat": "Hyresgästen har flyttat",
+    "uppsagning_aterkallad": "Uppsägningen återkallad",
+    "atervunnen": "Hyresrätten återvunnen (12:44)",
+    "avhyst": "Avhysning verkställd",
+    "annan": "Annat",
 }

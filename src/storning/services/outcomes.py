@@ -1,0 +1,623 @@
+"""Use cases on the outcomes of eviction prevention (issue 14): the measures for a principal, the cases
+behind a number, exports, and the facts the measures need (source, children, outcome).
+
+Who may see the measures (decided here, with `storning.access`; the doors only translate):
+
+- every role sees the measures over the cases it may read on the worklist (`access.visibility`, the
+  read model's own clause): an admin every case; a chef, an officer and a reader their team's cases
+  (an officer or a chef also their own cases in another team; a reader only the team's); a user with
+  no team and no acting role sees nothing;
+- a team filter only narrows that set (a reader of another team sees none of ours);
+- the cases behind a number are listed with the same rule; they never carry complainant data (no
+  complainant column exists in the rows), so protected identities cannot leak;
+- tenant names appear only to those who may act on the case (`access.can_act`: the officer, the
+  team's chef, an admin); for everyone else (a reader) a stable pseudonym `H-xxxxxxxx`: the first
+  eight hex digits of HMAC-SHA256(a per-database secret, the case id). The same case gets the same
+  pseudonym in every export; it cannot be turned back into a name without the database.
+
+Every call writes one access-log row (`stats_view`, `stats_cases`, `stats_export`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storning import access
+from storning.access import CaseScope, Principal, principal_of
+from storning.app import App
+from storning.clock import local_day
+from storning.errors import InvalidInput, PermissionDenied
+from storning.outcomes.measures import (
+    MEASURE_KEYS,
+    Setting,
+    Stats,
+    StatsFilter,
+    compute,
+    outcome_of,
+)
+from storning.outcomes.milestones import MILESTONES
+from storning.readmodel import _visible  # the worklist's own visibility clause: one rule for both
+from storning.security import new_secret
+from storning.services.common import _actor, _change, _record, log_access, refuse, unit
+from storning.store.models import AppSecret, Case, CaseTrack, JournalEntry, User
+from storning.vocabulary import CASE_TYPES, COMPLAINT_SOURCES, OUTCOMES
+
+PSEUDONYM_KEY = "outcomes_pseudonym_key"
+ExportFormat = Literal["csv", "xlsx", "json"]
+
+
+@dataclass
+class CaseRow:
+    """One case behind a number, as the viewer may see it: never a complainant, never a personnummer;
+    `tenant` is the name or a pseudonym (`named` says which)."""
+
+    ref: str
+    case_type: str
+    team: str | None
+    owner: str
+    tenant: str
+    named: bool
+    status: str
+    source: str | None
+    children: int | None
+    outcome: str | None
+    legal_state: str
+    opened_on: date
+    closed_on: date | None
+    milestones: dict[str, date | None] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (days as ÅÅÅÅ-MM-DD); built by hand: exports call it for every row."""
+        return {
+            "ref": self.ref,
+            "case_type": self.case_type,
+            "team": self.team,
+            "owner": self.owner,
+            "tenant": self.tenant,
+            "named": self.named,
+            "status": self.status,
+            "source": self.source,
+            "children": self.children,
+            "outcome": self.outcome,
+            "legal_state": self.legal_state,
+            "opened_on": self.opened_on.isoformat(),
+            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
+            "milestones": {k: (v.isoformat() if v else None) for k, v in self.milestones.items()},
+        }
+
+
+# Swedish column headers of the case rows (exports); milestones follow, one column each.
+CASE_COLUMNS: dict[str, str] = {
+    "ref": "Ärende",
+    "case_type": "Ärendetyp",
+    "team": "Team",
+    "owner": "Handläggare",
+    "tenant": "Hyresgäst",
+    "status": "Status",
+    "source": "Källa",
+    "children": "Antal barn",
+    "outcome": "Utfall",
+    "legal_state": "Hyresjuridiskt läge",
+    "opened_on": "Öppnat",
+    "closed_on": "Avslutat",
+}
+
+
+# --- the measures ------------------------------------------------------------------------------------
+
+
+def check_filter(flt: StatsFilter) -> StatsFilter:
+    """Refuse a filter that cannot mean anything, with one Swedish sentence."""
+    if flt.end < flt.start:
+        raise InvalidInput(
+            f"Periodens slut {flt.end} ligger före dess början {flt.start}; byt plats på datumen."
+        )
+    if (flt.end - flt.start).days > 366 * 5:
+        raise InvalidInput("Perioden får vara högst fem år; välj en kortare period.")
+    if flt.case_type and flt.case_type not in CASE_TYPES:
+        raise InvalidInput(f"Okänd ärendetyp '{flt.case_type}'; välj {' eller '.join(CASE_TYPES)}.")
+    return flt
+
+
+def default_filter(app: App, now: datetime) -> StatsFilter:
+    """This calendar year up to today (the dashboard's and the CLI's default)."""
+    today = local_day(now, app.zone)
+    return StatsFilter(date(today.year, 1, 1), today)
+
+
+def stats(
+    app: App, actor: str, now: datetime, flt: StatsFilter, *, only: list[str] | None = None
+) -> Stats:
+    """Every measure (or `only` those keys) over the cases the actor may read."""
+    check_filter(flt)
+    _check_keys(only)
+    with unit(app) as session:
+        principal = _stats_principal(app, session, actor)
+        result = _compute(app, session, principal, flt, now, only)
+        log_access(session, principal.username, now, None, "stats_view", _detail(flt))
+        return result
+
+
+def case_rows(
+    app: App,
+    actor: str,
+    now: datetime,
+    flt: StatsFilter,
+    *,
+    measure: str | None = None,
+    value: str | None = None,
+) -> list[CaseRow]:
+    """The cases behind one value of one measure (or behind every measure, `measure=None`), oldest
+    first, as the actor may see them."""
+    check_filter(flt)
+    if measure is not None:
+        _check_keys([measure])
+    with unit(app) as session:
+        principal = _stats_principal(app, session, actor)
+        result = _compute(app, session, principal, flt, now, [measure] if measure else None)
+        if measure is None:
+            ids: set[int] = set()
+            for m in result.measures:
+                ids |= result.cases_behind(m.key)
+        else:
+            ids = set(result.cases_behind(measure, value))
+        rows = _rows(app, session, principal, ids)
+        detail = f"{_detail(flt)} {measure or '*'}:{value or '*'} ({len(rows)} ärenden)"
+        log_access(session, principal.username, now, None, "stats_cases", detail[:400])
+        return rows
+
+
+def _compute(
+    app: App,
+    session: Session,
+    principal: Principal,
+    flt: StatsFilter,
+    now: datetime,
+    only: list[str] | None,
+) -> Stats:
+    key = _cache_key(app, session, principal, flt, now, only)
+    cache = _cache_of(app)
+    with _CACHE_LOCK:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+            return found
+    setting = Setting(app.zone, app.engine.calendar, now)
+    result = compute(session, _visible(session, principal), flt, setting, only=only)
+    with _CACHE_LOCK:
+        cache[key] = result
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return result
+
+
+# The measures are a pure function of the rows, the viewer's visibility, the filter and the day: a
+# result is reused while the journal has no new row and no case was added or changed (every change of
+# a case bumps its version and writes a journal row; timers that fire write journal rows too). The key
+# holds the journal's last id, the number of cases and the sum of their versions, so a stale result is
+# never served. Per process, per application, the CACHE_SIZE most recent.
+CACHE_SIZE = 32
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache_of(app: App) -> OrderedDict[tuple[Any, ...], Stats]:
+    cache: OrderedDict[tuple[Any, ...], Stats] | None = getattr(app, "_outcomes_cache", None)
+    if cache is None:
+        cache = OrderedDict()
+        object.__setattr__(app, "_outcomes_cache", cache)
+    return cache
+
+
+def _cache_key(
+    app: App,
+    session: Session,
+    principal: Principal,
+    flt: StatsFilter,
+    now: datetime,
+    only: list[str] | None,
+) -> tuple[Any, ...]:
+    from sqlalchemy import func
+
+    seen = access.visibility(principal)
+    who = (
+        seen,
+        principal.team if seen == "team" else None,
+        principal.username
+        if seen in ("own", "team") and access.may_act_at_all(principal)
+        else None,
+    )
+    last_entry, cases, versions = session.execute(
+        select(
+            select(func.max(JournalEntry.id)).scalar_subquery(),
+            select(func.count(Case.id)).scalar_subquery(),
+            select(func.coalesce(func.sum(Case.version), 0)).scalar_subquery(),
+        )
+    ).one()
+    return (
+        who,
+        flt,
+        local_day(now, app.zone),
+        tuple(sorted(only)) if only else None,
+        last_entry,
+        cases,
+        versions,
+    )
+
+
+def _stats_principal(app: App, session: Session, actor: str) -> Principal:
+    user = _actor(app, session, actor)
+    principal = principal_of(user)
+    if access.visibility(principal) == "none":
+        raise refuse(
+            PermissionDenied(
+                f"Användaren {user.username} har inget team och får därför inte se några "
+                "ärenden eller mått; be en administratör om ett team."
+            ),
+            user.username,
+            None,
+            "stats_view",
+        )
+    return principal
+
+
+def _check_keys(keys: list[str] | None) -> None:
+    unknown = sorted(set(keys or ()) - set(MEASURE_KEYS))
+    if unknown:
+        raise InvalidInput(f"Okänt mått {', '.join(unknown)}; måtten är {', '.join(MEASURE_KEYS)}.")
+
+
+def _detail(flt: StatsFilter) -> str:
+    parts = [f"{flt.start}..{flt.end}"]
+    parts += [
+        f"{k}={v}"
+        for k, v in (("team", flt.team), ("typ", flt.case_type), ("handläggare", flt.owner))
+        if v
+    ]
+    return " ".join(parts)
+
+
+# --- the case rows -----------------------------------------------------------------------------------
+
+
+def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> list[CaseRow]:
+    if not ids:
+        return []
+    query = (
+        select(
+            Case.id,
+            Case.ref,
+            Case.case_type,
+            Case.team,
+            User.username,
+            Case.tenant_name,
+            Case.status,
+            Case.source,
+            Case.children,
+            Case.outcome,
+            CaseTrack.state,
+            Case.opened_at,
+            Case.closed_at,
+        )
+        .join(User, User.id == Case.owner_id)
+        .join(CaseTrack, (CaseTrack.case_id == Case.id) & (CaseTrack.track == "legal"))
+        .where(Case.id.in_(ids))
+        .order_by(Case.opened_at, Case.id)
+    )
+    firsts = _milestone_days(app, session, ids)
+    key = _pseudonym_key(app, session) if not principal.is_admin else b""
+    rows = []
+    for r in session.execute(query):
+        named = access.can_act(principal, CaseScope(r.username, r.team))
+        rows.append(
+            CaseRow(
+                ref=r.ref,
+                case_type=r.case_type,
+                team=r.team,
+                owner=r.username,
+                tenant=r.tenant_name if named else pseudonym(key, r.id),
+                named=named,
+                status=r.status,
+                source=r.source,
+                children=r.children,
+                outcome=outcome_of(r.outcome, r.state) if r.status == "closed" else None,
+                legal_state=r.state,
+                opened_on=local_day(_aware(r.opened_at), app.zone),
+                closed_on=local_day(_aware(r.closed_at), app.zone) if r.closed_at else None,
+                milestones={m: firsts.get((r.id, m)) for m in MILESTONES},
+            )
+        )
+    return rows
+
+
+def _milestone_days(app: App, session: Session, ids: set[int]) -> dict[tuple[int, str], date]:
+    from sqlalchemy import func
+
+    from storning.outcomes.milestones import milestone_rows
+
+    found: dict[tuple[int, str], date] = {}
+    for key in MILESTONES:
+        query = (
+            select(JournalEntry.case_id, func.min(JournalEntry.at))
+            .where(milestone_rows(key), JournalEntry.case_id.in_(ids))
+            .group_by(JournalEntry.case_id)
+        )
+        for cid, at in session.execute(query):
+            found[(cid, key)] = local_day(_aware(at), app.zone)
+    return found
+
+
+def _aware(at: datetime) -> datetime:
+    from datetime import UTC
+
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def pseudonym(key: bytes, case_id: int) -> str:
+    """A tenant's stable pseudonym in exports for those who may not see names."""
+    digest = hmac.new(key, str(case_id).encode(), hashlib.sha256).hexdigest()
+    return f"H-{digest[:8]}"
+
+
+def _pseudonym_key(app: App, session: Session) -> bytes:
+    """The per-database secret behind the pseudonyms, made on first use (inside the caller's
+    transaction: a concurrent first use is retried by reading the other's)."""
+    stored = session.get(AppSecret, PSEUDONYM_KEY)
+    if stored is None:
+        try:
+            with session.begin_nested():
+                stored = AppSecret(name=PSEUDONYM_KEY, value=new_secret(), created_at=_now_utc())
+                session.add(stored)
+        except IntegrityError:
+            stored = session.get(AppSecret, PSEUDONYM_KEY)
+            assert stored is not None
+    return stored.value.encode()
+
+
+def _now_utc() -> datetime:
+    from storning.clock import system_now
+
+    return system_now()
+
+
+# --- the facts the measures need ---------------------------------------------------------------------
+
+
+def checked_source(source: str | None) -> str | None:
+    """A complaint source code (COMPLAINT_SOURCES), or None."""
+    if source is None or str(source).strip() == "":
+        return None
+    code = str(source).strip().lower()
+    if code not in COMPLAINT_SOURCES:
+        raise InvalidInput(f"Okänd källa '{source}'; välj en av {', '.join(COMPLAINT_SOURCES)}.")
+    return code
+
+
+def checked_children(children: int | str | None) -> int | None:
+    """The number of children in the household (a count, never names), or None when unknown."""
+    if children is None or str(children).strip() == "":
+        return None
+    try:
+        count = int(str(children).strip())
+    except ValueError:
+        raise InvalidInput(
+            f"Antalet barn '{children}' ska vara ett heltal (0 eller fler)."
+        ) from None
+    if not 0 <= count <= 30:
+        raise InvalidInput(f"Antalet barn {count} ska vara mellan 0 och 30.")
+    return count
+
+
+def checked_outcome(outcome: str | None) -> str:
+    """An outcome code (OUTCOMES); a case cannot be closed without one."""
+    code = str(outcome or "").strip().lower()
+    if not code:
+        raise InvalidInput(
+            "Ange hur ärendet slutade (utfall: "
+            + ", ".join(OUTCOMES)
+            + ") för att kunna avsluta det."
+        )
+    if code not in OUTCOMES:
+        raise InvalidInput(f"Okänt utfall '{outcome}'; välj ett av {', '.join(OUTCOMES)}.")
+    return code
+
+
+def update_household(
+    app: App,
+    actor: str,
+    now: datetime,
+    ref: str,
+    *,
+    children: int | str | None = None,
+    source: str | None = None,
+    clear_children: bool = False,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Record or correct the number of children in the household and where the complaint came from.
+    The journal keeps the old and the new value (a count and a code: no personal data)."""
+    count = checked_children(children)
+    code = checked_source(source)
+    if count is None and code is None and not clear_children:
+        raise InvalidInput("Ange antal barn eller källa att ändra.")
+
+    def edit(session: Session, case: Case, user: User) -> None:
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if count is not None or clear_children:
+            before["children"], after["children"] = case.children, count
+            case.children = count
+        if code is not None:
+            before["source"], after["source"] = case.source, code
+            case.source = code
+        _record(session, case, user, now, "household_updated", {"before": before, "after": after})
+
+    return _change(app, actor, now, ref, expected_version, edit, action="household_update")
+
+
+def set_outcome(
+    session: Session, case: Case, user: User, now: datetime, event: str, given: str | None
+) -> None:
+    """After an event closed the case: store its outcome and journal it. `close` requires the
+    officer's choice (checked before the event by `require_outcome`); other closing events imply it."""
+    from storning.outcomes.milestones import OUTCOME_OF_EVENT, OUTCOME_OF_FINAL_STATE
+
+    if case.status != "closed" or case.outcome:
+        return
+    if event == "close" and given is None:
+        checked_outcome(None)  # raises: the officer's close needs the outcome chosen
+    code = given or OUTCOME_OF_EVENT.get(event)
+    if code is None:
+        code = OUTCOME_OF_FINAL_STATE.get(case.track_state("legal").state, "annan")
+    case.outcome = code
+    _record(session, case, user, now, "outcome_recorded", {"outcome": code})
+
+
+def needs_outcome(event: str, track: str | None) -> bool:
+    """The officer's `close` of the legal track ends the case and needs the outcome chosen."""
+    return event == "close" and track in (None, "legal")
+
+
+def take_outcome(
+    event: str, track: str, params: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Split the outcome off an event's parameters: required (and checked) for the legal `close`,
+    optional for `tenant_moved` (default: moved out); other events keep their parameters as given."""
+    if not (track == "legal" and event in ("close", "tenant_moved")):
+        return params, None
+    rest = dict(params or {})
+    given = rest.pop("outcome", None)
+    # an unknown code is refused at once; a missing one only once the case has closed (a blocked
+    # close says first why it is blocked: `set_outcome`)
+    return rest or None, checked_outcome(given) if given not in (None, "") else None
+
+
+def outcome_choices() -> dict[str, str]:
+    return dict(OUTCOMES)
+
+
+def source_choices() -> dict[str, str]:
+    return dict(COMPLAINT_SOURCES)
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+Table = Literal["measures", "cases"]
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export ready to write or send: a file name, its media type and its bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def export(
+    app: App,
+    actor: str,
+    now: datetime,
+    flt: StatsFilter,
+    fmt: str,
+    *,
+    table: str = "measures",
+    measure: str | None = None,
+    value: str | None = None,
+) -> Export:
+    """The measures and the cases behind them as CSV (`table`: the measures or the cases), XLSX (both,
+    with the definitions) or JSON (both). `measure`/`value` narrow the cases to those behind one
+    number. No complainant data; tenant names only for those who may act on the case."""
+    import json
+
+    from storning.outcomes import exports
+
+    if fmt not in MEDIA_TYPES:
+        raise InvalidInput(f"Okänt format '{fmt}'; välj {', '.join(MEDIA_TYPES)}.")
+    if table not in ("measures", "cases"):
+        raise InvalidInput(
+            f"Okänd tabell '{table}'; välj measures (måtten) eller cases (ärendena)."
+        )
+    check_filter(flt)
+    if measure is not None:
+        _check_keys([measure])
+    with unit(app) as session:
+        principal = _stats_principal(app, session, actor)
+        result = _compute(app, session, principal, flt, now, None)
+        ids: set[int] = set()
+        if measure is not None:
+            ids = set(result.cases_behind(measure, value))
+        else:
+            for m in result.measures:
+                ids |= result.cases_behind(m.key)
+        rows = [] if fmt == "csv" and table == "measures" else _rows(app, session, principal, ids)
+        named = sum(1 for r in rows if r.named)
+        detail = f"{_detail(flt)} {fmt} {table} ({len(rows)} ärenden, {named} med namn)"
+        log_access(session, principal.username, now, None, "stats_export", detail[:400])
+    stem = f"storning-matt-{flt.start}-{flt.end}"
+    if fmt == "csv":
+        if table == "cases":
+            content = exports.to_csv(exports.case_headers(), exports.case_table(rows))
+            return Export(f"{stem}-arenden.csv", MEDIA_TYPES["csv"], content)
+        content = exports.to_csv(exports.MEASURE_HEADERS, exports.measure_rows(result))
+        return Export(f"{stem}.csv", MEDIA_TYPES["csv"], content)
+    if fmt == "xlsx":
+        title = f"Vräkningsförebyggande arbete och störningsärenden {flt.start}–{flt.end}"
+        content = exports.to_xlsx(result, rows, title=title)
+        return Export(f"{stem}.xlsx", MEDIA_TYPES["xlsx"], content)
+    document = exports.stats_json(result)
+    document["cases"] = [r.as_dict() for r in rows]
+    content = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    return Export(f"{stem}.json", MEDIA_TYPES["json"], content)
+
+
+def filter_from(
+    app: App,
+    now: datetime,
+    *,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    team: str | None = None,
+    case_type: str | None = None,
+    owner: str | None = None,
+) -> StatsFilter:
+    """A filter from what a person typed: days as ÅÅÅÅ-MM-DD in the landlord's zone; without `end`,
+    today; without `start`, the first of January of the end's year. Empty texts mean "all"."""
+    from storning.clock import parse_day
+
+    def day(value: str | date | None, name: str) -> date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(value.strip())
+        except (InvalidInput, ValueError):
+            raise InvalidInput(
+                f"{name} '{value}' är inget datum; skriv ÅÅÅÅ-MM-DD (till exempel 2026-01-01)."
+            ) from None
+
+    last = day(end, "Periodens slut") or local_day(now, app.zone)
+    first = day(start, "Periodens början") or date(last.year, 1, 1)
+    return check_filter(
+        StatsFilter(
+            first,
+            last,
+            team=(team or "").strip() or None,
+            owner=(owner or "").strip() or None,
+            case_type=(case_type or "").strip() or None,
+        )
+    )
