@@ -1,0 +1,614 @@
+"""Use cases on the intake queue (inkorgen): put an item in it, list what a principal may see, and
+the officer's three actions — attach an item to a case (an incident is recorded on the case), open a
+new case from it, or dismiss it with a reason.
+
+Who sees what: an item that names a case belongs to that case's team; an item that matched no case
+belongs to no team yet and is seen by every officer (and reader); an admin sees everything. Readers
+(`lasare`) see their team's items but may not act on them. A protected complainant's name and
+witnesses (`payload["reporter"]`, `payload["witnesses"]`) are shown only to those who may act, as on
+the case (`access.can_see_protected`).
+
+Verification: a night-patrol report (`jour`) becomes an incident verified by `jour` (störningsjour,
+RH 2018:23: the landlord's own verification); a complainant's diary entry (`dagbok`) becomes an
+unverified incident (a neighbour's report only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from storning import access, validation
+from storning.access import Principal, principal_of
+from storning.app import App
+from storning.clock import iso
+from storning.errors import ClockError, InvalidInput, NotFound, PermissionDenied, StorningError
+from storning.intake import jour, queue
+from storning.intake.queue import KIND_LABELS, STATUS_LABELS, Kind
+from storning.services.common import (
+    PROTECTED,
+    _actor,
+    _change,
+    _finish,
+    _locked_case,
+    _record,
+    _user_or_none,
+    refuse,
+    scope_of,
+    unit,
+)
+from storning.services.incidents import _recorded, incident_times
+from storning.store.models import Case, Incident, IntakeItem, User, table
+from storning.vocabulary import INCIDENT_KINDS
+
+_INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
+VERIFIED_BY: dict[str, str | None] = {"jour": "jour", "dagbok": None}
+HIDDEN_KEYS = ("reporter", "witnesses")
+
+
+# --- arrival -------------------------------------------------------------------------------------------
+
+
+def add_item(
+    app: App,
+    kind: Kind,
+    payload: Mapping[str, Any],
+    *,
+    external_id: str | None,
+    received_at: datetime,
+    source: str,
+    case_ref: str | None = None,
+    protected: bool = False,
+) -> int:
+    """Put one item in the queue in its own transaction and return its id (idempotent on `kind` and
+    `external_id`: a second arrival returns the first one's id). `case_ref` names the case the item
+    is about (a diary entry through the case's link); the item then belongs to the case's team.
+    Inside another use case's transaction, call `storning.intake.queue.add_item(session, …)`."""
+    with unit(app) as session:
+        case_id, team = None, None
+        if case_ref:
+            case = session.scalar(select(Case).where(Case.ref == case_ref.strip().upper()))
+            if case is None:
+                raise NotFound(f"Det finns inget ärende '{case_ref}'.")
+            case_id, team = case.id, case.team
+        return queue.add_item(
+            session,
+            kind,
+            payload,
+            external_id=external_id,
+            received_at=received_at,
+            source=source,
+            case_id=case_id,
+            team=team,
+            protected=protected,
+        )
+
+
+# --- who sees what -------------------------------------------------------------------------------------
+
+
+def _may_see(principal: Principal, item: IntakeItem, case: Case | None) -> bool:
+    if case is not None:
+        return access.can_read(principal, scope_of(case))
+    if principal.is_admin:
+        return True
+    if not (access.may_act_at_all(principal) or "lasare" in principal.roles):
+        return False
+    return item.team is None or item.team == principal.team
+
+
+def _may_act(principal: Principal, item: IntakeItem, case: Case | None) -> bool:
+    if case is not None:
+        return access.can_act(principal, scope_of(case))
+    return access.may_act_at_all(principal) and _may_see(principal, item, case)
+
+
+def _may_see_protected(principal: Principal, item: IntakeItem, case: Case | None) -> bool:
+    return _may_act(principal, item, case)
+
+
+def _everything(principal: Principal) -> bool:
+    return principal.is_admin
+
+
+def item_document(
+    app: App, item: IntakeItem, case: Case | None, principal: Principal
+) -> dict[str, Any]:
+    """One item as `principal` may see it (a protected reporter and the witnesses redacted)."""
+    payload = dict(item.payload or {})
+    if item.protected and not _may_see_protected(principal, item, case):
+        for key in HIDDEN_KEYS:
+            if payload.get(key):
+                payload[key] = PROTECTED
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "kind_label": KIND_LABELS.get(item.kind, item.kind),
+        "external_id": item.external_id,
+        "source": item.source,
+        "received_at": iso(item.received_at, app.zone),
+        "observed_at": iso(item.observed_at, app.zone),
+        "address": item.address,
+        "apartment": item.apartment,
+        "contract": item.contract,
+        "case": case.ref if case is not None else None,
+        "team": item.team,
+        "protected": item.protected,
+        "status": item.status,
+        "status_label": STATUS_LABELS.get(item.status, item.status),
+        "payload": payload,
+        "resolved_at": iso(item.resolved_at, app.zone),
+        "resolved_by": item.resolved_by,
+        "reason": item.reason,
+        "incident_id": item.incident_id,
+        "may_act": item.status == "open" and _may_act(principal, item, case),
+    }
+
+
+def list_items(
+    app: App, actor: str, now: datetime, *, status: str = "open", limit: int = 500
+) -> list[dict[str, Any]]:
+    """The items `actor` may see with the given status (`all` for every status), newest first."""
+    if status != "all" and status not in queue.STATUSES:
+        raise InvalidInput(
+            f"Okänd status '{status}'; välj en av {', '.join(queue.STATUSES)} eller all."
+        )
+    with unit(app, write=False) as session:
+        principal = principal_of(_actor(app, session, actor))
+        statement = (
+            select(IntakeItem, Case)
+            .outerjoin(Case, Case.id == IntakeItem.case_id)
+            .where(queue.team_filter(principal.team, _everything(principal)))
+            .order_by(IntakeItem.received_at.desc(), IntakeItem.id.desc())
+            .limit(limit)
+        )
+        if status != "all":
+            statement = statement.where(IntakeItem.status == status)
+        return [
+            item_document(app, item, case, principal)
+            for item, case in session.execute(statement)
+            if _may_see(principal, item, case)
+        ]
+
+
+def show_item(app: App, actor: str, now: datetime, item_id: int) -> dict[str, Any]:
+    """One item as `actor` may see it; an item one may not see does not exist for one."""
+    with unit(app, write=False) as session:
+        principal = principal_of(_actor(app, session, actor))
+        item, case = _visible_item(session, principal, item_id)
+        return item_document(app, item, case, principal)
+
+
+def open_count(app: App, username: str) -> int:
+    """How many open items the user sees (the menu's badge); 0 for an unknown user."""
+    with unit(app, write=False) as session:
+        user = _user_or_none(session, username)
+        if user is None:
+            return 0
+        principal = principal_of(user)
+        if not (access.may_act_at_all(principal) or "lasare" in principal.roles):
+            return 0
+        return queue.open_count(session, principal.team, _everything(principal))
+
+
+def _visible_item(
+    session: Session, principal: Principal, item_id: int, *, lock: bool = False
+) -> tuple[IntakeItem, Case | None]:
+    item = queue.get_item(session, item_id, lock=lock)
+    case = session.get(Case, item.case_id) if item is not None and item.case_id else None
+    if item is None or not _may_see(principal, item, case):
+        raise NotFound(f"Det finns ingen post {item_id} i inkorgen som du har tillgång till.")
+    return item, case
+
+
+def _open_item_for_action(
+    session: Session, principal: Principal, item_id: int
+) -> tuple[IntakeItem, Case | None]:
+    item, case = _visible_item(session, principal, item_id, lock=True)
+    if item.status != "open":
+        raise InvalidInput(
+            f"Posten {item_id} i inkorgen är redan hanterad "
+            f"({STATUS_LABELS.get(item.status, item.status).lower()})."
+        )
+    if not _may_act(principal, item, case):
+        raise PermissionDenied("Du har bara läsbehörighet till inkorgen.")
+    return item, case
+
+
+# --- the officer's actions -----------------------------------------------------------------------------
+
+
+def record_incident(
+    app: App,
+    session: Session,
+    case: Case,
+    user: User,
+    now: datetime,
+    kind: str,
+    payload: Mapping[str, Any],
+    fallback_at: datetime,
+) -> int:
+    """Record the item's incident on the locked `case` (the caller's transaction) and offer
+    `incident_recorded` to every track, as `services.incidents.add_incident` does; returns its id."""
+    values = incident_values(app, case, user, now, kind, payload, fallback_at)
+    incident = Incident(
+        id=session.connection().execute(_INSERT_INCIDENT, values).scalar_one(), **values
+    )
+    entry = _record(
+        session,
+        case,
+        user,
+        now,
+        "incident_added",
+        {"incident_id": incident.id, "kind": incident.kind, "at": incident.at.isoformat()},
+    )
+    _recorded(app, session, case, user, now, incident, entry)
+    return incident.id
+
+
+def incident_values(
+    app: App,
+    case: Case,
+    user: User,
+    now: datetime,
+    kind: str,
+    payload: Mapping[str, Any],
+    fallback_at: datetime,
+) -> dict[str, Any]:
+    """The incident row an item gives (checked by the incident service's rules)."""
+    times = incident_times(app, now, payload.get("at") or fallback_at, payload.get("ends_at"))
+    incident_kind = str(payload.get("kind") or "noise")
+    if incident_kind not in INCIDENT_KINDS:
+        raise InvalidInput(
+            f"Okänd händelsetyp '{incident_kind}'; välj en av {', '.join(INCIDENT_KINDS)}."
+        )
+    return {
+        "case_id": case.id,
+        "at": times.at,
+        "ends_at": times.ends_at,
+        "time_known": times.time_known,
+        "kind": incident_kind,
+        "text": validation.text("text", incident_text(kind, payload), required=True),
+        "place": validation.text("place", _short(payload.get("place"), 200)),
+        "verified_by": VERIFIED_BY[kind],
+        "reporter": validation.text("reporter", _reporter(payload)),
+        "recorded_at": now,
+        "recorded_by": user.username,
+    }
+
+
+def _reporter(payload: Mapping[str, Any]) -> str | None:
+    """Who reported it, with the witnesses: both are people the tenant must not learn of from the
+    incident's text (letters and reports quote it), so they go where the case document protects
+    them (the incident's reporter, shown only to those who may see protected complainants)."""
+    parts = [str(payload[k]).strip() for k in ("reporter",) if payload.get(k)]
+    if payload.get("witnesses"):
+        parts.append(f"vittnen: {str(payload['witnesses']).strip()}")
+    return _short("; ".join(parts), 200)
+
+
+def _short(value: Any, limit: int) -> str | None:
+    return None if value in (None, "") else str(value).strip()[:limit]
+
+
+def incident_text(kind: str, payload: Mapping[str, Any]) -> str:
+    """The incident's description: what was observed, with the patrol's verification and the police
+    reference on their own lines (never who reported it or the witnesses: see `_reporter`)."""
+    lines = [str(payload.get("text") or "").strip()]
+    if payload.get("verification"):
+        lines.append(f"Jourens verifiering: {payload['verification']}")
+    if payload.get("police_reference"):
+        lines.append(f"Polisens diarienummer: {payload['police_reference']}")
+    if kind == "jour" and payload.get("external_id"):
+        lines.append(f"Jourrapport {payload['external_id']}")
+    return "\n".join(line for line in lines if line)[:4000]
+
+
+def attach_item(
+    app: App,
+    actor: str,
+    now: datetime,
+    item_id: int,
+    ref: str,
+    *,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Attach an open item to the case `ref`: an incident is recorded on the case (verified by `jour`
+    for a night-patrol report, unverified for a diary entry) in the same transaction as the item is
+    marked attached. Returns the item as the actor now sees it."""
+    result: dict[str, Any] = {}
+
+    def attach(session: Session, case: Case, user: User) -> None:
+        principal = principal_of(user)
+        item, _about = _open_item_for_action(session, principal, item_id)
+        incident_id = record_incident(
+            app, session, case, user, now, item.kind, item.payload or {}, item.received_at
+        )
+        _resolve(item, "attached", user, now, None)
+        item.case_id, item.team, item.incident_id = case.id, case.team, incident_id
+        session.flush()
+        result.update(item_document(app, item, case, principal))
+
+    _change(app, actor, now, ref, expected_version, attach, document=False, action="intake_attach")
+    return result
+
+
+def dismiss_item(app: App, actor: str, now: datetime, item_id: int, reason: str) -> dict[str, Any]:
+    """Dismiss an open item with a written reason (kept on the item); nothing is recorded on a case."""
+    why = validation.text("reason", reason, required=True)
+    with unit(app) as session:
+        principal = principal_of(_actor(app, session, actor))
+        item, case = _open_item_for_action(session, principal, item_id)
+        _resolve(item, "dismissed", None, now, why, actor=principal.username)
+        session.flush()
+        return item_document(app, item, case, principal)
+
+
+def _resolve(
+    item: IntakeItem,
+    status: str,
+    user: User | None,
+    now: datetime,
+    reason: str | None,
+    *,
+    actor: str | None = None,
+) -> None:
+    item.status = status
+    item.resolved_at = now
+    item.resolved_by = user.username if user is not None else actor
+    item.reason = reason
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What a new case opened from an item starts with: the register's tenancy when the item names
+    a known contract or apartment, otherwise the item's own address."""
+
+    values: dict[str, Any]
+    missing: list[str]
+
+
+def prefill_for_item(app: App, actor: str, now: datetime, item_id: int) -> dict[str, Any]:
+    """The new-case form's values for an item (from the tenancy register where the item's contract or
+    address and apartment are known there), and which required values are still missing."""
+    from storning.services.register import lookup_in_session
+
+    with unit(app, write=False) as session:
+        principal = principal_of(_actor(app, session, actor))
+        item, case = _visible_item(session, principal, item_id)
+        found = lookup_in_session(
+            session, now, contract=item.contract, address=item.address, apartment=item.apartment
+        )
+        values: dict[str, Any] = {
+            "address": item.address or "",
+            "apartment": item.apartment or "",
+            "contract": item.contract or "",
+            "tenant": str((item.payload or {}).get("tenant") or ""),
+        }
+        if found is not None:
+            values.update({k: v for k, v in found["values"].items() if v})
+        missing = [
+            label
+            for name, label in (
+                ("tenant", "hyresgästens namn"),
+                ("address", "adress"),
+                ("apartment", "lägenhetsnummer"),
+            )
+            if not values.get(name)
+        ]
+        return {
+            "item": item_document(app, item, case, principal),
+            "values": values,
+            "missing": missing,
+        }
+
+
+def open_case_from_item(
+    app: App, actor: str, now: datetime, item_id: int, new: Any
+) -> dict[str, Any]:
+    """Open a new case (`new`: a `services.cases.NewCase`, usually pre-filled with
+    `prefill_for_item`) and attach the item to it. The case is opened first and the item attached in
+    a second transaction; the item is checked before anything is opened, so a handled or invisible
+    item opens nothing. Returns the new case's document with `intake_item`."""
+    from storning.services.cases import open_case, show_case
+
+    with unit(app, write=False) as session:
+        principal = principal_of(_actor(app, session, actor))
+        _open_item_for_action(session, principal, item_id)
+    opened = open_case(app, actor, now, new)
+    item_doc = attach_item(app, actor, now, item_id, opened["ref"])
+    with unit(app) as session:
+        stored = queue.get_item(session, item_id, lock=True)
+        assert stored is not None
+        stored.status = "opened"
+        item_doc["status"] = "opened"
+        item_doc["status_label"] = STATUS_LABELS["opened"]
+    document = show_case(app, actor, now, opened["ref"])
+    document["intake_item"] = item_doc
+    return document
+
+
+# --- night-patrol reports ------------------------------------------------------------------------------
+
+
+def import_jour_file(
+    app: App, actor: str, now: datetime, path: Path, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """Import a file of night-patrol reports (CSV or JSON, by content); see `import_jour`."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"Kan inte läsa filen {path} ({error.strerror}).") from None
+    records = jour.parse_file(data, str(path))
+    return import_jour(app, actor, now, records, source=f"fil:{path.name}", dry_run=dry_run)
+
+
+def import_jour(
+    app: App,
+    actor: str,
+    now: datetime,
+    records: Sequence[dict[str, Any]],
+    *,
+    source: str,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Import night-patrol reports, all or nothing, in one transaction: every report is checked
+    first; a report whose external id already arrived is skipped; each new one is recorded as an
+    incident verified by `jour` on the apartment's open case (one the actor may act on, whose journal
+    is not later than `now`), or else placed in the intake queue. Dry run: nothing is written."""
+    reports = jour.checked(records, app.zone, now)
+    with unit(app) as session:
+        user = _actor(app, session, actor)
+        principal = principal_of(user)
+        if not access.may_act_at_all(principal):
+            raise refuse(
+                PermissionDenied(f"Användaren {user.username} får inte importera jourrapporter."),
+                user.username,
+                None,
+                "jour_import",
+            )
+        known = queue.known_external_ids(session, "jour", [r.external_id for r in reports])
+        fresh = [r for r in reports if r.external_id not in known]
+        cases = jour.open_cases(session, fresh)
+        by_case: dict[int, list[jour.JourReport]] = {}
+        unmatched: list[jour.JourReport] = []
+        for report in fresh:
+            case_id = cases.match(report)
+            if case_id is None:
+                unmatched.append(report)
+            else:
+                by_case.setdefault(case_id, []).append(report)
+        rows: list[dict[str, Any]] = []
+        matched: list[dict[str, Any]] = []
+        for case_id, group in by_case.items():
+            case = _locked_case(session, case_id)
+            if dry_run or not _accepts(app, principal, case, now):
+                if not dry_run:
+                    rows += [_row(app, r, now, source, case=case) for r in group]
+                else:
+                    matched += [{"external_id": r.external_id, "case": case.ref} for r in group]
+                continue
+            for report in group:
+                incident_id = record_incident(
+                    app, session, case, user, now, "jour", report.payload(app.zone), now
+                )
+                rows.append(
+                    _row(app, report, now, source, case=case, by=user, incident_id=incident_id)
+                )
+                matched.append({"external_id": report.external_id, "case": case.ref})
+            _finish(session, case)
+        rows += [_row(app, r, now, source) for r in unmatched]
+        if not dry_run:
+            queue.insert_many(session, rows)
+        queued = sum(1 for r in rows if r["status"] == "open") if not dry_run else len(unmatched)
+        return {
+            "source": source,
+            "dry_run": dry_run,
+            "reports": len(reports),
+            "already_imported": len(reports) - len(fresh),
+            "matched": len(matched),
+            "queued": queued,
+            "cases": sorted({m["case"] for m in matched}),
+        }
+
+
+def _accepts(app: App, principal: Principal, case: Case, now: datetime) -> bool:
+    if not access.can_act(principal, scope_of(case)):
+        return False
+    try:
+        app.engine.check_clock(case, now)
+    except ClockError:
+        return False
+    return True
+
+
+def _row(
+    app: App,
+    report: jour.JourReport,
+    now: datetime,
+    source: str,
+    *,
+    case: Case | None = None,
+    by: User | None = None,
+    incident_id: int | None = None,
+) -> dict[str, Any]:
+    return queue.item_values(
+        "jour",
+        report.payload(app.zone),
+        external_id=report.external_id,
+        received_at=now,
+        source=source,
+        case_id=case.id if case is not None else None,
+        team=case.team if case is not None else None,
+        address=report.address,
+        apartment=report.apartment,
+        contract=report.contract,
+        observed_at=report.start,
+        status="attached" if incident_id is not None else "open",
+        resolved_by=by.username if by is not None else None,
+        incident_id=incident_id,
+    )
+
+
+def process_drop_folder(app: App, now: datetime, directory: Path, actor: str) -> int:
+    """Import every `*.csv` and `*.json` in `directory` (the scheduled jour import): a processed
+    file moves to `done/`, a refused one to `failed/` beside a `.fel.txt` with the sentence saying
+    why. Returns how many files were processed."""
+    done, failed = directory / "done", directory / "failed"
+    count = 0
+    for path in sorted(directory.iterdir()):
+        if not path.is_file() or path.suffix.lower() not in (".csv", ".json"):
+            continue
+        try:
+            import_jour_file(app, actor, now, path)
+        except StorningError as error:
+            failed.mkdir(exist_ok=True)
+            target = _free_name(failed, path.name)
+            path.replace(target)
+            target.with_name(target.name + ".fel.txt").write_text(
+                error.for_cli() + "\n", encoding="utf-8"
+            )
+        else:
+            done.mkdir(exist_ok=True)
+            path.replace(_free_name(done, path.name))
+        count += 1
+    return count
+
+
+def _free_name(directory: Path, name: str) -> Path:
+    target = directory / name
+    counter = 1
+    while target.exists():
+        target = directory / f"{Path(name).stem}-{counter}{Path(name).suffix}"
+        counter += 1
+    return target
+
+
+def new_case_for_item(
+    app: App, actor: str, now: datetime, item_id: int, given: Mapping[str, Any]
+) -> Any:
+    """The `services.cases.NewCase` for a case opened from an item: what the officer gave (`type`,
+    `tenant`, `address`, `apartment`, `contract`, …) over the item's pre-filled values."""
+    from storning.services.cases import NewCase
+
+    prefill = prefill_for_item(app, actor, now, item_id)
+    values = {**prefill["values"], **{k: v for k, v in given.items() if v not in (None, "")}}
+    co = values.get("co_tenants") or []
+    return NewCase(
+        case_type=str(values.get("type") or "storning"),
+        tenant=str(values.get("tenant") or ""),
+        address=str(values.get("address") or ""),
+        apartment=str(values.get("apartment") or ""),
+        municipality=values.get("municipality"),
+        contract=values.get("contract") or None,
+        postal_code=values.get("postal_code"),
+        city=values.get("city"),
+        co_tenants=[str(c) for c in co] if isinstance(co, list) else str(co).splitlines(),
+        personnummer=values.get("personnummer"),
+    )
