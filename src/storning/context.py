@@ -12,21 +12,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storning.store.models import Case, Complainant, Incident, Letter, User, table
+from storning.store.models import Case, Complainant, Incident, Letter, User
+from storning.store.queries import IncidentRow, complainants_of, incidents_of, letters_of
 
 if TYPE_CHECKING:
     from storning.calendar import SwedishCalendar
     from storning.definitions.model import Track, Transition, Workflow
-
-
-_INCIDENTS = (
-    select(table(Incident))
-    .where(table(Incident).c.case_id == bindparam("case_id"))
-    .order_by(table(Incident).c.at, table(Incident).c.id)
-)
 
 
 class Operations(Protocol):
@@ -96,17 +89,13 @@ class EventContext:
         return self.case.track_state(track).state
 
     @cached_property
-    def incidents(self) -> list[Any]:
+    def incidents(self) -> list[IncidentRow]:
         """The case's incidents, oldest first, as read-only rows (kind, at, verified_by, …)."""
-        return list(self.session.connection().execute(_INCIDENTS, {"case_id": self.case.id}))
+        return incidents_of(self.session, self.case.id)
 
     @cached_property
     def complainants(self) -> list[Complainant]:
-        query = select(Complainant).where(Complainant.case_id == self.case.id)
-        return list(self.session.scalars(query))
+        return complainants_of(self.session, self.case.id)
 
     def letters(self, template: str | None = None) -> list[Letter]:
-        query = select(Letter).where(Letter.case_id == self.case.id).order_by(Letter.id)
-        if template is not None:
-            query = query.where(Letter.template == template)
-        return list(self.session.scalars(query))
+        return letters_of(self.session, self.case.id, template)

@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storning.clock import iso
 from storning.engine import Engine
 from storning.household import co_tenant_names, contract_holders
 from storning.journal import journal_of
-from storning.store.models import Case, Complainant, Incident, JournalEntry, Letter, Timer, User
+from storning.store import queries
+from storning.store.models import Case, Complainant, Letter, Timer, User
+from storning.store.queries import IncidentRow, complainants_of, incidents_of, timers_of
 from storning.validation import masked_personnummer
 from storning.vocabulary import INCIDENT_KINDS, verification_label
 
@@ -63,15 +64,15 @@ def case_document(
             # masked: the full number appears only in the application to Kronofogden
             "personnummer": masked_personnummer(case.personnummer),
         },
-        "complainants": [complainant_dict(c) for c in _complainants(session, case)],
+        "complainants": [complainant_dict(c) for c in complainants_of(session, case.id)],
         "tracks": tracks,
         "actions": [a.as_dict() for a in engine.available_actions(session, case, actor, now)],
-        "timers": [timer_dict(t, zone) for t in _timers(session, case)],
+        "timers": [timer_dict(t, zone) for t in timers_of(session, case.id)],
         "facts": dict(sorted(case.facts.items())),
-        "incidents": [incident_dict(i, zone) for i in _incidents(session, case)],
+        "incidents": [incident_dict(i, zone) for i in incidents_of(session, case.id)],
         "letters": [
             {**letter_dict(letter, zone), "step": step_of(letter, parents)}
-            for letter in letters_of(session, case)
+            for letter in queries.letters_of(session, case.id)
         ],
         "journal": [
             {
@@ -118,7 +119,7 @@ def timer_dict(t: Timer, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def incident_dict(i: Incident, zone: ZoneInfo) -> dict[str, Any]:
+def incident_dict(i: IncidentRow, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "id": i.id,
         "at": iso(i.at, zone),
@@ -155,15 +156,13 @@ def letter_dict(letter: Letter, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def letters_of(session: Session, case: Case) -> list[Letter]:
-    return list(
-        session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id))
-    )
+    """The case's letters in the order they were made (`store.queries.letters_of`)."""
+    return queries.letters_of(session, case.id)
 
 
 def journal_parents(session: Session, case: Case) -> dict[int, int | None]:
     """Each of the case's journal entries and the entry that set it off (`caused_by`)."""
-    query = select(JournalEntry.id, JournalEntry.caused_by).where(JournalEntry.case_id == case.id)
-    return {entry_id: cause for entry_id, cause in session.execute(query)}
+    return queries.journal_parents(session, case.id)
 
 
 def step_of(letter: Letter, parents: Mapping[int, int | None]) -> int | None:
@@ -175,21 +174,3 @@ def step_of(letter: Letter, parents: Mapping[int, int | None]) -> int | None:
     while entry is not None and parents.get(entry) is not None:
         entry = parents[entry]
     return entry
-
-
-def _complainants(session: Session, case: Case) -> list[Complainant]:
-    query = select(Complainant).where(Complainant.case_id == case.id).order_by(Complainant.id)
-    return list(session.scalars(query))
-
-
-def _timers(session: Session, case: Case) -> list[Timer]:
-    return list(
-        session.scalars(
-            select(Timer).where(Timer.case_id == case.id).order_by(Timer.due_at, Timer.id)
-        )
-    )
-
-
-def _incidents(session: Session, case: Case) -> list[Incident]:
-    query = select(Incident).where(Incident.case_id == case.id).order_by(Incident.at, Incident.id)
-    return list(session.scalars(query))

@@ -161,8 +161,10 @@ def case_types(app: App) -> dict[str, str]:
     return {workflow_id: title for workflow_id, title in rows}
 
 
-def _user_id(session: Session, username: str) -> int | None:
-    return session.scalar(select(User.id).where(User.username == username))
+def _user_id(username: str) -> ColumnElement[int]:
+    """The user's id as a scalar subquery (-1, no one's id, for an unknown user): part of the list's
+    one statement instead of a round trip of its own."""
+    return func.coalesce(select(User.id).where(User.username == username).scalar_subquery(), -1)
 
 
 def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
@@ -171,7 +173,7 @@ def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
         return true()
     if seen == "none":
         return false()
-    me = _user_id(session, principal.username) or -1
+    me = _user_id(principal.username)
     if seen == "own":
         return Case.owner_id == me
     if team_only(principal):
@@ -186,7 +188,7 @@ def _sees_protected(session: Session, principal: Principal) -> ColumnElement[boo
         return true()
     if not may_act_at_all(principal):
         return false()
-    me = _user_id(session, principal.username) or -1
+    me = _user_id(principal.username)
     if principal.team is None:
         return Case.owner_id == me
     return or_(Case.team == principal.team, Case.owner_id == me)
@@ -389,7 +391,7 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
     worklist's "mine" with its next deadline and overdue filter."""
     today = local_day(now, app.zone)
     with app.db.read() as session:
-        me = _user_id(session, principal.username) or -1
+        me = _user_id(principal.username)
         query = (
             select(
                 Timer.id,

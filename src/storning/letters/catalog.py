@@ -54,7 +54,12 @@ def default_letters_dir() -> Path:
     """`STORNING_LETTERS_DIR`, else the checkout's `letters/`, else the wheel's bundled copy."""
     configured = os.environ.get("STORNING_LETTERS_DIR")
     if configured:
-        return Path(configured).resolve()
+        return _resolved(configured, _cwd_if_relative(configured))
+    return _packaged_dir()
+
+
+@lru_cache(maxsize=1)
+def _packaged_dir() -> Path:
     checkout = Path(__file__).resolve().parents[3] / "letters"
     if checkout.is_dir():
         return checkout
@@ -62,7 +67,20 @@ def default_letters_dir() -> Path:
 
 
 def resolve_dir(letters_dir: Path | None) -> Path:
-    return default_letters_dir() if letters_dir is None else Path(letters_dir).resolve()
+    """The letters directory as an absolute path without symlinks. Resolved once per path (and working
+    directory, for a relative one): the letter-gap check asks for it on every event."""
+    if letters_dir is None:
+        return default_letters_dir()
+    return _resolved(letters_dir, _cwd_if_relative(letters_dir))
+
+
+def _cwd_if_relative(path: Path | str) -> str:
+    return "" if os.path.isabs(path) else os.getcwd()
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: Path | str, _cwd: str) -> Path:
+    return Path(path).resolve()
 
 
 def load_catalog(letters_dir: Path | None = None) -> dict[str, TemplateInfo]:

@@ -8,13 +8,17 @@ is refused with what to complete and how.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from storning.definitions.model import Transition, Workflow
 from storning.errors import BlockedReason, cli
 from storning.letters import TEMPLATE_CATALOG
-from storning.letters.requirements import Detail, needed_by_templates
+from storning.letters.catalog import SUFFIX, resolve_dir
+from storning.letters.requirements import DETAILS, Detail, needed_by_templates
 from storning.store.models import Case
 
 GUARD_ID = "letter_data"
@@ -40,6 +44,8 @@ def drafted_by(workflow: Workflow, states: Mapping[str, str], transition: Transi
 
 
 def _drafted_by(workflow: Workflow, case: Case, transition: Transition) -> list[str]:
+    if not any(call.name in ("letter", "emit") for call in transition.effects):
+        return []
     states = {name: case.track_state(name).state for name in workflow.tracks}
     return drafted_by(workflow, states, transition)
 
@@ -61,7 +67,9 @@ def letter_gaps(workflow: Workflow, case: Case, letters_dir: Any) -> list[dict[s
             if c.name == "letter"
         }
     )
-    needs = needed_by_templates(templates, letters_dir)
+    if not templates or not any(_missing(case, detail) for detail in DETAILS):
+        return []
+    needs = _needs(templates, letters_dir)
     gaps: dict[str, dict[str, Any]] = {}
     for template, details in needs.items():
         for detail in details:
@@ -83,7 +91,12 @@ def blocking_reason(
     workflow: Workflow, case: Case, transition: Transition, letters_dir: Any
 ) -> BlockedReason | None:
     """Why the transition cannot be done yet: the details its letters lack, and what to do."""
-    needs = needed_by_templates(_drafted_by(workflow, case, transition), letters_dir)
+    templates = _drafted_by(workflow, case, transition)
+    # Checked on every event: most draft no letter, and a case with every detail has no gap whatever
+    # its letters need, so the templates are asked (file checks, cached probes) only when it matters.
+    if not templates or not any(_missing(case, detail) for detail in DETAILS):
+        return None
+    needs = _needs(templates, letters_dir)
     missing: list[Detail] = []
     letters: list[str] = []
     for template, details in needs.items():
@@ -127,6 +140,29 @@ def mark_actions(
         if reason is not None:
             action["allowed"] = False
             action["blocked_by"] = [*action["blocked_by"], reason.as_dict()]
+
+
+def _needs(templates: list[str], letters_dir: Any) -> dict[str, tuple[Detail, ...]]:
+    """`needed_by_templates`, remembered while the catalog and the templates' files are unchanged
+    (their modification times, read with one `stat` each, are part of the key)."""
+    directory = str(resolve_dir(letters_dir))
+    names = ("catalog.yaml", *(f"{template}{SUFFIX}" for template in templates))
+    stamps = tuple(_stamp(os.path.join(directory, name)) for name in names)
+    return _needs_of(tuple(templates), directory, stamps)
+
+
+@lru_cache(maxsize=256)
+def _needs_of(
+    templates: tuple[str, ...], directory: str, _stamps: tuple[int, ...]
+) -> dict[str, tuple[Detail, ...]]:
+    return needed_by_templates(list(templates), Path(directory))
+
+
+def _stamp(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _joined(items: list[str]) -> str:

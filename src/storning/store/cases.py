@@ -48,6 +48,11 @@ _PRIMARY_KEYS: dict[type[Base], tuple[str, ...]] = {
     mapper.class_: tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
     for mapper in (_CASE_MAPPER, _OWNER_MAPPER, _TRACK_MAPPER)
 }
+_COLUMN_KEYS: dict[type[Base], frozenset[str]] = {
+    Case: frozenset(_CASE_KEYS),
+    User: frozenset(_OWNER_KEYS),
+    CaseTrack: frozenset(key for key, _ in _columns(CaseTrack)),
+}
 _OWNER_AT = len(_CASE_KEYS)
 _TRACK_AT = _OWNER_AT + len(_OWNER_KEYS)
 _TRACK_KEY_AT = _TRACK_AT + _TRACK_KEYS.index("track")
@@ -137,20 +142,22 @@ def save_case(session: Session, case: Case) -> None:
     for key, value in changes.items():
         set_committed_value(case, key, value)
     set_committed_value(case, "version", new_version)
+    moved = []  # the tracks whose state changed: one UPDATE call for all of them
     for track in case.tracks:
         track_changes = _changed_columns(track)
         if track_changes:
-            session.connection().execute(
-                _UPDATE_TRACK,
+            moved.append(
                 {
                     "b_case_id": track.case_id,
                     "b_track": track.track,
                     "state": track.state,
                     "since": track.since,
-                },
+                }
             )
             for key, value in track_changes.items():
                 set_committed_value(track, key, value)
+    if moved:
+        session.connection().execute(_UPDATE_TRACK, moved)
     if session.new:
         session.flush()  # whatever else the event added (letters, timers, incidents)
 
@@ -168,6 +175,10 @@ def _update_statement(columns: tuple[str, ...]) -> Any:
 
 def _changed_columns(obj: Any) -> dict[str, Any]:
     """Column attributes set since load: the ORM records each one in `committed_state`."""
-    state = inspect(obj)
-    columns = state.mapper.column_attrs
-    return {key: getattr(obj, key) for key in state.committed_state if key in columns}
+    changed = instance_state(obj).committed_state
+    if not changed:
+        return {}
+    columns = _COLUMN_KEYS.get(type(obj)) or frozenset(
+        instance_state(obj).mapper.column_attrs.keys()
+    )
+    return {key: getattr(obj, key) for key in changed if key in columns}

@@ -8,8 +8,8 @@ its own width is its natural size (13 pt state labels at 17 px), never more than
 comments and element ids are removed: nothing of the definition's ids reaches the page, and three
 pictures on one page do not repeat an id.
 
-A picture depends only on (workflow, version, track, current state), so each is drawn once per process
-and kept: `dot` costs tens of milliseconds, a cached picture nothing. The letter titles an arrow may
+A picture and its text depend only on (workflow, version, track, current state), so each is drawn once
+per process and kept: `dot` costs tens of milliseconds, a cached picture nothing. The letter titles an arrow may
 name ("Brev skickat: Underrättelse till socialnämnden") come from the letter catalogue, which does not
 change while the process runs.
 """
@@ -27,6 +27,8 @@ from storning.definitions.model import Workflow
 from storning.errors import InvalidInput
 
 _cache: dict[tuple[str, int, str, str], str] = {}
+# The map as text, kept like the pictures (the templates only read it).
+_text_cache: dict[tuple[str, int, str, str], dict[str, Any]] = {}
 _lock = threading.Lock()
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
@@ -76,17 +78,26 @@ def track_text(
     """The map as text (what the picture shows, for a screen reader and a small screen): each state
     with the steps that lead out of it, the current one marked, the steps from any open state, and
     `next`: the steps that lead out of the current state."""
+    key = (workflow.id, workflow.version, track, current)
+    cached = _text_cache.get(key)
+    if cached is not None:
+        return cached
     spec = workflow.tracks[track]
     states, from_any = outline(workflow, spec, titles)
     here = next((s for s in states if s["state"] == current), None)
     following = []
     if here is not None and not here["final"]:
         following = here["steps"] + [x for x in from_any if x["dest"] != current]
-    return {
+    text = {
         "states": [{**s, "current": s["state"] == current} for s in states],
         "from_any": from_any,
         "next": following,
     }
+    with _lock:
+        if len(_text_cache) > 2000:
+            _text_cache.clear()
+        _text_cache[key] = text
+    return text
 
 
 def path_taken(document: dict[str, Any], workflow: Workflow, track: str) -> list[dict[str, Any]]:

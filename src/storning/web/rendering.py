@@ -51,6 +51,10 @@ def pager(query: dict[str, str], page: int) -> str:
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        # Compiled once per process and kept: the templates ship with the code (a new version is a
+        # restart), and checking every included file's modification time cost a `stat` per include
+        # on every page.
+        auto_reload=False,
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
