@@ -89,7 +89,10 @@ class _Forms(HTMLParser):
         a = dict(attrs)
         if tag == "form":
             self._fields = {}
-            self.forms.append({"action": a.get("action") or "", "fields": self._fields})
+            method = (a.get("method") or "get").lower()
+            self.forms.append(
+                {"action": a.get("action") or "", "method": method, "fields": self._fields}
+            )
             return
         if self._fields is None:
             return
@@ -133,8 +136,10 @@ def forms_on(page: str) -> list[dict[str, Any]]:
 
 
 def form_fields(page: str, action: str, match: dict[str, str] | None = None) -> dict[str, str]:
-    """The fields of the first form posting to `action` whose fields include `match`."""
-    for form in forms_on(page):
+    """The fields of the first form posting to `action` whose fields include `match` (a form that
+    posts comes before a GET form with the same action, such as a look-up above the form)."""
+    forms = sorted(forms_on(page), key=lambda form: form["method"] != "post")
+    for form in forms:
         fields: dict[str, str] = form["fields"]
         if form["action"] == action and all(fields.get(k) == v for k, v in (match or {}).items()):
             return dict(fields)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from storning.cli import main
 from storning.clock import local_day
-from storning.errors import InvalidInput
+from storning.errors import InvalidInput, PermissionDenied
 from storning.outcomes import annual
 from storning.outcomes.charts import Chart, Series, render_svg
 from storning.outcomes.history import generate_history
@@ -77,6 +77,18 @@ def test_a_chef_gets_the_numbers_of_the_own_team_only(history):
                 counts[year] += 1
     assert f"Nya ärenden {counts[NOW.year - 1]} {counts[NOW.year]} " in text
     assert counts[NOW.year] < _opened(history, NOW.year)  # bob's team syd is not counted
+    assert "team norr" in text  # a board must not read a team's numbers as the company's
+
+
+def test_a_report_of_a_team_the_viewer_does_not_see_or_that_does_not_exist_is_refused(history):
+    with pytest.raises(PermissionDenied, match="ser bara team norr"):
+        annual.annual_report(history, "carl", NOW, NOW.year, team="syd")
+    with pytest.raises(InvalidInput, match="inget team som heter 'vast'"):
+        annual.annual_report(history, "admin", NOW, NOW.year, team="vast")
+    text = " ".join(
+        _text(annual.annual_report(history, "admin", NOW, NOW.year, team="syd")).split()
+    )
+    assert "team syd" in text
 
 
 def test_a_year_not_yet_begun_is_refused_in_one_sentence(history):

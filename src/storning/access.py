@@ -12,6 +12,12 @@ The rules (DOMAIN §7: role-based access, complainants protected):
 | `chef`        | own cases and own team's    | own cases and own team's       | same     | within team   |
 | `admin`       | every case                  | every case                     | every    | every         |
 | `lasare`      | own team's cases            | –                              | –        | –             |
+| `dataskydd`   | – (no case pages)           | –                              | –        | –             |
+
+Privacy work (issue 15: the access log, registerutdrag under GDPR art. 15, redacted release of a
+case file under OSL 2 kap. 3 §) is a separate right: the privacy officer (`dataskydd`,
+dataskyddsombud) and the administrator for every case, a chef for the own team's cases
+(`can_handle_privacy`, `privacy_visibility`). `dataskydd` is not an acting role: it changes no case.
 
 Disclosing complainants' identities in a report needs the override right (a chef of the team, or an
 admin).
@@ -29,7 +35,8 @@ from typing import Literal, Protocol
 ACTING_ROLES = frozenset({"handlaggare", "chef", "admin"})
 OVERRIDING_ROLES = frozenset({"chef", "admin"})
 READING_ROLES = frozenset({"lasare"})
-ALL_ROLES = ACTING_ROLES | READING_ROLES
+PRIVACY_ROLES = frozenset({"dataskydd"})  # the privacy officer: access log, extracts, releases
+ALL_ROLES = ACTING_ROLES | READING_ROLES | PRIVACY_ROLES
 
 Visibility = Literal["all", "team", "own", "none"]
 
@@ -170,3 +177,20 @@ def visibility(principal: Principal) -> Visibility:
 def team_only(principal: Principal) -> bool:
     """Readers see only their team's cases, not cases they happen to own elsewhere."""
     return not may_act_at_all(principal)
+
+
+def privacy_visibility(principal: Principal) -> Visibility:
+    """Whose cases a principal may handle privacy work for (read the access log, produce a
+    registerutdrag or a redacted release): `all` for the privacy officer and the administrator,
+    `team` for a chef with a team, else `none` (officers and readers never read the access log)."""
+    if principal.is_admin or PRIVACY_ROLES & principal.roles:
+        return "all"
+    if principal.is_chef and principal.team:
+        return "team"
+    return "none"
+
+
+def can_handle_privacy(principal: Principal, case: CaseScope) -> bool:
+    """Read the case's access log, release it redacted, include it in a registerutdrag."""
+    reach = privacy_visibility(principal)
+    return reach == "all" or (reach == "team" and _same_team(principal, case))

@@ -213,6 +213,58 @@ SETTINGS: tuple[Setting, ...] = (
         "Trådar för sidor och API-anrop i en webbprocess (1–200).",
         "web_threads",
     ),
+    # issue 16: the complainant's diary links, evidence files, webhooks
+    Setting(
+        "STORNING_DATA_DIR",
+        "",
+        "Mapp för bevisfiler (sparas under sin sha256); tom = en mapp bredvid SQLite-filen "
+        "(<fil>.files), annars ./storning-data.",
+        "data_dir",
+    ),
+    Setting(
+        "STORNING_EVIDENCE_STORAGE",
+        "file",
+        "Var bevisfiler sparas: file (i STORNING_DATA_DIR) eller db (i databasen).",
+        "evidence_storage",
+    ),
+    Setting(
+        "STORNING_EVIDENCE_MAX_MB",
+        "25",
+        "Största tillåtna bevisfil i megabyte (1–2000); större uppladdningar avvisas innan de lästs in.",
+        "evidence_max_mb",
+    ),
+    Setting(
+        "STORNING_DIARY_DAYS",
+        "90",
+        "Hur många dagar en anmälares personliga dagbokslänk gäller (1–730).",
+        "diary_days",
+    ),
+    Setting(
+        "STORNING_WEBHOOK_TIMEOUT",
+        "5",
+        "Sekunder att vänta på en webhook-mottagare innan leveransen räknas som misslyckad (1–60).",
+        "webhook_timeout",
+    ),
+    Setting(
+        "STORNING_WEBHOOK_ATTEMPTS",
+        "8",
+        "Försök per webhook-leverans innan den läggs bland de olevererbara (1–50).",
+        "webhook_attempts",
+    ),
+    # issue 16: the scheduled import of night-patrol reports
+    Setting(
+        "STORNING_JOUR_DROP_DIR",
+        "",
+        "Mapp där störningsjourens rapportfiler (CSV eller JSON) läggs; arbetsprocessen importerar "
+        "dem och flyttar dem till done/ eller, med en felfil, till failed/. Tom = av.",
+        "jour_drop_dir",
+    ),
+    Setting(
+        "STORNING_JOUR_DROP_USER",
+        "admin",
+        "Användaren som den schemalagda jourimporten agerar som.",
+        "jour_drop_user",
+    ),
 )
 _BY_ENV = {s.env: s for s in SETTINGS}
 
@@ -273,6 +325,13 @@ def _int(name: str, text: str, low: int, high: int) -> int:
         value = None
     if value is None or not low <= value <= high:
         raise InvalidInput(f"Inställningen {name}='{text}' ska vara ett heltal {low}–{high}.")
+    return value
+
+
+def _choice(name: str, text: str, choices: tuple[str, ...]) -> str:
+    value = text.strip().lower()
+    if value not in choices:
+        raise InvalidInput(f"Inställningen {name}='{text}' ska vara {' eller '.join(choices)}.")
     return value
 
 
@@ -408,6 +467,16 @@ class Settings:
     session_idle_minutes: int = 30
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For is believed
     web_threads: int = 8
+    # issue 16: evidence files, diary links, webhooks
+    data_dir: Path | None = None  # None: beside the SQLite file, else ./storning-data
+    evidence_storage: str = "file"  # file | db
+    evidence_max_mb: int = 25
+    diary_days: int = 90
+    webhook_timeout: int = 5
+    webhook_attempts: int = 8
+    # issue 16: the scheduled jour import (None: off)
+    jour_drop_dir: Path | None = None
+    jour_drop_user: str = "admin"
     # letters: where socialnämnden and Kronofogden are written to
     socialnamnder_file: Path = field(
         default_factory=lambda: _project_or_bundled("letters") / SHIPPED_SOCIALNAMNDER
@@ -467,6 +536,28 @@ class Settings:
             ),
             trusted_proxies=_networks("STORNING_TRUSTED_PROXIES", raw["STORNING_TRUSTED_PROXIES"]),
             web_threads=_int("STORNING_WEB_THREADS", raw["STORNING_WEB_THREADS"], 1, 200),
+            data_dir=Path(raw["STORNING_DATA_DIR"].strip())
+            if raw["STORNING_DATA_DIR"].strip()
+            else None,
+            evidence_storage=_choice(
+                "STORNING_EVIDENCE_STORAGE", raw["STORNING_EVIDENCE_STORAGE"], ("file", "db")
+            ),
+            evidence_max_mb=_int(
+                "STORNING_EVIDENCE_MAX_MB", raw["STORNING_EVIDENCE_MAX_MB"], 1, 2000
+            ),
+            diary_days=_int("STORNING_DIARY_DAYS", raw["STORNING_DIARY_DAYS"], 1, 730),
+            webhook_timeout=_int(
+                "STORNING_WEBHOOK_TIMEOUT", raw["STORNING_WEBHOOK_TIMEOUT"], 1, 60
+            ),
+            webhook_attempts=_int(
+                "STORNING_WEBHOOK_ATTEMPTS", raw["STORNING_WEBHOOK_ATTEMPTS"], 1, 50
+            ),
+            jour_drop_dir=(
+                Path(raw["STORNING_JOUR_DROP_DIR"].strip())
+                if raw["STORNING_JOUR_DROP_DIR"].strip()
+                else None
+            ),
+            jour_drop_user=raw["STORNING_JOUR_DROP_USER"].strip() or "admin",
             socialnamnder_file=_file(
                 "STORNING_SOCIALNAMNDER",
                 raw["STORNING_SOCIALNAMNDER"],

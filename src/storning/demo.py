@@ -152,6 +152,12 @@ def load_demo(app: App, now: datetime) -> list[str]:
     from storning.timers import run_due
 
     run_due(app, now)  # what the worker would have done while these cases ran
+    from storning.intake.demo import load_intake_demo
+
+    load_intake_demo(app, now)  # issue 16: the tenancy register and last night's jour reports
+    from storning.outcomes.history import add_demo_history
+
+    add_demo_history(app, now)  # issue 14: a year of made-up history behind the outcomes dashboard
     return refs
 
 
@@ -284,7 +290,7 @@ def _unreachable(s: Story) -> None:
 def _closed(s: Story) -> None:
     s.open("Nora Dahl", "Skolgatan 5", "0602").incident("noise", "Enstaka fest", None)
     s.fire("close", track="authority").fire("record_contact", channel="phone").fire("resolve").fire(
-        "close", track="legal"
+        "close", track="legal", outcome="dialog"
     )
 
 

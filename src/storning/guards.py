@@ -161,11 +161,27 @@ def _other_tracks_final(ctx: EventContext) -> bool:
     )
 
 
+def _consent_detail(ctx: EventContext) -> str | None:
+    """Why consent does not hold: none recorded, or the day it ran out (until a new one is recorded).
+    Only voluntary information sharing needs it: the statutory notices to socialnämnden (12 kap.
+    25 a, 42 and 44 §§ JB) are sent without consent and are never blocked by this guard."""
+    expires = ctx.fact_date("consent_expires_on")
+    if expires is None:
+        return "inget samtycke är registrerat; registrera samtycke innan uppgifter delas"
+    if ctx.today > expires:
+        return (
+            f"samtycket gick ut {expires.isoformat()}; registrera ett nytt samtycke innan "
+            "uppgifter delas med socialtjänsten"
+        )
+    return None
+
+
 @guard(
     "consent_recorded",
     "Hyresgästens skriftliga samtycke till informationsutbyte med socialtjänsten saknas "
     "eller har gått ut",
     "26 kap. 1 § och 12 kap. 2 § offentlighets- och sekretesslagen (2009:400)",
+    detail=_consent_detail,
 )
 def _consent_recorded(ctx: EventContext) -> bool:
     expires = ctx.fact_date("consent_expires_on")

@@ -4,8 +4,12 @@ scheduler library: `storning worker` (`storning.worker`) and the scheduler insid
 
 - `timers`: every `interval` seconds, and once at start: fire due timers (`timers.run_due`), then deliver
   pending e-mail (`notifications.deliver_email`);
+- `integrations`: every `interval` seconds: e-mail pending diary links and post webhook deliveries
+  (`intake.diary.deliver_link_emails`, `integrations.webhooks.run_webhooks`);
 - `digest`: Monday to Friday at 07:00 in the landlord's zone: each officer's digest
   (`notifications.send_digests`, once per officer and day however many schedulers run it).
+- `gallring`: every night at 02:30 in the landlord's zone: erase the personal data of closed cases whose
+  retention has ended (`records.gallring.daily`, as the system; each case once, whoever runs it).
 
 All state lives in the database, so any number of schedulers may run these at once.
 """
@@ -18,7 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from storning.intake.diary import deliver_link_emails
+from storning.integrations.webhooks import run_webhooks
 from storning.notifications import deliver_email, send_digests
+from storning.records.gallring import daily as daily_gallring
 from storning.runtime import Runtime
 from storning.timers import run_due
 
@@ -26,6 +33,9 @@ log = logging.getLogger("storning.worker")
 
 DIGEST_DAYS = "mon-fri"
 DIGEST_TIME = time(7, 0)
+# Issue 15: gallring every night, before the officers start (`records.gallring.daily`).
+GALLRING_DAYS = "mon-sun"
+GALLRING_TIME = time(2, 30)
 
 
 def tick(app: Runtime, now: datetime) -> int:
@@ -41,6 +51,16 @@ def tick(app: Runtime, now: datetime) -> int:
             sent,
         )
     return result.fired
+
+
+def integrations(app: Runtime, now: datetime) -> int:
+    """Issue 16: e-mail the complainants' diary links, then queue and post webhook deliveries (its
+    own job, so a slow endpoint never holds up the timers); returns how many webhooks arrived."""
+    mailed = deliver_link_emails(app, now)
+    delivered = run_webhooks(app, now)
+    if mailed or delivered:
+        log.info("diary links mailed=%s webhooks delivered=%s", mailed, delivered)
+    return delivered
 
 
 @dataclass(frozen=True)
@@ -82,10 +102,17 @@ def scheduled_jobs(interval: int) -> list[Job]:
     """The jobs every scheduler runs; `interval` is the seconds between timer runs."""
     return [
         Job("timers", tick, Every(interval), "förfallna frister och e-post"),
+        Job("integrations", integrations, Every(interval), "webhooks och dagbokslänkar"),
         Job(
             "digest",
             send_digests,
             Weekly(DIGEST_DAYS, DIGEST_TIME),
             "sammanfattning till handläggarna",
+        ),
+        Job(
+            "gallring",
+            daily_gallring,
+            Weekly(GALLRING_DAYS, GALLRING_TIME),
+            "gallring av personuppgifter enligt gallringsreglerna",
         ),
     ]

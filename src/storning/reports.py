@@ -9,16 +9,17 @@ import string
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storning.app import App
 from storning.clock import local_day
+from storning.intake.evidence import evidence_for_report
 from storning.journal import journal_of
 from storning.letters import TEMPLATE_CATALOG
 from storning.letters.context import build_context
 from storning.letters.records import SENDING_METHODS
 from storning.store.models import Case, JournalEntry, Letter
+from storning.store.queries import incidents_of, letters_of
 from storning.vocabulary import INCIDENT_FIELDS
 
 SOCIAL_SERVICES_LETTERS = (
@@ -51,14 +52,13 @@ def report_context(
         "name": "Sammanställning för hyresnämnd, domstol eller ombud",
         "lines": [case.ref],
     }
-    reporters = [i.reporter for i in _incidents(session, case)]
+    reporters = [i.reporter for i in incidents_of(session, case.id)]
     labels = reporter_labels(reporters, disclose)
     for row, reporter in zip(context["incidents"], reporters, strict=True):
         row["reporter_label"] = labels[reporter]
     workflow = app.engine.workflow_of(session, case)
-    letters = list(
-        session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id))
-    )
+    letters = letters_of(session, case.id)
+    journal = journal_of(session, case)
     context["report"] = {
         "disclosed": disclose,
         "tracks": [
@@ -77,24 +77,14 @@ def report_context(
             for letter in letters
             if letter.template in SOCIAL_SERVICES_LETTERS and letter.sent_at
         ],
-        "overrides": [
-            _override_row(e, workflow, zone) for e in journal_of(session, case) if e.override
-        ],
+        "overrides": [_override_row(e, workflow, zone) for e in journal if e.override],
         "corrections": [
-            _correction_row(e, zone)
-            for e in journal_of(session, case)
-            if e.event == "incident_corrected"
+            _correction_row(e, zone) for e in journal if e.event == "incident_corrected"
         ],
+        # issue 16: the evidence files, listed with their hashes as an appendix
+        "evidence": evidence_for_report(session, case.id, zone, disclose=disclose),
     }
     return context
-
-
-def _incidents(session: Session, case: Case) -> list[Any]:
-    from storning.store.models import Incident
-
-    return list(
-        session.scalars(select(Incident).where(Incident.case_id == case.id).order_by(Incident.at))
-    )
 
 
 def _letter_row(letter: Letter, zone: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from storning.clock import system_now
-from storning.jobs import Job, scheduled_jobs
+from storning.jobs import Every, Job, scheduled_jobs
 from storning.runtime import Runtime
 
 log = logging.getLogger("storning.worker")
@@ -30,12 +30,35 @@ def build_scheduler(app: Runtime, interval: int, clock: Clock = system_now) -> B
     scheduler = BlockingScheduler(
         timezone=app.zone, job_defaults={"coalesce": True, "max_instances": 1}
     )
-    for job in scheduled_jobs(interval):
+    for job in [*scheduled_jobs(interval), *intake_jobs(app, interval)]:
         trigger, when = job.trigger()
         if job.runs_at_start:
             when["next_run_time"] = system_now()
         scheduler.add_job(_runner(job, app, clock), trigger, id=job.id, name=job.id, **when)
     return scheduler
+
+
+def intake_jobs(app: Runtime, interval: int) -> list[Job]:
+    """Issue 16: the scheduled jour import, when `STORNING_JOUR_DROP_DIR` is set. It lives here and
+    not in `storning.jobs` because the import is a use case (`services.intake`), which the jobs
+    module may not reach (it receives a `Runtime`, never the `App`)."""
+    if app.settings.jour_drop_dir is None:
+        return []
+    return [Job("jour_drop", jour_drop, Every(interval), "störningsjourens rapportfiler")]
+
+
+def jour_drop(app: Runtime, now: datetime) -> int:
+    """Import the files in the jour drop folder (`services.intake.process_drop_folder`)."""
+    from storning.app import App
+    from storning.services.intake import process_drop_folder
+
+    directory = app.settings.jour_drop_dir
+    if directory is None or not directory.is_dir() or not isinstance(app, App):
+        return 0
+    count = process_drop_folder(app, now, directory, app.settings.jour_drop_user)
+    if count:
+        log.info("jour drop folder: %s files", count)
+    return count
 
 
 def _runner(job: Job, app: Runtime, clock: Clock) -> Callable[[], int]:

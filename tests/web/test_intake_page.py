@@ -80,6 +80,18 @@ def test_a_protected_reporter_is_shown_only_to_those_who_may_act(doors):
     assert api[0]["payload"]["reporter"] == "Skyddad identitet" and api[0]["may_act"] is False
 
 
+def test_a_night_patrols_caller_is_shown_only_to_those_who_may_act(doors):
+    """A jour report names who called the patrol: a neighbour, protected as a complainant is on the
+    case (an incident's reporter), although the report itself is not marked protected."""
+    case = doors.open_case(now=NOW)
+    put(doors, "jour", external_id="J-7", case_ref=case["ref"], reporter=SECRET)
+    assert SECRET in doors.browser("alice", now=LATER).get("/inkorg", now=LATER).text
+    lisa = doors.browser("lisa", now=LATER).get("/inkorg", now=LATER).text
+    assert SECRET not in lisa and "Skyddad identitet" in lisa
+    api = doors.api("lisa", "GET", "/api/intake", now=LATER).json()
+    assert api[0]["payload"]["reporter"] == "Skyddad identitet"
+
+
 def test_attach_records_an_incident_verified_as_the_kind_says(doors):
     case = doors.open_case(now=NOW)
     jour_item = put(doors, "jour", external_id="J-1")

@@ -11,7 +11,8 @@ from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
 from storning.cli.complainants import postal_lines
 from storning.cli.render import case_rows, case_text
-from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
+from storning.services import outcomes as outcome_services
+from storning.vocabulary import COMPLAINT_SOURCES, INCIDENT_KINDS, VERIFICATION
 
 
 @main.group()
@@ -21,19 +22,22 @@ def case() -> None:
 
 @case.command("open")
 @click.option("--type", "case_type", type=click.Choice(["storning", "hyresskuld"]), required=True)
-@click.option("--tenant", required=True, help="Hyresgästens namn (kontraktsinnehavare).")
+@click.option("--tenant", help="Hyresgästens namn (kontraktsinnehavare; krävs utan --contract).")
 @click.option(
     "--co-tenant",
     "co_tenants",
     multiple=True,
     help='Ytterligare kontraktsinnehavare: "Namn" eller "Namn, ÅÅÅÅMMDD-NNNN" (kan upprepas).',
 )
-@click.option("--address", required=True)
-@click.option("--apartment", required=True, help="Lägenhetsnummer.")
+@click.option("--address", help="Adress (krävs utan --contract).")
+@click.option("--apartment", help="Lägenhetsnummer (krävs utan --contract).")
 @click.option("--postal-code")
 @click.option("--city")
 @click.option("--municipality", help="Kommunen där lägenheten ligger (socialnämnden).")
-@click.option("--contract", help="Kontraktsnummer.")
+@click.option(
+    "--contract",
+    help="Kontraktsnummer; det som inte anges hämtas från hyresregistret.",
+)
 @click.option(
     "--personnummer",
     help="Hyresgästens personnummer (ÅÅÅÅMMDD-NNNN); behövs i ansökan till Kronofogden, visas annars maskerat.",
@@ -61,16 +65,22 @@ def case() -> None:
 @click.option("--due-date", help="Förfallodag för obetald hyra (hyresskuld).")
 @click.option("--amount", help="Obetalt belopp i kronor (hyresskuld).")
 @click.option("--owner", help="Handläggare som äger ärendet (standard: du).")
+@click.option(
+    "--source",
+    type=click.Choice(list(COMPLAINT_SOURCES)),
+    help="Varifrån anmälan kom: " + ", ".join(f"{k} ({v})" for k, v in COMPLAINT_SOURCES.items()),
+)
+@click.option("--children", help="Antal barn i hushållet (ett antal, aldrig namn).")
 @json_option
 @click.pass_obj
 @handles_errors
 def open_case(
     obj: Ctx,
     case_type: str,
-    tenant: str,
+    tenant: str | None,
     co_tenants: tuple[str, ...],
-    address: str,
-    apartment: str,
+    address: str | None,
+    apartment: str | None,
     postal_code: str | None,
     city: str | None,
     municipality: str | None,
@@ -84,6 +94,8 @@ def open_case(
     due_date: str | None,
     amount: str | None,
     owner: str | None,
+    source: str | None,
+    children: str | None,
     as_json: bool,
 ) -> None:
     """Registrera ett klagomål som ett nytt ärende.
@@ -92,11 +104,14 @@ def open_case(
     --apartment 1102 --municipality Norrköping --complainant "Greta Granne" --protected
     """
     facts: dict[str, Any] = {"due_date": due_date, "amount": amount}
+    if not contract and not (tenant and address and apartment):
+        raise click.UsageError("Ange --tenant, --address och --apartment, eller --contract.")
     new = services.NewCase(
         case_type=case_type,
-        tenant=tenant,
-        address=address,
-        apartment=apartment,
+        tenant=tenant or "",
+        address=address or "",
+        apartment=apartment or "",
+        fill_from_register=bool(contract),
         municipality=municipality,
         contract=contract,
         postal_code=postal_code,
@@ -115,8 +130,16 @@ def open_case(
         facts=facts,
         owner=owner,
         personnummer=personnummer,
+        source=source,
+        children=children,
     )
-    emit(services.open_case(obj.app, obj.actor, obj.now, new), as_json, case_text)
+    document = services.open_case(obj.app, obj.actor, obj.now, new)
+    # issue 16: what the register filled or lacks, on stderr (--json prints the case document alone)
+    note = document.pop("register", None)
+    emit(document, as_json, case_text)
+    if note and note.get("found"):
+        missing = f" Registret saknar: {', '.join(note['missing'])}." if note["missing"] else ""
+        click.echo(f"Hämtat från hyresregistret (kontrakt {note['contract']}).{missing}", err=True)
 
 
 def _nth(values: tuple[str, ...], index: int) -> str | None:
@@ -244,6 +267,8 @@ def fire(
     help='Medhyresgästerna (ersätter listan): "Namn" eller "Namn, ÅÅÅÅMMDD-NNNN" (kan upprepas).',
 )
 @click.option("--no-co-tenants", is_flag=True, help="Ta bort alla medhyresgäster.")
+@click.option("--children", help="Antal barn i hushållet (ett antal, aldrig namn).")
+@click.option("--source", type=click.Choice(list(COMPLAINT_SOURCES)), help="Varifrån anmälan kom.")
 @json_option
 @click.pass_obj
 @handles_errors
@@ -260,6 +285,8 @@ def update(
     personnummer: str | None,
     co_tenants: tuple[str, ...],
     no_co_tenants: bool,
+    children: str | None,
+    source: str | None,
     as_json: bool,
 ) -> None:
     """Rätta eller komplettera hyresgästens och lägenhetens uppgifter (journalförs).
@@ -278,9 +305,14 @@ def update(
         "co_tenants": "\n".join(co_tenants) if co_tenants or no_co_tenants else None,
     }
     changes = {k: v for k, v in given.items() if v is not None}
-    if not changes:
+    if not changes and children is None and source is None:
         raise click.UsageError("Ange minst ett fält att ändra.")
-    emit(services.update_case(obj.app, obj.actor, obj.now, ref, changes), as_json, case_text)
+    document = services.update_case(obj.app, obj.actor, obj.now, ref, changes) if changes else None
+    if children is not None or source is not None:
+        document = outcome_services.update_household(
+            obj.app, obj.actor, obj.now, ref, children=children, source=source
+        )
+    emit(document, as_json, case_text)
 
 
 @main.group()

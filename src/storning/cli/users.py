@@ -32,7 +32,7 @@ def user() -> None:
     multiple=True,
     required=True,
     type=click.Choice(list(ROLES)),
-    help="Roll (kan upprepas): handlaggare, chef, admin, lasare.",
+    help="Roll (kan upprepas): handlaggare, chef, admin, lasare, dataskydd.",
 )
 @click.option("--team", help="Team (t.ex. norr); styr vilka ärenden användaren når.")
 @click.option("--supervisor", help="Användarnamn på chefen (får påminnelser som eskaleras).")

@@ -6,18 +6,19 @@ context names them (incident reporters are left out of every letter).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storning.arrears import balance
 from storning.config import Settings
 from storning.household import co_tenant_names, contract_holders, holder_index
+from storning.intake.diary import letter_diary
 from storning.letters.socialnamnder import socialnamnd
-from storning.store.models import Case, Complainant, Incident, Letter
+from storning.store.models import Case, Complainant, Letter
+from storning.store.queries import complainants_of, incidents_of
 from storning.vocabulary import INCIDENT_KINDS, verification_label
 
 # The letters Kronofogden receives: addressed to Kronofogden (STORNING_KRONOFOGDEN_ADDRESS), and the
@@ -100,9 +101,7 @@ def build_context(
                 if i.verified_by
                 else COMPLAINANTS_WORD,
             }
-            for i in session.scalars(
-                select(Incident).where(Incident.case_id == case.id).order_by(Incident.at)
-            )
+            for i in incidents_of(session, case.id)
         ],
         "facts": facts,
         "meeting": None,
@@ -137,6 +136,14 @@ def build_context(
             "name": complainant.name,
             "lines": lines or [complainant.contact or ""],
         }
+        if letter.template == "bekraftelse":  # issue 16: their diary link, printed as a QR code
+            context["dagbok_lank"] = letter_diary(
+                session,
+                settings.secret_key,
+                settings.base_url,
+                complainant.id,
+                datetime.combine(today, time.min, zone),
+            )
     else:
         context["recipient"] = _recipient(context, audience, settings, letter.template)
         addressee = _holder_of(case, letter)
@@ -160,8 +167,7 @@ def _addressee(session: Session, case: Case, letter: Letter) -> Complainant:
     """The one complainant a complainant-facing letter goes to: each gets their own letter and never
     sees another complainant's name."""
     wanted = (letter.data or {}).get("complainant_id")
-    query = select(Complainant).where(Complainant.case_id == case.id).order_by(Complainant.id)
-    complainants = list(session.scalars(query))
+    complainants = complainants_of(session, case.id)
     chosen = [c for c in complainants if c.id == wanted] if wanted else complainants[:1]
     if len(chosen) != 1 or (not wanted and len(complainants) > 1):
         from storning.letters.errors import LetterTemplateError

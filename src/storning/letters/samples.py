@@ -240,6 +240,8 @@ SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "meddelande_socialnamnd_44": social_services_arrears_context,
     "avbetalningsplan": arrears_context,
     "rapport": report_context,
+    "registerutdrag": lambda: extract_context(),
+    "utlamnande": lambda: release_context(),
 }
 
 
@@ -289,4 +291,105 @@ def sample_context(template: str) -> dict[str, Any]:
     if template == "kopia_uppsagning":
         ctx["facts"].update(severe=True, uppmaning_given_on=None, social_services_notified_on=None)
         ctx["facts"]["terminated_on"] = dt.date(2026, 4, 21)
+    return ctx
+
+
+def extract_context() -> dict[str, Any]:
+    """A registerutdrag (art. 15) for the tenant Kim (storning.records.extract builds the real one);
+    no complainant appears in it."""
+    ctx = base_context()
+    ctx["recipient"] = {"name": "Kim Hyresgäst", "lines": []}
+    ctx["case"] = {"ref": "RU-2026-03-02"}
+    ctx["extract"] = {
+        "subject": {"query": "Kim Hyresgäst", "matched_by": "namn"},
+        "found": True,
+        "summary": "Kim Hyresgäst förekommer i 1 ärende hos hyresvärden.",
+        "scope": "Alla ärenden hos hyresvärden.",
+        "protected_note": "Uppgifter som identifierar andra personer ingår inte.",
+        "cases": [
+            {
+                "ref": "S-2026-0001",
+                "type_label": "Störning",
+                "role_labels": ["Hyresgäst"],
+                "status": "Pågående",
+                "opened_on": "2026-02-02",
+                "closed_on": None,
+                "data": {
+                    "name": "Kim Hyresgäst",
+                    "personnummer": "19850312-****",
+                    "address": "Storgatan 1",
+                    "postal_code": "602 20",
+                    "city": "Norrköping",
+                    "apartment": "1102",
+                    "contract": "123-456-789",
+                    "other_contract_holders": ["Alex Hyresgäst"],
+                },
+                "facts": [],
+                "incidents": [
+                    {
+                        "at": "2026-02-07T23:40+01:00",
+                        "when": "2026-02-07 23:40",
+                        "kind": "Buller",
+                        "text": "Hög musik och skrik från lägenheten till kl. 02.30.",
+                        "place": "Lägenhet 1102",
+                        "verified": "Störningsjour",
+                    }
+                ],
+                "letters": [],
+                "purposes": ["Utreda och åtgärda störningar."],
+                "legal_basis": ["Avtal (art. 6.1 b): hyresavtalet."],
+                "recipients": ["Inga uppgifter har lämnats ut utanför hyresvärden i ärendet."],
+                "retention": "2 år efter att ärendet avslutats.",
+                "sources": ["Anmälningar och egna iakttagelser."],
+            }
+        ],
+    }
+    return ctx
+
+
+def release_context() -> dict[str, Any]:
+    """A case file released under OSL 2 kap. 3 § with the protected parts masked
+    (storning.services.privacy builds the real one)."""
+
+    def cell(value: str) -> dict[str, str]:
+        return {"field": "x", "value": value}
+
+    ctx = base_context()
+    ctx["recipient"] = {"name": "Utlämnande av allmän handling", "lines": ["Dnr 2026/17"]}
+    ctx["release"] = {
+        "request_ref": "Dnr 2026/17",
+        "decided_by": "Anna Handläggare",
+        "decided_on": "2026-03-02",
+        "masked": [
+            {"label": "Anmälare 1: namn", "reason_label": "21 kap. 3 § OSL"},
+        ],
+        "file": {
+            "ref": "S-2026-0001",
+            "status": "Pågående",
+            "opened_on": "2026-02-02",
+            "parties": [
+                {"title": "Hyresgäst", "name": cell("Kim Hyresgäst"), "personnummer": cell("–")}
+            ],
+            "flat": {
+                "address": cell("Storgatan 1, 602 20 Norrköping"),
+                "apartment": cell("1102"),
+                "contract": cell("123-456-789"),
+            },
+            "complainants": [
+                {"title": "Anmälare 1", "name": cell("[MASKERAT]"), "contact": cell("–")}
+            ],
+            "incidents": [
+                {
+                    "at": "2026-02-07 23:40",
+                    "kind": "Buller",
+                    "verified": "Störningsjour",
+                    "text": cell("Hög musik och skrik från lägenheten till kl. 02.30."),
+                    "place": cell("Lägenhet 1102"),
+                    "reporter": cell("[MASKERAT]"),
+                }
+            ],
+            "letters": [],
+            "facts": [],
+        },
+    }
     return ctx

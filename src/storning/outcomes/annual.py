@@ -24,6 +24,7 @@ import jinja2
 import typst
 
 from storning.app import App
+from storning.calendar import MONTH_NAMES_SV
 from storning.clock import local_day
 from storning.errors import InvalidInput
 from storning.letters.catalog import default_letters_dir, resolve_dir
@@ -64,22 +65,6 @@ SUMMARY = (
 )
 
 
-MONTH_NAMES = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
 @dataclass(frozen=True)
 class AnnualReport:
     pdf: bytes
@@ -107,7 +92,9 @@ def build(
         app, actor, now, StatsFilter(date(year - 1, 1, 1), date(year - 1, 12, 31), team=team)
     )
     shown = figures(this)
-    context = report_context(app, this, before, shown, today, team)
+    context = report_context(
+        app, this, before, shown, today, outcomes.viewed_team(app, actor, team)
+    )
     inputs = {f"figur{i}": render_svg(f.chart) for i, f in enumerate(shown)}
     pdf = _renderer(_directory(app)).render(context, inputs, today)
     return AnnualReport(pdf, year, context["report"]["title"])
@@ -157,7 +144,7 @@ def report_context(
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {MONTH_NAMES[day.month - 1]}"
+    return f"{day.day} {MONTH_NAMES_SV[day.month - 1]}"
 
 
 def _total(measure: Measure, value: str | None) -> float | None:

@@ -406,6 +406,16 @@ def check_password(password: str) -> None:
         raise InvalidInput(f"Lösenordet får ha högst {MAX_PASSWORD_LENGTH} tecken.")
 
 
+def check_roles(roles: list[str] | tuple[str, ...]) -> list[str]:
+    """The roles of a new account, each one the product knows (`access.ALL_ROLES`, which includes
+    the privacy officer `dataskydd`); refused with one sentence otherwise."""
+    unknown = sorted({r for r in roles if r not in access.ALL_ROLES})
+    if unknown:
+        known = ", ".join(sorted(access.ALL_ROLES))
+        raise InvalidInput(f"Okänd roll {', '.join(unknown)}; välj bland {known}.")
+    return list(dict.fromkeys(roles))
+
+
 def password_hash(password: str) -> str:
     """The stored form of a new password, after checking it against the password rule."""
     check_password(password)

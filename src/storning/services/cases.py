@@ -16,6 +16,7 @@ from storning.app import App
 from storning.clock import local_day, parse_day
 from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied, cli
 from storning.journal import append_journal
+from storning.services import outcomes
 from storning.services.common import (
     Need,
     _actor,
@@ -66,6 +67,12 @@ class NewCase:
     owner: str | None = None
     # the tenant's, for the application to Kronofogden (checked, stored as ÅÅÅÅMMDD-NNNN, shown masked)
     personnummer: str | None = None
+    # issue 14: where the complaint came from (vocabulary.COMPLAINT_SOURCES) and the number of
+    # children in the household (a count, never names; None: unknown)
+    source: str | None = None
+    children: int | str | None = None
+    # issue 16: what is not given is filled from the tenancy register by `contract`
+    fill_from_register: bool = False
 
 
 # --- set-up ------------------------------------------------------------------------------------------
@@ -75,9 +82,16 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
     """Register a complaint: a case with three tracks in their initial states, its timers and letters.
     The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`."""
     today = local_day(now, app.zone)
+    register_note = None
+    if new.fill_from_register:  # issue 16
+        from storning.services.register import filled_case
+
+        new, register_note = filled_case(app, actor, now, new)
     facts = _checked_facts(new, today)
     details = _checked_details(new, today)
     details["personnummer"] = validation.personnummer(new.personnummer, today)
+    details["source"] = outcomes.checked_source(new.source)
+    details["children"] = outcomes.checked_children(new.children)
     complainants = [checked_complainant(as_details(c)) for c in new.complainants]
     with unit(app) as session:
         user = _actor(app, session, actor)
@@ -123,13 +137,21 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
             now,
             user.username,
             "case_opened",
-            params={"type": workflow.id, "version": workflow.version},
+            params={
+                "type": workflow.id,
+                "version": workflow.version,
+                # a code and a count, never names (issue 14); only when given
+                **{k: details[k] for k in ("source", "children") if details[k] is not None},
+            },
         )
         session.flush()
         session.refresh(case, ["tracks", "owner"])
         app.engine.start_case(session, case, workflow, user, now)
         session.flush()
-        return document_for(app, session, case, user, principal, now)
+        document = document_for(app, session, case, user, principal, now)
+        if register_note is not None:
+            document["register"] = register_note
+        return document
 
 
 # Facts a case type cannot be opened without (the forfeiture timer counts from the due date).
@@ -256,6 +278,9 @@ def _fire_checked(
     from storning.services.gaps import gap_for_event
 
     name = _resolve_track(app, session, case, event, track)
+    # issue 14: closing the case records its outcome (a service rule, not a workflow param: it holds
+    # for cases of every workflow version)
+    params, outcome = outcomes.take_outcome(event, name, params)
     workflow = app.engine.workflow_of(session, case)
     gap = gap_for_event(workflow, case, name, event, app.settings.letters_dir)
     try:
@@ -276,6 +301,7 @@ def _fire_checked(
         raise GuardBlocked(event, [*blocked.reasons, gap]) from None
     if gap is not None:  # the whole change rolls back: no letter is drafted that cannot be produced
         raise GuardBlocked(event, [gap])
+    outcomes.set_outcome(session, case, user, now, event, outcome)
 
 
 # --- letters -----------------------------------------------------------------------------------------

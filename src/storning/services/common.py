@@ -31,6 +31,7 @@ from storning.errors import (
     cli,
 )
 from storning.journal import append_journal
+from storning.outcomes.closing import decorate as decorate_outcome
 from storning.presenters import case_document
 from storning.store.cases import load_case, load_case_by_id, save_case
 from storning.store.models import AccessLog, Case, User, table
@@ -188,6 +189,10 @@ def document_for(
         for action in document["actions"]:
             action["allowed"] = False
             action["blocked_by"] = [*action["blocked_by"], READ_ONLY]
+    decorate_outcome(document, case)  # issue 14: source, children, outcome; close asks for it
+    from storning.services.retention import records_status  # (retention imports this module)
+
+    document["records"] = records_status(app, session, case)  # issue 15: erased, legal hold
     return redact(document, see_protected=may["see_protected"])
 
 

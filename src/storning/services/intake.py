@@ -120,9 +120,11 @@ def _everything(principal: Principal) -> bool:
 def item_document(
     app: App, item: IntakeItem, case: Case | None, principal: Principal
 ) -> dict[str, Any]:
-    """One item as `principal` may see it (a protected reporter and the witnesses redacted)."""
+    """One item as `principal` may see it: who reported it and the witnesses only for those who may
+    act on it (as on the case, where an incident's reporter is shown only to them), whether or not
+    the item came from a protected complainant."""
     payload = dict(item.payload or {})
-    if item.protected and not _may_see_protected(principal, item, case):
+    if not _may_see_protected(principal, item, case):
         for key in HIDDEN_KEYS:
             if payload.get(key):
                 payload[key] = PROTECTED

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,23 +96,6 @@ class CaseRow:
         }
 
 
-# Swedish column headers of the case rows (exports); milestones follow, one column each.
-CASE_COLUMNS: dict[str, str] = {
-    "ref": "Ärende",
-    "case_type": "Ärendetyp",
-    "team": "Team",
-    "owner": "Handläggare",
-    "tenant": "Hyresgäst",
-    "status": "Status",
-    "source": "Källa",
-    "children": "Antal barn",
-    "outcome": "Utfall",
-    "legal_state": "Hyresjuridiskt läge",
-    "opened_on": "Öppnat",
-    "closed_on": "Avslutat",
-}
-
-
 # --- the measures ------------------------------------------------------------------------------------
 
 
@@ -142,7 +125,7 @@ def stats(
     check_filter(flt)
     _check_keys(only)
     with unit(app) as session:
-        principal = _stats_principal(app, session, actor)
+        principal = _stats_principal(app, session, actor, flt)
         result = _compute(app, session, principal, flt, now, only)
         log_access(session, principal.username, now, None, "stats_view", _detail(flt))
         return result
@@ -163,7 +146,7 @@ def case_rows(
     if measure is not None:
         _check_keys([measure])
     with unit(app) as session:
-        principal = _stats_principal(app, session, actor)
+        principal = _stats_principal(app, session, actor, flt)
         result = _compute(app, session, principal, flt, now, [measure] if measure else None)
         if measure is None:
             ids: set[int] = set()
@@ -254,9 +237,23 @@ def _cache_key(
     )
 
 
-def _stats_principal(app: App, session: Session, actor: str) -> Principal:
+def viewed_team(app: App, actor: str, team: str | None) -> str | None:
+    """The team a report of `actor` covers: `team` when asked for, else the actor's own team when
+    they see no other (a chef's or a reader's report is their team's, and must say so)."""
+    if team:
+        return team
+    with unit(app, write=False) as session:
+        principal = principal_of(_actor(app, session, actor))
+        return None if access.visibility(principal) == "all" else principal.team
+
+
+def _stats_principal(
+    app: App, session: Session, actor: str, flt: StatsFilter | None = None
+) -> Principal:
     user = _actor(app, session, actor)
     principal = principal_of(user)
+    if flt is not None and flt.team:
+        _check_team(session, principal, flt.team)
     if access.visibility(principal) == "none":
         raise refuse(
             PermissionDenied(
@@ -268,6 +265,20 @@ def _stats_principal(app: App, session: Session, actor: str) -> Principal:
             "stats_view",
         )
     return principal
+
+
+def _check_team(session: Session, principal: Principal, team: str) -> None:
+    """A team filter names a team there is, and one whose cases the principal may read: a report of
+    another team would otherwise come out as zeros under that team's name."""
+    known = session.scalar(
+        select(func.count()).select_from(User).where(User.team == team)
+    ) or session.scalar(select(func.count()).select_from(Case).where(Case.team == team))
+    if not known:
+        raise InvalidInput(f"Det finns inget team som heter '{team[:80]}'.")
+    if access.visibility(principal) != "all" and team != principal.team:
+        raise PermissionDenied(
+            f"Användaren {principal.username} ser bara team {principal.team}s ärenden och mått."
+        )
 
 
 def _check_keys(keys: list[str] | None) -> None:
@@ -555,7 +566,7 @@ def export(
     if measure is not None:
         _check_keys([measure])
     with unit(app) as session:
-        principal = _stats_principal(app, session, actor)
+        principal = _stats_principal(app, session, actor, flt)
         result = _compute(app, session, principal, flt, now, None)
         ids: set[int] = set()
         if measure is not None:

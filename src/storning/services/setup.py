@@ -55,6 +55,9 @@ def add_user(
 ) -> None:
     """A new account; `phone` is printed in the officer's letters (else the landlord's number)."""
     checked_phone = validation.phone(phone)
+    from storning.services.accounts import check_roles  # (accounts imports common, as this does)
+
+    roles = check_roles(roles)
     with app.db.write() as session:
         if _user_or_none(session, username) is not None:
             raise InvalidInput(f"Användaren '{username}' finns redan.")

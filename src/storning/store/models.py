@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -109,11 +110,20 @@ class Case(Base):
     # ÅÅÅÅMMDD-NNNN, checked (storning.validation.personnummer); shown masked everywhere but in the
     # application to Kronofogden
     personnummer: Mapped[str | None] = mapped_column(String(13))
+    # Issue 14 (migration 0009): where the complaint came from, the number of children in the household
+    # (a count, never names; None = unknown) and the outcome set when the case closes. Codes and Swedish
+    # labels in storning.vocabulary (COMPLAINT_SOURCES, OUTCOMES).
+    source: Mapped[str | None] = mapped_column(String(20))
+    children: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(30))
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     last_event_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Issue 15 (migration 0010): when gallring removed the personal data, and the decision it rested on.
+    erased_at: Mapped[datetime | None]
+    erasure_decision: Mapped[str | None] = mapped_column(String(400))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     tracks: Mapped[list[CaseTrack]] = relationship(
@@ -202,7 +212,11 @@ class JournalEntry(Base):
     caused_by: Mapped[int | None] = mapped_column(ForeignKey("journal.id"))
     timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id"), unique=True)
 
-    __table_args__ = (Index("ix_journal_case", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_journal_case", "case_id", "id"),
+        # issue 14 (migration 0009): the outcome measures find milestones by event and time
+        Index("ix_journal_event_at", "event", "at"),
+    )
 
 
 class Timer(Base):
@@ -381,6 +395,37 @@ class IdempotencyKey(Base):
     __table_args__ = (UniqueConstraint("owner", "scope", "key", name="uq_idempotency_key"),)
 
 
+# --- retention: legal holds and gallring runs (issue 15, migration 0010) -----------------------------
+
+
+class LegalHold(Base):
+    """A legal hold on a case: while it is not lifted, gallring leaves the case alone. Placed and lifted
+    explicitly, each with who and when; the reason is free text and is itself erased with the case."""
+
+    __tablename__ = "legal_holds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(80))
+    placed_at: Mapped[datetime]
+    lifted_by: Mapped[str | None] = mapped_column(String(80))
+    lifted_at: Mapped[datetime | None]
+
+
+class GallringRun(Base):
+    """One gallring run: when, by whom, under which policy (its sha256 and decision) and how many rows
+    of each kind it erased or deleted. Holds no personal data."""
+
+    __tablename__ = "gallring_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    actor: Mapped[str] = mapped_column(String(80))
+    policy_digest: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(Text)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 def table(model: type[Base]) -> Table:
     """The Core `Table` of a mapped class, typed as such (for prepared Core statements)."""
     return cast(Table, model.__table__)
@@ -395,9 +440,11 @@ __all__ = [
     "CaseCounter",
     "CaseTrack",
     "Complainant",
+    "GallringRun",
     "IdempotencyKey",
     "Incident",
     "JournalEntry",
+    "LegalHold",
     "Letter",
     "LoginAttempt",
     "Outbox",
@@ -407,3 +454,211 @@ __all__ = [
     "WorkflowVersion",
     "table",
 ]
+
+
+# --- intake: the tenancy register and the intake queue (issue 16, migration 0012) --------------------
+
+
+class RegisterApartment(Base):
+    """An apartment of the tenancy register (hyresregistret), one per address and number."""
+
+    __tablename__ = "register_apartments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(40))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    property: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("address", "number", name="uq_register_apartment"),)
+
+
+class RegisterContract(Base):
+    """A tenancy (hyreskontrakt) by its contract number; `digest` is the sha256 of the imported values,
+    so a re-import that changes nothing is recognised without comparing each column."""
+
+    __tablename__ = "register_contracts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract: Mapped[str] = mapped_column(String(80), unique=True)
+    apartment_id: Mapped[int] = mapped_column(ForeignKey("register_apartments.id"))
+    tenant_name: Mapped[str] = mapped_column(String(200))
+    personnummer: Mapped[str | None] = mapped_column(String(13))
+    co_tenants: Mapped[list[Any]] = mapped_column(default=list)
+    move_in: Mapped[date | None] = mapped_column(Date)
+    move_out: Mapped[date | None] = mapped_column(Date)
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_register_contracts_apartment", "apartment_id"),)
+
+
+class RegisterLogEntry(Base):
+    """What an import or an API upsert changed in the register, and from which file or client."""
+
+    __tablename__ = "register_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(200))
+    contract: Mapped[str | None] = mapped_column(String(80))  # None: the import's summary row
+    action: Mapped[str] = mapped_column(String(20))  # created | updated | import
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_register_log_contract", "contract", "id"),)
+
+
+class IntakeItem(Base):
+    """Something that arrived from outside (a night-patrol report, a complainant's diary entry) for an
+    officer to attach to a case, open a case from, or dismiss. `status`: open | attached | opened |
+    dismissed; a jour report matched on arrival is stored `attached` by `system`."""
+
+    __tablename__ = "intake_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # jour | dagbok
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]
+    observed_at: Mapped[datetime | None]
+    address: Mapped[str | None] = mapped_column(String(200))
+    apartment: Mapped[str | None] = mapped_column(String(40))
+    contract: Mapped[str | None] = mapped_column(String(80))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    team: Mapped[str | None] = mapped_column(String(80))
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(Text)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+    __table_args__ = (
+        UniqueConstraint("kind", "external_id", name="uq_intake_external"),
+        Index("ix_intake_items_status_team", "status", "team"),
+        Index("ix_intake_items_case", "case_id"),
+    )
+
+
+# --- issue 16 (migration 0013): diary links, evidence files, the outbound event feed ---------------
+
+
+class DiaryLink(Base):
+    """A complainant's personal link to their own diary form (`storning.intake.diary`): signed with the
+    database's key over (id, nonce), valid until `expires_at` unless revoked. `delivery` is email,
+    letter (a QR code on the confirmation letter) or manual; `email_status` follows an e-mail link
+    (pending, sending, sent, failed) as the outbox does its rows."""
+
+    __tablename__ = "diary_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    complainant_id: Mapped[int] = mapped_column(ForeignKey("complainants.id"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
+    delivery: Mapped[str] = mapped_column(String(10))
+    email_status: Mapped[str | None] = mapped_column(String(10), index=True)
+    last_used_at: Mapped[datetime | None]
+
+
+class DiaryEntry(Base):
+    """What a complainant wrote through their link, kept to show them their own earlier entries; the
+    officer's copy is the intake item (`intake_item_id`)."""
+
+    __tablename__ = "diary_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("diary_links.id"))
+    submitted_at: Mapped[datetime]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(30))
+    place: Mapped[str | None] = mapped_column(String(200))
+    disturbed: Mapped[str | None] = mapped_column(String(200))
+    witnesses: Mapped[str | None] = mapped_column(String(200))
+    police_ref: Mapped[str | None] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    intake_item_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_diary_entries_link", "link_id", "submitted_at"),)
+
+
+class EvidenceFile(Base):
+    """A photo, recording or document attached to a case (and perhaps one of its incidents); its type
+    was read from the content, its bytes are stored under the data directory by sha256 (`storage`
+    file) or in `data` (`storage` db)."""
+
+    __tablename__ = "evidence_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage: Mapped[str] = mapped_column(String(10))  # file | db
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note: Mapped[str | None] = mapped_column(Text)
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+
+
+class WebhookSubscription(Base):
+    """An endpoint that receives the event feed, signed with its `secret`; `cursor` is the last
+    journal id the worker has turned into deliveries for it."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean)
+    cursor: Mapped[int] = mapped_column(Integer)
+
+
+class WebhookDelivery(Base):
+    """One event to one subscription: pending until delivered, retried with back-off, `dead` after
+    the last attempt (re-delivered by command). Unique per (subscription, event): never twice."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("journal.id"))
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10))  # pending|sending|delivered|dead
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+
+# --- privacy: redacted releases of case files (issue 15, migration 0011) -----------------------------
+
+
+class CaseRelease(Base):
+    """A decision to release a case file under offentlighetsprincipen (OSL 2 kap. 3 §) with fields
+    masked: who decided, when, the request's reference, which fields were masked and under which OSL
+    provision, and the sha256 of the PDF handed out. Holds field ids, never the masked values."""
+
+    __tablename__ = "case_releases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    request_ref: Mapped[str] = mapped_column(String(100))
+    masked: Mapped[list[Any]] = mapped_column(default=list)  # [{"field": id, "reason": OSL key}]
+    sha256: Mapped[str] = mapped_column(String(64))

@@ -103,6 +103,8 @@ def open_case(ctx: Auth, body: CaseIn) -> dict[str, Any]:
         facts={"due_date": body.due_date, "amount": body.amount},
         owner=body.owner,
         personnummer=body.personnummer,
+        source=body.source,
+        children=body.children,
     )
     return services.open_case(ctx.app, ctx.principal.username, ctx.now, new)
 

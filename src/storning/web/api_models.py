@@ -121,6 +121,15 @@ class CaseIn(Body):
         default=None, max_length=30, examples=["8450.50"], description="Hyresskuld, kronor."
     )
     owner: str | None = Field(default=None, max_length=80, description="Standard: du.")
+    source: str | None = Field(
+        default=None,
+        max_length=20,
+        examples=["granne"],
+        description="Varifrån anmälan kom: granne, storningsjour, personal, polis eller annan.",
+    )
+    children: int | None = Field(
+        default=None, ge=0, le=30, description="Antal barn i hushållet (ett antal, aldrig namn)."
+    )
 
     @field_validator("co_tenants")
     @classmethod

@@ -60,6 +60,15 @@ def _filter(
     summary="Mått för vräkningsförebyggande arbete (JSON)",
     description="Varje mått med nyckel, benämning, definition, enhet och värden, över de ärenden "
     "du får se. `format=csv|xlsx` ger samma som /api/stats.csv och /api/stats.xlsx.",
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "text/csv": {},
+                outcomes.MEDIA_TYPES["xlsx"]: {},
+            }
+        }
+    },
 )
 def stats(
     ctx: Auth,

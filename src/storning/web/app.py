@@ -25,10 +25,20 @@ from storning.clock import system_now
 from storning.services import accounts, throttling
 from storning.web import (
     api,
+    api_intake,
+    api_integrations,
+    api_privacy,
+    api_records,
+    api_stats,
     errors,
     pages_auth,
     pages_case,
     pages_complainants,
+    pages_diary,
+    pages_intake,
+    pages_outcomes,
+    pages_privacy,
+    pages_records,
     pages_team,
     pages_work,
 )
@@ -80,7 +90,19 @@ def create_app(
     web.include_router(pages_team.router, include_in_schema=False)
     web.include_router(pages_case.router, include_in_schema=False)
     web.include_router(pages_complainants.router, include_in_schema=False)
+    web.include_router(pages_intake.router, include_in_schema=False)
+    web.include_router(pages_outcomes.router, include_in_schema=False)
+    web.include_router(pages_diary.router, include_in_schema=False)
+    web.include_router(pages_diary.officer, include_in_schema=False)
+    web.include_router(pages_records.router, include_in_schema=False)
+    web.include_router(pages_privacy.router, include_in_schema=False)
     web.include_router(api.router)
+    web.include_router(api_intake.router)
+    web.include_router(api_integrations.uploads)
+    web.include_router(api_integrations.router)
+    web.include_router(api_records.router)
+    web.include_router(api_privacy.router)
+    web.include_router(api_stats.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(
         ServerSessions,

@@ -15,7 +15,8 @@ INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "int": "number", "a
 
 
 def _field(name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    choices = [(c, labels.CHOICES.get(c, c)) for c in spec.get("choices") or []]
+    named = spec.get("choice_labels") or {}  # a service-added parameter names its choices
+    choices = [(c, named.get(c) or labels.CHOICES.get(c, c)) for c in spec.get("choices") or []]
     kind = spec.get("type", "text")
     return {
         "name": name,

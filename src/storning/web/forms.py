@@ -17,6 +17,7 @@ from storning import validation
 from storning.clock import fact_instant, local_day, parse_day
 from storning.errors import InvalidInput
 from storning.services import ComplainantDetails, NewCase
+from storning.services import outcomes as outcome_rules
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
 COMPLAINANT_ROWS = 3
@@ -35,6 +36,8 @@ LIMITS = {
     "due_date": 10,
     "amount": 20,
     "owner": 80,
+    "source": 20,  # issue 14: where the complaint came from, and the children in the household
+    "children": 5,
 }
 # What a field may hold before it is even read (a bound on memory, far above every limit): a longer
 # text is refused by the services' limit, never cut silently.
@@ -149,6 +152,15 @@ def parse_new_case(
             validation.personnummer(values["personnummer"], local_day(now, zone))
         except InvalidInput as error:
             errors["personnummer"] = str(error)
+    for name, rule in (
+        ("source", outcome_rules.checked_source),
+        ("children", outcome_rules.checked_children),
+    ):
+        if name not in errors:
+            try:  # the services' rule, shown at the field; the services check it again
+                rule(values[name])
+            except InvalidInput as error:
+                errors[name] = str(error)
     owner = values["owner"] or actor
     if owner not in owners:
         errors["owner"] = "Välj en handläggare som du får lägga ärenden på."
@@ -171,6 +183,8 @@ def parse_new_case(
         facts=facts,
         owner=owner,
         personnummer=values["personnummer"] or None,
+        source=values["source"] or None,
+        children=values["children"] or None,
     )
     parsed.incident = incident
     return parsed

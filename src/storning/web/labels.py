@@ -52,6 +52,9 @@ CASE_EVENTS: dict[str, str] = {
     "case_reassigned": "Ny handläggare",
     "complainant_added": "Anmälare tillagd",
     "complainant_updated": "Anmälarens uppgifter ändrade",
+    "legal_hold_placed": "Gallringsspärr lagd",  # issue 15
+    "legal_hold_lifted": "Gallringsspärr hävd",
+    "personal_data_erased": "Personuppgifterna gallrade",
     "timer_reminds": "Påminnelse skickad",
     "timer_before": "Förvarning skickad",
     "timer_escalate": "Frist passerad – chef underrättad",

@@ -22,6 +22,7 @@ from storning import services
 from storning.clock import fact_instant, local_day
 from storning.errors import InvalidInput, StorningError
 from storning.readmodel import MAX_ID
+from storning.services import outcomes as outcome_services
 from storning.services.common import MISSING_VERSION
 from storning.web import labels
 from storning.web.case_view import case_view
@@ -177,6 +178,31 @@ def _update_details(request: Request, ctx: Ctx, ref: str, form: FormData) -> Res
     except StorningError as error:  # the form comes back open, with what was typed
         return _failed(request, ctx, ref, error, values={**changes, "case_update": True})
     return _done(request, ref, "Uppgifterna är sparade.", "arende")
+
+
+@router.post("/arenden/{ref}/hushall")
+async def update_household(request: Request, ref: str) -> Response:
+    """Issue 14: the number of children in the household and where the complaint came from."""
+    ctx, form = await _posted(request)
+    return await run_in_threadpool(_update_household, request, ctx, ref, form)
+
+
+def _update_household(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
+    children, source = form_text(form, "children", 10), form_text(form, "source", 20)
+    try:
+        outcome_services.update_household(
+            ctx.app,
+            ctx.principal.username,
+            ctx.now,
+            ref,
+            children=children or None,
+            source=source or None,
+            clear_children=not children,
+            expected_version=_version(form),
+        )
+    except StorningError as error:
+        return _failed(request, ctx, ref, error, values={"children": children, "source": source})
+    return _done(request, ref, "Uppgifterna om hushållet är sparade.", "arende")
 
 
 # --- incidents ------------------------------------------------------------------------------------

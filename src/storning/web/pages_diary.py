@@ -135,7 +135,7 @@ async def diary_post(request: Request, token: str) -> Response:
 def _submit(request: Request, token: str, form: FormData) -> Response:
     lang = _lang(request)
     app = app_of(request)
-    typed = {name: form_text(form, name, 5000) for name in FIELDS}
+    typed = {name: form_text(form, name) for name in FIELDS}
     entry = diary.DiaryForm(**typed)
     now, address = request_now(request), client_address(request)
     try:
@@ -204,9 +204,9 @@ async def issue_link(request: Request, ref: str) -> Response:
 
 
 def _issue(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
-    complainant = form_text(form, "complainant", 12)
-    days_text = form_text(form, "days", 4)
-    delivery = form_text(form, "delivery", 10) or "manual"
+    complainant = form_text(form, "complainant")
+    days_text = form_text(form, "days")
+    delivery = form_text(form, "delivery") or "manual"
     try:
         if not complainant.isdigit():
             raise InvalidInput("Välj vilken anmälare som ska få länken.")
@@ -272,8 +272,12 @@ async def upload(request: Request, ref: str) -> Response:
             return await run_in_threadpool(
                 _failed, request, ctx, ref, InvalidInput("Välj en fil att ladda upp.")
             )
-        incident = form_text(form, "incident", 12)
-        note = form_text(form, "note", 1000) or None
+        incident = form_text(form, "incident")
+        note = form_text(form, "note") or None
+        if incident and not (incident.isdigit() and len(incident) <= 12):
+            return await run_in_threadpool(
+                _failed, request, ctx, ref, InvalidInput("Välj händelsen i listan.")
+            )
         return await run_in_threadpool(
             _upload, request, ctx, ref, file, int(incident) if incident.isdigit() else None, note
         )

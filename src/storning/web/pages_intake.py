@@ -71,17 +71,15 @@ def _act(request: Request, ctx: Any, item_id: int, action: str, form: Any) -> Re
     try:
         if action == "koppla":
             item = intake_service.attach_item(
-                ctx.app, who, ctx.now, item_id, form_text(form, "case", 40)
+                ctx.app, who, ctx.now, item_id, form_text(form, "case")
             )
             flash(request, f"Posten är kopplad till ärendet {item['case']}.")
         elif action == "avfarda":
-            intake_service.dismiss_item(
-                ctx.app, who, ctx.now, item_id, form_text(form, "reason", 4000)
-            )
+            intake_service.dismiss_item(ctx.app, who, ctx.now, item_id, form_text(form, "reason"))
             flash(request, "Posten är avfärdad.")
         elif action == "oppna":
             given = {
-                name: form_text(form, name, 1000)
+                name: form_text(form, name)
                 for name in (
                     "type", "tenant", "address", "apartment", "contract", "postal_code", "city",
                     "municipality",

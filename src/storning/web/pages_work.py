@@ -14,6 +14,7 @@ from storning import access, readmodel, services
 from storning.clock import local_day
 from storning.due import week_end
 from storning.errors import PermissionDenied, StorningError
+from storning.services import outcomes as outcome_rules
 from storning.services.lists import open_cases_like
 from storning.web import labels
 from storning.web.context import Ctx, checked_form, page_ctx, reference
@@ -117,6 +118,7 @@ def _new_case_page(
     error: str | None = None,
     duplicates: list[dict[str, Any]] | None = None,
     checked: bool = False,
+    register: dict[str, Any] | None = None,
 ) -> Response:
     if duplicates is None:
         duplicates = _duplicates(ctx, parsed.values) if parsed.values.get("tenant") else []
@@ -129,10 +131,12 @@ def _new_case_page(
             for key, title in readmodel.case_types(ctx.app).items()
         ],
         "owner_options": [(p.username, p.name or p.username) for p in _owners(request, ctx)],
+        "source_options": list(outcome_rules.source_choices().items()),  # issue 14
         "rows": range(1, COMPLAINANT_ROWS + 1),
         "error": error,
         "duplicates": duplicates,
         "checked": checked,
+        "register": register,  # issue 16: "Hämta från hyresregistret"
     }
     return render(request, "case_new.html", context, status=status)
 
@@ -145,7 +149,28 @@ def new_case_form(request: Request) -> Response:
     types = readmodel.case_types(ctx.app)
     default_type = "storning" if "storning" in types else next(iter(types), "")
     values: dict[str, Any] = {"case_type": request.query_params.get("typ", default_type)}
-    return _new_case_page(request, ctx, Parsed(values=values))
+    register = _from_register(ctx, request.query_params.get("kontrakt", ""), values)  # issue 16
+    return _new_case_page(request, ctx, Parsed(values=values), register=register)
+
+
+def _from_register(ctx: Ctx, contract: str, values: dict[str, Any]) -> dict[str, Any] | None:
+    """Fill `values` from the tenancy register ("Hämta från hyresregistret"); what it found, what
+    it lacks, or why it could not (issue 16)."""
+    from storning.services import register as register_service
+
+    if not contract.strip():
+        return None
+    try:
+        found = register_service.lookup_contract(
+            ctx.app, ctx.principal.username, ctx.now, contract[:80]
+        )
+    except StorningError as error:
+        values["contract"] = contract[:80]
+        return {"error": str(error)}
+    for name, value in found["values"].items():
+        if value:
+            values[name] = "\n".join(value) if isinstance(value, list) else value
+    return found
 
 
 @router.post("/arenden/nytt")
