@@ -318,3 +318,26 @@ def test_hidden_characters_are_refused_in_one_sentence_never_a_server_error(door
         assert 400 <= response.status_code < 500, (params, response.status_code)
     refused = doors.cli("registerutdrag", "Kim\u202eHyresgäst", now=LATER, user="dina")
     assert "tecken" in cli_refused(refused)
+
+
+def test_a_person_named_only_as_an_incidents_reporter_gets_that_incident_and_nothing_else(
+    doors, world
+):
+    """Art. 15.1: a neighbour who told the störningsjour, recorded as an incident's reporter but never
+    a complainant, is a person the landlord holds data on; art. 15.4: their extract holds the incident
+    they reported, never the tenant's personnummer or the complainants."""
+    reporter = "Hemlig Grannesson"
+    ok = doors.cli(
+        "incident", "add", world["north"], "--at", "2026-03-01T23:30", "--kind", "noise",
+        "--text", "Hög musik från lägenheten", "--reporter", f"{reporter}; vittnen: Vera Vittne, Ola Ek", now=LATER,
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.stderr
+    found = doors.cli_json("registerutdrag", reporter, now=LATER, user="dina")
+    assert [c["ref"] for c in found["cases"]] == [world["north"]]
+    case = found["cases"][0]
+    assert case["roles"] == ["reporter"]
+    assert [i["text"] for i in case["incidents"]] == ["Hög musik från lägenheten"]
+    flat = json.dumps(found, ensure_ascii=False)
+    assert KIM_PNR not in flat and ALEX_PNR not in flat and GRETA not in flat and OLLE not in flat
+    witness = doors.cli_json("registerutdrag", "Vera Vittne", now=LATER, user="dina")
+    assert [c["roles"] for c in witness["cases"]] == [["reporter"]]

@@ -43,7 +43,12 @@ COMPLAINANT_MARK = "[anmälare]"
 TENANT_MARK = "[hyresgästen]"
 _PNR_LIKE = re.compile(r"^[\d\s+-]{10,14}$")
 
-ROLE_LABELS = {"tenant": "Hyresgäst", "co_tenant": "Medhyresgäst", "complainant": "Anmälare"}
+ROLE_LABELS = {
+    "tenant": "Hyresgäst",
+    "co_tenant": "Medhyresgäst",
+    "complainant": "Anmälare",
+    "reporter": "Uppgiftslämnare om en händelse",
+}
 
 # The default retention (DOMAIN §7, practice): the landlord's gallringsbeslut governs; see
 # docs/gallring.md. Printed as the retention of every case in an extract.
@@ -156,8 +161,25 @@ def _same_name(a: str | None, b: str | None) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def roles_in(case: Case, complainants: Iterable[Complainant], subject: Subject) -> list[str]:
-    """How the subject appears in the case: tenant, co_tenant, complainant (possibly several)."""
+_PEOPLE_SEPARATORS = re.compile(r"[;,\n]")
+_WITNESSES = re.compile(r"^\s*vittnen\s*:", re.IGNORECASE)
+
+
+def reports(incident: Incident, name: str | None) -> bool:
+    """Whether `name` is one of the people an incident's reporter field names: the reporter, and
+    the witnesses an intake item adds as "; vittnen: A, B"."""
+    people = _PEOPLE_SEPARATORS.split(incident.reporter or "")
+    return bool(name) and any(_same_name(_WITNESSES.sub("", p), name) for p in people)
+
+
+def roles_in(
+    case: Case,
+    complainants: Iterable[Complainant],
+    subject: Subject,
+    incidents: Iterable[Incident] = (),
+) -> list[str]:
+    """How the subject appears in the case: tenant, co_tenant, complainant, or reporter of an
+    incident without being a complainant (possibly several)."""
     roles = []
     for holder in contract_holders(case):
         if (subject.personnummer and holder.personnummer == subject.personnummer) or (
@@ -166,6 +188,8 @@ def roles_in(case: Case, complainants: Iterable[Complainant], subject: Subject) 
             roles.append("tenant" if holder.index == 0 else "co_tenant")
     if subject.name and any(_same_name(c.name, subject.name) for c in complainants):
         roles.append("complainant")
+    elif any(reports(i, subject.name) for i in incidents):
+        roles.append("reporter")
     return list(dict.fromkeys(roles))
 
 
@@ -181,6 +205,10 @@ def candidate_cases(session: Session, subject: Subject, team: str | None) -> lis
         conditions.append(func.lower(Case.tenant_name) == folded)
         named = select(Complainant.case_id).where(func.lower(Complainant.name) == folded)
         conditions.append(Case.id.in_(named))
+        reported = select(Incident.case_id).where(
+            func.lower(Incident.reporter).contains(folded, autoescape=True)
+        )
+        conditions.append(Case.id.in_(reported))
     query = select(Case).order_by(Case.opened_at, Case.id)
     if team is not None:
         query = query.where(Case.team == team)
@@ -249,7 +277,7 @@ def case_extract(
         own = [c for c in complainants if _same_name(c.name, subject.name)]
         others = [c for c in complainants if c not in own]
         scrub = _scrubber(_tenant_strings(case) + _complainant_strings(others), TENANT_MARK)
-        result.update(_complainant_part(own, incidents, letters, scrub, zone))
+        result.update(_complainant_part(own, incidents, letters, scrub, zone, subject))
     return result
 
 
@@ -307,9 +335,11 @@ def _complainant_part(
     letters: list[Letter],
     scrub: Any,
     zone: ZoneInfo,
+    subject: Subject,
 ) -> dict[str, Any]:
     ids = {c.id for c in own}
-    mine = [i for i in incidents if any(_same_name(i.reporter, c.name) for c in own)]
+    names = [c.name for c in own] + ([subject.name] if subject.name else [])
+    mine = [i for i in incidents if any(reports(i, name) for name in names)]
     return {
         "complainant_data": [_complainant_data(c) for c in own],
         "incidents": [_incident(i, scrub, zone) for i in mine],
@@ -459,5 +489,6 @@ __all__ = [
     "case_extract",
     "extract_document",
     "parse_subject",
+    "reports",
     "roles_in",
 ]

@@ -32,7 +32,7 @@ from storning.services.common import (
     scope_of,
     unit,
 )
-from storning.store.models import Case, CaseRelease, Complainant, User, table
+from storning.store.models import Case, CaseRelease, Complainant, Incident, User, table
 
 NOT_ALLOWED = (
     "Bara dataskyddsombud, administratörer och chefer (för det egna teamets ärenden) får {what}."
@@ -202,7 +202,8 @@ def register_extract(app: App, actor: str, now: datetime, who: str) -> dict[str,
             complainants = session.scalars(
                 select(Complainant).where(Complainant.case_id == case.id)
             ).all()
-            roles = extract.roles_in(case, complainants, subject)
+            incidents = session.scalars(select(Incident).where(Incident.case_id == case.id)).all()
+            roles = extract.roles_in(case, complainants, subject, incidents)
             if roles:
                 found = extract.case_extract(session, case, roles, subject, app.zone)
                 found["retention"] = _retention(app, case) or found["retention"]
