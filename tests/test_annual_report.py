@@ -81,7 +81,7 @@ def test_a_chef_gets_the_numbers_of_the_own_team_only(history):
 
 
 def test_a_report_of_a_team_the_viewer_does_not_see_or_that_does_not_exist_is_refused(history):
-    with pytest.raises(PermissionDenied, match="ser bara team norr"):
+    with pytest.raises(PermissionDenied, match="ser inga ärenden i team syd"):
         annual.annual_report(history, "carl", NOW, NOW.year, team="syd")
     with pytest.raises(InvalidInput, match="inget team som heter 'vast'"):
         annual.annual_report(history, "admin", NOW, NOW.year, team="vast")

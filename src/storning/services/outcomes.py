@@ -276,9 +276,12 @@ def _check_team(session: Session, principal: Principal, team: str) -> None:
     if not known:
         raise InvalidInput(f"Det finns inget team som heter '{team[:80]}'.")
     if access.visibility(principal) != "all" and team != principal.team:
-        raise PermissionDenied(
-            f"Användaren {principal.username} ser bara team {principal.team}s ärenden och mått."
-        )
+        visible = select(Case.id).where(Case.team == team, _visible(session, principal)).limit(1)
+        if session.scalar(visible) is None:
+            raise PermissionDenied(
+                f"Användaren {principal.username} ser inga ärenden i team {team[:80]}; välj "
+                f"team {principal.team} eller inget team."
+            )
 
 
 def _check_keys(keys: list[str] | None) -> None:
