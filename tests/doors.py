@@ -44,7 +44,7 @@ from storning.store.models import (
 from storning.web.app import create_app
 from storning.web.config import WebSettings
 from tests.conftest import ROOT, ZONE
-from tests.web.conftest import Clock, TestClient, give_passwords, login
+from tests.web.conftest import CHEAP_HASH, Clock, TestClient, give_passwords, login
 
 # The people of tests/conftest.py: alice (officer) and carl (chef) in team norr, bob (officer) in team
 # syd, lisa reads team norr; admin holds every role.
@@ -359,6 +359,18 @@ def open_doors(app: App, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("STORNING_LETTERS_DIR", str(ROOT / "letters"))
     with ExitStack() as stack:
         yield Doors(app, db_url, stack)
+
+
+@contextmanager
+def open_doors_with_privacy_officer(
+    app: App, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Doors]:
+    """The doors, with dina added: the privacy officer (`dataskydd`, no team)."""
+    from storning import services
+
+    services.add_user(app, "dina", "Dina Dataskydd", ["dataskydd"], password_hash=CHEAP_HASH)
+    with open_doors(app, db_url, monkeypatch) as doors:
+        yield doors
 
 
 def letter_of(document: dict[str, Any] | list[dict[str, Any]], template: str) -> dict[str, Any]:

@@ -17,10 +17,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from storning import services
 from storning.store.models import CaseRelease
-from tests.doors import Doors, api_refused, cli_refused, open_doors, pdf_text
-from tests.web.conftest import CHEAP_HASH
+from tests.doors import Doors, api_refused, cli_refused, open_doors_with_privacy_officer, pdf_text
 
 OPENED = "2026-03-02T09:00"
 LATER = "2026-03-02T10:00"
@@ -35,8 +33,7 @@ NOISE = "Hög musik hela natten"
 
 @pytest.fixture
 def doors(app, db_url, monkeypatch):
-    services.add_user(app, "dina", "Dina Dataskydd", ["dataskydd"], password_hash=CHEAP_HASH)
-    with open_doors(app, db_url, monkeypatch) as d:
+    with open_doors_with_privacy_officer(app, db_url, monkeypatch) as d:
         yield d
 
 

@@ -11,10 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from tests.doors import Doors, alert_of, open_doors, pdf_text
-from tests.web.conftest import CHEAP_HASH
-
-from storning import services
+from tests.doors import Doors, alert_of, open_doors_with_privacy_officer, pdf_text
 
 OPENED = "2026-03-02T09:00"
 LATER = "2026-03-02T10:00"
@@ -25,8 +22,7 @@ THREAT = "Hotade grannen i tvättstugan"
 
 @pytest.fixture
 def doors(app, db_url, monkeypatch):
-    services.add_user(app, "dina", "Dina Dataskydd", ["dataskydd"], password_hash=CHEAP_HASH)
-    with open_doors(app, db_url, monkeypatch) as d:
+    with open_doors_with_privacy_officer(app, db_url, monkeypatch) as d:
         yield d
 
 

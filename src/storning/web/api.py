@@ -14,18 +14,17 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from storning import services
 from storning.readmodel import WorklistFilter, clean
+from storning.web.api_common import ERRORS, Auth, Ref, RowId
 from storning.web.api_models import (
-    MAX_INT,
     CaseIn,
     ComplainantChangesIn,
     CorrectionIn,
     DetailsIn,
-    ErrorBody,
     EventIn,
     IncidentIn,
     NewComplainantIn,
@@ -34,27 +33,12 @@ from storning.web.api_models import (
     ServedIn,
     StepSentIn,
 )
-from storning.web.context import Ctx, api_ctx
 from storning.web.idempotency import ApiOnce
 from storning.web.pages_case import pdf_response
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text}
-    for status, text in (
-        (400, "Ogiltiga uppgifter"),
-        (401, "Inte inloggad / ogiltig token"),
-        (403, "Behörighet saknas"),
-        (404, "Finns inte (eller ingen åtkomst)"),
-        (409, "Spärrad, inaktuell version eller fel läge"),
-        (422, "Ogiltig förfrågan"),
-    )
-}
-
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS, route_class=ApiOnce)
 
-Auth = Annotated[Ctx, Depends(api_ctx)]
-Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
-LetterId = Annotated[int, Path(ge=1, le=MAX_INT)]
+LetterId = RowId
 
 
 @router.get("/cases", summary="Ärenden som du får se, förfallna först")
@@ -135,7 +119,7 @@ def update_case(ctx: Auth, ref: Ref, body: DetailsIn) -> dict[str, Any]:
 
 
 _COMPLAINANT = {"name", "protected", "address", "phone", "email"}
-ComplainantId = Annotated[int, Path(ge=1, le=MAX_INT)]
+ComplainantId = RowId
 
 
 @router.post(

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from storning.intake.jour import records_of
 from storning.services import intake as intake_service
 from storning.services import register as register_service
-from storning.web.api import ERRORS
-from storning.web.context import Ctx, api_ctx
+from storning.web.api_common import ERRORS, Auth
 from storning.web.idempotency import ApiOnce
 
 router = APIRouter(prefix="/api", tags=["intag"], responses=ERRORS, route_class=ApiOnce)
-Auth = Annotated[Ctx, Depends(api_ctx)]
 Contract = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[^/\x00-\x1f]+$")]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

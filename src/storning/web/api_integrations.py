@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import Field
@@ -23,9 +23,9 @@ from starlette.responses import Response
 
 from storning.intake import evidence as evidence_rules
 from storning.services import diary, evidence, integrations
-from storning.web.api import ERRORS
+from storning.web.api_common import ERRORS, Auth, Ref, RowId
 from storning.web.api_models import MAX_INT, Body, ErrorBody
-from storning.web.context import Ctx, api_ctx
+from storning.web.context import api_ctx
 from storning.web.errors import error_json
 from storning.web.idempotency import ApiOnce
 from storning.web.pages_diary import attachment
@@ -33,10 +33,6 @@ from storning.web.pages_diary import attachment
 router = APIRouter(prefix="/api", tags=["integrationer"], responses=ERRORS, route_class=ApiOnce)
 # The upload streams its body, so it is not under ApiOnce (which reads the body for Idempotency-Key).
 uploads = APIRouter(prefix="/api", tags=["integrationer"], responses=ERRORS, route_class=APIRoute)
-
-Auth = Annotated[Ctx, Depends(api_ctx)]
-Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
-RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 # --- the event feed ------------------------------------------------------------------------------

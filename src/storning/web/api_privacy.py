@@ -9,20 +9,17 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
 from storning.services import privacy
-from storning.web.api import ERRORS
+from storning.web.api_common import ERRORS, Auth, Ref
 from storning.web.api_models import Body
-from storning.web.context import Ctx, api_ctx
 from storning.web.idempotency import ApiOnce
 
 router = APIRouter(prefix="/api", tags=["dataskydd"], responses=ERRORS, route_class=ApiOnce)
 
-Auth = Annotated[Ctx, Depends(api_ctx)]
-Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
 Text = Annotated[str | None, Query(max_length=100)]
 Day = Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")]
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from storning.services import retention
-from storning.web.api import ERRORS, Auth, Ref
+from storning.web.api_common import ERRORS, Auth, Ref
 from storning.web.api_models import MAX_INT, Body
 from storning.web.idempotency import ApiOnce
 

@@ -11,31 +11,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from storning.services import outcomes
-from storning.web.api_models import MAX_INT, ErrorBody
-from storning.web.context import Ctx, api_ctx
+from storning.web.api_common import ERRORS, Auth, Ref
+from storning.web.api_models import MAX_INT
+from storning.web.context import Ctx
 from storning.web.idempotency import ApiOnce
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text}
-    for status, text in (
-        (400, "Ogiltiga uppgifter"),
-        (401, "Inte inloggad / ogiltig token"),
-        (403, "Behörighet saknas"),
-        (404, "Finns inte (eller ingen åtkomst)"),
-        (409, "Inaktuell version"),
-        (422, "Ogiltig förfrågan"),
-    )
-}
 
 router = APIRouter(prefix="/api", tags=["stats"], responses=ERRORS, route_class=ApiOnce)
 
-Auth = Annotated[Ctx, Depends(api_ctx)]
-Ref = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
 From = Annotated[
     date | None, Query(alias="from", description="Periodens första dag (standard: 1 januari).")
 ]
