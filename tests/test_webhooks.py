@@ -39,6 +39,7 @@ class Receiver:
 
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    location: str | None = None  # sent with every answer (a redirect with a 3xx status)
     received: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
 
@@ -63,6 +64,8 @@ def receivers() -> Iterator[Any]:
                 )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -85,8 +88,11 @@ def receivers() -> Iterator[Any]:
 
 @pytest.fixture
 def hook_app(app: App) -> App:
-    """The app with a one-second webhook timeout and three attempts before the dead letter."""
-    settings = replace(app.settings, webhook_timeout=1, webhook_attempts=3)
+    """The app with a one-second webhook timeout, three attempts before the dead letter, and the
+    receivers on this machine allowed (STORNING_WEBHOOK_ALLOW_LOCAL)."""
+    settings = replace(
+        app.settings, webhook_timeout=1, webhook_attempts=3, webhook_allow_local=True
+    )
     return App(settings, app.db, app.registry, app.engine)
 
 
@@ -158,8 +164,58 @@ def test_only_an_administrator_manages_webhooks_and_urls_are_checked(app):
     with pytest.raises(InvalidInput):
         integrations.add_subscription(app, "admin", T0, "https://example.se/h", secret="short")
     made = integrations.add_subscription(app, "admin", T0, "https://example.se/h")
+    integrations.add_subscription(app, "admin", T0, "http://10.0.0.7:8080/fastighet")  # internal
     assert len(made["secret"]) >= 32  # made here, shown once
     assert "secret" not in integrations.list_subscriptions(app, "admin", T0)[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",  # this machine
+        "http://localhost/hook",
+        "http://app.localhost/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://169.254.169.254/latest/meta-data/",  # link-local: cloud metadata
+        "http://0.0.0.0/hook",
+        "http://224.0.0.1/hook",  # multicast
+        "https://example.se/a hook",  # a space
+        "https://example.se/\x00",
+        "https://example.se:99999/hook",
+    ],
+)
+def test_a_webhook_to_this_machine_or_a_link_local_address_is_refused(app, url):
+    with pytest.raises(InvalidInput) as refused:
+        integrations.add_subscription(app, "admin", T0, url)
+    assert "Webhooken kan inte läggas till" in str(refused.value)
+
+
+def test_a_name_that_resolves_to_this_machine_is_not_posted_to(app, receivers):
+    """Checked again before each attempt, after the name is looked up (localhost stands for any
+    name that points inward); with the setting on, the same receiver gets it."""
+    receiver = receivers(Receiver())
+    local = receiver.url.replace("127.0.0.1", "localhost")
+    allowed = App(replace(app.settings, webhook_allow_local=True), app.db, app.registry, app.engine)
+    integrations.add_subscription(allowed, "admin", T0, local, secret=SECRET)
+    open_case(app)
+    webhooks.run_webhooks(app, T0 + timedelta(minutes=1))
+    [refused] = deliveries(app)
+    assert receiver.received == [] and refused.status == "pending"
+    assert refused.last_error.startswith("Inte skickad: den egna maskinen")
+    webhooks.run_webhooks(allowed, T0 + timedelta(hours=1))
+    assert len(receiver.received) == 1
+
+
+def test_a_redirect_is_a_failed_delivery_and_is_not_followed(hook_app, receivers):
+    elsewhere = receivers(Receiver())
+    redirecting = receivers(Receiver(statuses=[307], location=elsewhere.url))
+    integrations.add_subscription(hook_app, "admin", T0, redirecting.url, secret=SECRET)
+    open_case(hook_app, now=at(hours=1))
+    webhooks.run_webhooks(hook_app, at(hours=2))
+    [failed] = deliveries(hook_app)
+    assert len(redirecting.received) == 1 and elsewhere.received == []
+    assert (failed.status, failed.last_error) == ("pending", "HTTP 307")
 
 
 def test_a_delivery_is_signed_and_the_signature_verifies(hook_app, receivers):
@@ -309,6 +365,7 @@ def test_the_cli_adds_lists_redelivers_and_removes_webhooks(
 ):
     monkeypatch.setenv("STORNING_WEBHOOK_ATTEMPTS", "3")
     monkeypatch.setenv("STORNING_WEBHOOK_TIMEOUT", "1")
+    monkeypatch.setenv("STORNING_WEBHOOK_ALLOW_LOCAL", "true")
     receiver = receivers(Receiver(statuses=[500, 500, 500]))
     made = doors.cli_json("webhook", "add", receiver.url, "--secret", SECRET, now="2026-03-02T08:00",
                           user=None)  # fmt: skip

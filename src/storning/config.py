@@ -251,12 +251,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Försök per webhook-leverans innan den läggs bland de olevererbara (1–50).",
         "webhook_attempts",
     ),
+    Setting(
+        "STORNING_WEBHOOK_ALLOW_LOCAL",
+        "false",
+        "true tillåter webhooks till den egna maskinen (localhost, 127.0.0.1) och länklokala adresser "
+        "(169.254.x.x); bara för test. Interna nät (10.x, 192.168.x) är alltid tillåtna.",
+        "webhook_allow_local",
+    ),
     # issue 16: the scheduled import of night-patrol reports
     Setting(
         "STORNING_JOUR_DROP_DIR",
         "",
-        "Mapp där störningsjourens rapportfiler (CSV eller JSON) läggs; arbetsprocessen importerar "
-        "dem och flyttar dem till done/ eller, med en felfil, till failed/. Tom = av.",
+        "Mapp där störningsjourens rapportfiler (CSV eller JSON) läggs; arbetsprocessen (och "
+        "storning serve) importerar dem och flyttar dem till done/ eller, med en felfil, till "
+        "failed/. Tom = av.",
         "jour_drop_dir",
     ),
     Setting(
@@ -474,6 +482,7 @@ class Settings:
     diary_days: int = 90
     webhook_timeout: int = 5
     webhook_attempts: int = 8
+    webhook_allow_local: bool = False
     # issue 16: the scheduled jour import (None: off)
     jour_drop_dir: Path | None = None
     jour_drop_user: str = "admin"
@@ -551,6 +560,9 @@ class Settings:
             ),
             webhook_attempts=_int(
                 "STORNING_WEBHOOK_ATTEMPTS", raw["STORNING_WEBHOOK_ATTEMPTS"], 1, 50
+            ),
+            webhook_allow_local=_bool(
+                "STORNING_WEBHOOK_ALLOW_LOCAL", raw["STORNING_WEBHOOK_ALLOW_LOCAL"]
             ),
             jour_drop_dir=(
                 Path(raw["STORNING_JOUR_DROP_DIR"].strip())

@@ -19,6 +19,13 @@ The request: `POST` with the event as a JSON body and the headers
     X-Storning-Timestamp: 1772438400          (Unix seconds, when this attempt was signed)
     X-Storning-Signature: v1=<hex>            (HMAC-SHA256 of "<timestamp>.<body>" with the secret)
 
+Where a webhook may post (`refused_target`): http or https, a host name or address, no spaces or
+control characters; not this machine (localhost, 127.0.0.0/8, ::1), a link-local address (169.254.x.x,
+where cloud metadata lives) or an unspecified, multicast or reserved one, checked when the webhook is
+added and, after resolving the name, before every attempt — unless STORNING_WEBHOOK_ALLOW_LOCAL=true
+(tests, a receiver on the same machine). Internal networks (10.x, 192.168.x) are allowed: a
+landlord's property system usually lives there. Redirects are not followed.
+
 A receiver recomputes the signature over the raw body, compares in constant time and refuses a
 timestamp more than five minutes away from its clock (`verify`).
 """
@@ -27,14 +34,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -69,6 +79,59 @@ def verify(secret: str, timestamp: str, signed: str, body: bytes, now: int) -> b
     if abs(now - moment) > TOLERANCE_SECONDS:
         return False
     return hmac.compare_digest(signature(secret, moment, body), signed)
+
+
+def refused_target(url: str, *, allow_local: bool, resolve: bool = False) -> str | None:
+    """Why a webhook may not post to `url` (a Swedish sentence), or None when it may. `resolve`
+    looks the host name up and checks every address it has (before an attempt)."""
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(url) > 500
+        or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)
+    ):
+        return "ingen adress för en webhook; ange en som börjar med https:// (eller http://)"
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number 0–65535)
+    except ValueError:
+        return "portnumret är ogiltigt"
+    if allow_local:
+        return None
+    host = parts.hostname.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "den egna maskinen tar inte emot webhooks (STORNING_WEBHOOK_ALLOW_LOCAL)"
+    addresses: list[str] = [host]
+    if resolve:
+        try:
+            addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)]
+        except OSError as error:
+            return f"namnet kan inte slås upp ({error})"
+    for text in addresses:
+        try:
+            address = ipaddress.ip_address(text.split("%")[0])
+        except ValueError:
+            continue  # a name, looked up before each attempt
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if address.is_loopback or address.is_link_local or address.is_unspecified:
+            return (
+                f"adressen {address} är den egna maskinen eller länklokal och tar inte emot "
+                "webhooks (STORNING_WEBHOOK_ALLOW_LOCAL)"
+            )
+        if address.is_multicast or address.is_reserved:
+            return f"adressen {address} kan inte ta emot webhooks"
+    return None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver answers itself; a redirect is a failed delivery (it could point anywhere)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -143,8 +206,9 @@ def deliver_due(app: Runtime, now: datetime, *, limit: int = 100) -> dict[str, i
     if not attempts:
         return {"delivered": 0, "failed": 0, "dead": 0}
     timeout = app.settings.webhook_timeout
+    allow_local = app.settings.webhook_allow_local
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(attempts))) as pool:
-        results = list(pool.map(lambda a: _post(a, timeout, now), attempts))
+        results = list(pool.map(lambda a: _post(a, timeout, now, allow_local), attempts))
     return _settle(app, now, list(zip(attempts, results, strict=True)))
 
 
@@ -184,8 +248,11 @@ def _claim(app: Runtime, now: datetime, limit: int) -> list[Attempt]:
         return claimed
 
 
-def _post(attempt: Attempt, timeout: int, now: datetime) -> str | None:
+def _post(attempt: Attempt, timeout: int, now: datetime, allow_local: bool) -> str | None:
     """Post one delivery; None when the endpoint answered 2xx, else what went wrong."""
+    refused = refused_target(attempt.url, allow_local=allow_local, resolve=True)
+    if refused is not None:
+        return f"Inte skickad: {refused}"[:500]
     body = body_of(attempt.payload)
     stamp = int(now.timestamp())
     request = urllib.request.Request(
@@ -202,9 +269,7 @@ def _post(attempt: Attempt, timeout: int, now: datetime) -> str | None:
         },
     )
     try:
-        with urllib.request.urlopen(
-            request, timeout=timeout
-        ) as response:  # http(s) only: checked when added
+        with _OPENER.open(request, timeout=timeout) as response:  # checked by refused_target
             status = int(response.status)
     except urllib.error.HTTPError as error:
         return f"HTTP {error.code}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -19,7 +18,7 @@ from storning.access import CaseScope, principal_of
 from storning.app import App
 from storning.errors import InvalidInput, NotFound, PermissionDenied
 from storning.integrations import events as feed
-from storning.integrations.webhooks import deliver_due, enqueue
+from storning.integrations.webhooks import deliver_due, enqueue, refused_target
 from storning.services.common import _actor, unit
 from storning.store.models import JournalEntry, WebhookDelivery, WebhookSubscription
 
@@ -68,7 +67,7 @@ def add_subscription(
     """Subscribe `url` to the feed; events from now on (or from the first, `from_start`). The secret
     (given, at least 16 characters, or made here) is shown once, in this answer."""
     username = _admin(app, actor, "webhook_add")
-    checked = _url(url)
+    checked = _url(app, url)
     if secret is not None and len(secret.strip()) < 16:
         raise InvalidInput("Hemligheten ska vara minst 16 tecken; utelämna den så skapas en.")
     key = secret.strip() if secret else secrets.token_urlsafe(32)
@@ -156,13 +155,11 @@ def run_now(app: App, actor: str, now: datetime) -> dict[str, int]:
     return {"queued": queued, **deliver_due(app, now)}
 
 
-def _url(url: str) -> str:
+def _url(app: App, url: str) -> str:
     text = url.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(text) > 500:
-        raise InvalidInput(
-            f"'{url}' är ingen adress för en webhook; ange en som börjar med https:// (eller http://)."
-        )
+    refused = refused_target(text, allow_local=app.settings.webhook_allow_local)
+    if refused is not None:
+        raise InvalidInput(f"Webhooken kan inte läggas till: '{text[:200]}' — {refused}.")
     return text
 
 
