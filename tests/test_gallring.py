@@ -476,6 +476,8 @@ def test_only_a_chef_or_admin_holds_and_everyone_who_reads_sees_it(
         seen = page_text(lisa.get(f"/arenden/{ref}", now=now).text)
         assert "Gallringsspärr Tvist i hyresnämnden, ärende 1234-27" in seen
         assert "Häv gallringsspärren" not in seen  # a reader gets no form
+        shown = doors.cli("case", "show", ref, now=now, user="lisa")
+        assert "Gallringsspärr: Tvist i hyresnämnden, ärende 1234-27 (lagd av carl" in shown.stdout
 
         dry = retention.gallra(app, "admin", RUN_AT.replace(year=2030), dry_run=True)
         assert [(h["ref"], h["held"]) for h in dry["held"]] == [(ref, "hold")]
@@ -491,9 +493,14 @@ def test_only_a_chef_or_admin_holds_and_everyone_who_reads_sees_it(
         assert response.json()["records"]["hold"] is None
         again = doors.cli("case", "release-hold", ref, now="2027-10-02T10:00", user="carl")
         assert "ingen gallringsspärr" in cli_refused(again)
-        journal = doors.show(ref, now="2027-10-02T10:00")["journal"]
+        placed = doors.cli("case", "hold", ref, "--reason", "Ny tvist", now="2027-10-02T11:00",
+                           user="carl")  # fmt: skip
+        assert placed.stdout.startswith(f"Gallringsspärr lagd på {ref}: Ny tvist.")
+        lifted = doors.cli("case", "release-hold", ref, now="2027-10-02T12:00", user="carl")
+        assert lifted.stdout.startswith(f"Gallringsspärren på {ref} är hävd")
+        journal = doors.show(ref, now="2027-10-02T12:00")["journal"]
         events = [(e["event"], e["actor"]) for e in journal if e["event"].startswith("legal_hold")]
-        assert events == [("legal_hold_placed", "carl"), ("legal_hold_lifted", "carl")]
+        assert events == [("legal_hold_placed", "carl"), ("legal_hold_lifted", "carl")] * 2
 
 
 def test_an_erased_case_answers_through_every_door_and_refuses_a_hold(

@@ -122,6 +122,7 @@ def test_a_bad_value_names_the_line_and_nothing_is_stored(doors, tmp_path):
     bad = ROWS[2].replace("2021-02-01", "1 februari")
     message = cli_refused(run_import(doors, write(tmp_path, [HEAD, ROWS[0], bad]), user=None))
     assert "rad 3" in message and "inget har sparats" in message
+    assert "'1 februari' är inte ett datum på formen ÅÅÅÅ-MM-DD, till exempel 2026-03-01" in message
     assert contracts(doors) == 0
 
 

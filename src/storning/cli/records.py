@@ -16,13 +16,19 @@ from storning.cli.render import case_text
 from storning.services import retention
 
 
-def _hold_text(doc: dict[str, Any]) -> str:
-    hold = (doc.get("records") or {}).get("hold")
+def _placed_text(doc: dict[str, Any]) -> str:
+    hold = (doc.get("records") or {}).get("hold") or {}
     head = (
-        f"Gallringsspärr på {doc['ref']}: {hold['reason']} (lagd av {hold['placed_by']})."
-        if hold
-        else f"Ärendet {doc['ref']} har ingen gallringsspärr."
+        f"Gallringsspärr lagd på {doc['ref']}: {hold.get('reason', '')}. "
+        "Ärendet gallras inte förrän spärren hävs."
     )
+    return head + "\n\n" + case_text(doc)
+
+
+def _lifted_text(doc: dict[str, Any]) -> str:
+    head = f"Gallringsspärren på {doc['ref']} är hävd; ärendet gallras enligt gallringsreglerna."
+    if (doc.get("records") or {}).get("dispute_hold"):
+        head += " (Det gallras ändå inte medan tvisten pågår.)"
     return head + "\n\n" + case_text(doc)
 
 
@@ -38,7 +44,7 @@ def hold(obj: Ctx, ref: str, reason: str, as_json: bool) -> None:
 
     Exempel: storning case hold S-2026-0001 --reason "Tvist i tingsrätten, mål T 123-26"
     """
-    emit(retention.place_hold(obj.app, obj.actor, obj.now, ref, reason), as_json, _hold_text)
+    emit(retention.place_hold(obj.app, obj.actor, obj.now, ref, reason), as_json, _placed_text)
 
 
 @case.command("release-hold")
@@ -51,7 +57,7 @@ def release_hold(obj: Ctx, ref: str, as_json: bool) -> None:
 
     Exempel: storning case release-hold S-2026-0001
     """
-    emit(retention.release_hold(obj.app, obj.actor, obj.now, ref), as_json, _hold_text)
+    emit(retention.release_hold(obj.app, obj.actor, obj.now, ref), as_json, _lifted_text)
 
 
 @main.command()

@@ -11,6 +11,24 @@ def _when(value: str | None) -> str:
     return value[:16].replace("T", " ") if value else "–"
 
 
+def _records_lines(records: dict[str, Any]) -> list[str]:
+    """Gallring: erased, held by hand (who, why), or held by a dispute on the legal track."""
+    lines = []
+    if records.get("erased_at"):
+        lines.append(
+            f"Personuppgifterna gallrade {records['erased_at']}"
+            + (f" ({records['erasure_decision']})" if records.get("erasure_decision") else "")
+        )
+    hold = records.get("hold")
+    if hold:
+        lines.append(
+            f"Gallringsspärr: {hold['reason']} (lagd av {hold['placed_by']} {_when(hold['placed_at'])})"
+        )
+    if records.get("dispute_hold"):
+        lines.append("Gallras inte medan tvisten pågår (det rättsliga spåret)")
+    return lines
+
+
 def case_text(doc: dict[str, Any]) -> str:
     tenant = doc["tenant"]
     status = "öppet" if doc["status"] == "open" else "avslutat"
@@ -28,6 +46,7 @@ def case_text(doc: dict[str, Any]) -> str:
             + (" (skyddad identitet)" if c.get("protected") else "")
             + (f", {', '.join(contact)}" if contact else "")
         )
+    lines += _records_lines(doc.get("records") or {})
     lines += ["", "Spår"]
     for track in doc["tracks"].values():
         lines.append(f"  {track['title']:<24} {track['label']:<40} sedan {_when(track['since'])}")

@@ -89,6 +89,16 @@ class ImportProblems(InvalidInput):
 # --- reading a file ------------------------------------------------------------------------------------
 
 
+_FORMAT_WORDS = {"%Y": "ÅÅÅÅ", "%y": "ÅÅ", "%m": "MM", "%d": "DD", "%B": "månad", "%b": "mån"}
+
+
+def readable_format(date_format: str) -> str:
+    """A strftime format as an officer reads it: `%Y-%m-%d` is `ÅÅÅÅ-MM-DD`."""
+    for code, word in _FORMAT_WORDS.items():
+        date_format = date_format.replace(code, word)
+    return date_format
+
+
 def read_csv(
     data: bytes, file: str, mapping: Mapping, today: date, progress: Progress | None = None
 ) -> list[RegisterRow]:
@@ -164,7 +174,8 @@ def _row(
         except ValueError:
             raise InvalidInput(
                 f"{FIELDS[name][0].capitalize()} '{value}' är inte ett datum på formen "
-                f"{mapping.date_format}"
+                f"{readable_format(mapping.date_format)}, till exempel "
+                f"{date(2026, 3, 1).strftime(mapping.date_format)}"
             ) from None
 
     co = cell("co_tenants")
