@@ -117,6 +117,18 @@ def test_an_end_time_before_the_start_means_the_next_day(app):
                                                         ends="00:20"))  # fmt: skip
     [item] = intake_items(app)
     assert item.payload["ends_at"].startswith("2026-03-02T00:20")
+    [shown] = diary.open_diary(app, token, at(days=1), IP)["entries"]
+    assert (shown["ends"], shown["ends_next_day"]) == ("00:20", True)  # the page says "nästa dag"
+
+
+def test_an_end_long_before_the_start_is_refused_not_read_as_the_next_day(app):
+    """14:00 to 13:00 would be 23 hours: a typing slip, not a night. Nothing is stored."""
+    ref = open_case(app)
+    token = token_of(diary.issue_link(app, "alice", T0, ref, complainant_id(app, ref)))
+    with pytest.raises(InvalidInput, match="Sluttiden 13:00 är före starttiden 14:00"):
+        diary.submit_entry(app, token, at(days=1), IP, entry(day="2026-03-01", starts="14:00",
+                                                            ends="13:00"))  # fmt: skip
+    assert intake_items(app) == []
 
 
 def test_the_default_validity_is_the_setting_and_the_cli_and_api_issue_links_too(app, tmp_path):

@@ -150,7 +150,7 @@ def test_the_worker_imports_the_drop_folder_and_files_bad_ones_apart(doors, tmp_
     from dataclasses import replace
 
     from storning.app import App
-    from storning.worker import intake_jobs, jour_drop
+    from storning.services.scheduled import intake_jobs, jour_drop
 
     doors.open_case(now=NOW)
     drop = tmp_path / "drop"
@@ -168,6 +168,14 @@ def test_the_worker_imports_the_drop_folder_and_files_bad_ones_apart(doors, tmp_
     assert (drop / "readme.txt").is_file()
     assert count(doors, IntakeItem) == 3
     assert intake_jobs(doors.app, 30) == []
+    # `storning serve` without a separate worker imports the drop folder too
+    from storning.web.background import start_scheduler
+
+    scheduler = start_scheduler(app, 30, lambda: instant(LATER))
+    try:
+        assert scheduler.get_job("jour_drop") is not None
+    finally:
+        scheduler.shutdown(wait=True)
 
 
 def test_a_report_about_a_case_the_importer_may_not_act_on_waits_for_its_team(doors, tmp_path):

@@ -21,8 +21,7 @@ import pytest
 from storning import services
 from storning.access import ALL_ROLES, PRIVACY_ROLES, Principal, privacy_visibility
 from storning.errors import InvalidInput
-from tests.doors import Doors, api_refused, cli_refused, open_doors, pdf_text
-from tests.web.conftest import CHEAP_HASH
+from tests.doors import Doors, api_refused, cli_refused, open_doors_with_privacy_officer, pdf_text
 
 OPENED = "2026-03-02T09:00"  # Monday 2 March 2026
 LATER = "2026-03-02T10:00"
@@ -39,8 +38,7 @@ SECRETS = (GRETA, "Granne", GRETA_PHONE, GRETA_EMAIL, GRETA_STREET, OLLE, OLLE_P
 
 @pytest.fixture
 def doors(app, db_url, monkeypatch):
-    services.add_user(app, "dina", "Dina Dataskydd", ["dataskydd"], password_hash=CHEAP_HASH)
-    with open_doors(app, db_url, monkeypatch) as d:
+    with open_doors_with_privacy_officer(app, db_url, monkeypatch) as d:
         yield d
 
 
@@ -341,3 +339,35 @@ def test_a_person_named_only_as_an_incidents_reporter_gets_that_incident_and_not
     assert KIM_PNR not in flat and ALEX_PNR not in flat and GRETA not in flat and OLLE not in flat
     witness = doors.cli_json("registerutdrag", "Vera Vittne", now=LATER, user="dina")
     assert [c["roles"] for c in witness["cases"]] == [["reporter"]]
+
+
+# The functions that write an action id to the access log (directly, or through a refusal), and the
+# position of the id among their arguments; any call with `action=` counts too.
+_LOGGING_CALLS = {"refuse": 3, "authorize": 3, "_writer": 3, "_privacy_case": 3, "_admin": 2,
+                  "_may_hold": 2, "log_access": 4}  # fmt: skip
+
+
+def test_every_action_the_product_logs_has_a_swedish_label():
+    """The log is read by a chef or a privacy officer: no raw ids such as `legal_hold_release`."""
+    import ast
+
+    from storning.records.accesslog import ACTION_LABELS, action_label
+    from tests.conftest import ROOT
+
+    logged: dict[str, str] = {}
+    for path in (ROOT / "src" / "storning").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            values = [k.value for k in node.keywords if k.arg == "action"]
+            if name in _LOGGING_CALLS and len(node.args) > _LOGGING_CALLS[name]:
+                values.append(node.args[_LOGGING_CALLS[name]])
+            for value in values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    logged[value.value] = path.name
+    assert len(logged) > 40  # the scan finds the calls (it would find none if they were renamed)
+    unlabelled = {action: where for action, where in logged.items() if action not in ACTION_LABELS}
+    assert unlabelled == {}
+    assert action_label("legal_hold_release_refused") == "Nekades: Hävde gallringsspärr"

@@ -18,8 +18,9 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from storning.clock import system_now
-from storning.jobs import Every, Job, scheduled_jobs
+from storning.jobs import Job, scheduled_jobs
 from storning.runtime import Runtime
+from storning.services.scheduled import intake_jobs
 
 log = logging.getLogger("storning.worker")
 Clock = Callable[[], datetime]
@@ -38,29 +39,6 @@ def build_scheduler(app: Runtime, interval: int, clock: Clock = system_now) -> B
     return scheduler
 
 
-def intake_jobs(app: Runtime, interval: int) -> list[Job]:
-    """Issue 16: the scheduled jour import, when `STORNING_JOUR_DROP_DIR` is set. It lives here and
-    not in `storning.jobs` because the import is a use case (`services.intake`), which the jobs
-    module may not reach (it receives a `Runtime`, never the `App`)."""
-    if app.settings.jour_drop_dir is None:
-        return []
-    return [Job("jour_drop", jour_drop, Every(interval), "störningsjourens rapportfiler")]
-
-
-def jour_drop(app: Runtime, now: datetime) -> int:
-    """Import the files in the jour drop folder (`services.intake.process_drop_folder`)."""
-    from storning.app import App
-    from storning.services.intake import process_drop_folder
-
-    directory = app.settings.jour_drop_dir
-    if directory is None or not directory.is_dir() or not isinstance(app, App):
-        return 0
-    count = process_drop_folder(app, now, directory, app.settings.jour_drop_user)
-    if count:
-        log.info("jour drop folder: %s files", count)
-    return count
-
-
 def _runner(job: Job, app: Runtime, clock: Clock) -> Callable[[], int]:
     return lambda: job.run(app, clock())
 
@@ -77,7 +55,8 @@ def run_worker(app: Runtime, interval: int, fixed_now: datetime | None = None) -
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    jobs = "; ".join(f"{j.id}: {j.description}" for j in scheduled_jobs(interval))
+    every = [*scheduled_jobs(interval), *intake_jobs(app, interval)]
+    jobs = "; ".join(f"{j.id}: {j.description}" for j in every)
     log.info("worker started: interval %ss, %s, zone %s", interval, jobs, app.zone.key)
     scheduler.start()
     log.info("worker stopped")

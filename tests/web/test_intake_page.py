@@ -51,6 +51,28 @@ def test_the_page_lists_items_with_a_count_in_the_menu(doors):
     assert re.search(r'href="/inkorg"[^>]*>Inkorg <span class="badge">1', page.text)
 
 
+def test_reading_the_queue_is_written_to_the_access_log_at_every_door(doors):
+    from sqlalchemy import select
+
+    from storning.store.models import AccessLog
+
+    item = put(doors, "jour", external_id="J-LOG", text="Skrik i trapphuset")
+    doors.browser("alice", now=LATER).get("/inkorg", now=LATER)
+    doors.api("lisa", "GET", f"/api/intake/{item}", now=LATER)
+    doors.cli("intake", "list", now=LATER, user="carl")
+    with doors.app.db.read() as session:
+        rows = session.execute(
+            select(AccessLog.actor, AccessLog.action, AccessLog.detail).where(
+                AccessLog.action.like("intake_%")
+            )
+        ).all()
+    assert sorted(tuple(r) for r in rows) == [
+        ("alice", "intake_list", "status=open, 1 poster"),
+        ("carl", "intake_list", "status=open, 1 poster"),
+        ("lisa", "intake_view", f"post {item}"),
+    ]
+
+
 def test_bob_in_team_syd_does_not_see_norrs_items(doors):
     case = doors.open_case(now=NOW)  # alice's, team norr
     own = put(doors, "dagbok", external_id="D-1", case_ref=case["ref"], text="Norrs anteckning")
@@ -217,6 +239,8 @@ def test_the_web_form_opens_a_prefilled_case_from_an_item(doors):
         row = session.get(IntakeItem, item)
         assert row is not None
         row.address, row.apartment = "Fyllgatan 8", "0801"
+    reader = doors.browser("lisa", now=LATER).get(f"/inkorg/{item}/nytt", now=LATER)
+    assert reader.status_code == 403 and "läsbehörighet" in reader.text  # no form to open a case
     browser = doors.browser("alice", now=LATER)
     form = browser.form(f"/inkorg/{item}/nytt", f"/inkorg/{item}/oppna", now=LATER)
     assert (form["tenant"], form["contract"], form["municipality"]) == (
@@ -230,6 +254,8 @@ def test_the_web_form_opens_a_prefilled_case_from_an_item(doors):
     document = doors.show(ref, now=LATER)
     assert [i["verified_by"] for i in document["incidents"]] == ["jour"]
     assert intake_service.show_item(doors.app, "alice", instant(LATER), item)["status"] == "opened"
+    again = browser.get(f"/inkorg/{item}/nytt", now=LATER)  # handled: no second case from it
+    assert again.status_code == 400 and "redan hanterad" in again.text
 
 
 def test_the_page_offers_to_close_cases_whose_tenant_moved_out(doors):

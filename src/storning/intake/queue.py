@@ -45,61 +45,22 @@ STATUS_LABELS = {
 _ITEMS = table(IntakeItem)
 
 
-def add_item(
-    session: Session,
-    kind: Kind,
-    payload: Mapping[str, Any],
-    *,
-    external_id: str | None,
-    received_at: datetime,
-    source: str,
-    case_id: int | None = None,
-    team: str | None = None,
-    address: str | None = None,
-    apartment: str | None = None,
-    contract: str | None = None,
-    observed_at: datetime | None = None,
-    protected: bool = False,
-    status: str = "open",
-    resolved_by: str | None = None,
-    incident_id: int | None = None,
-) -> int:
-    """Put one item in the queue inside the caller's transaction and return its id.
+def add_item(session: Session, values: Mapping[str, Any]) -> int:
+    """Put one item (its row from `item_values`) in the queue inside the caller's transaction and
+    return its id.
 
     Idempotent on (`kind`, `external_id`): an item that already arrived with the same external id is
-    not stored again and its id is returned. `case_id` names the case the item is about when it is
-    known (a diary entry through a case's link): the item is then suggested for that case and seen by
-    the case's `team`. `protected` hides `payload["reporter"]` from anyone who may not see the
-    case's protected complainants. Pass `status="attached"`, `resolved_by` and `incident_id` to
-    record an item that was matched on arrival (the jour import does)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown intake kind {kind!r}")
+    not stored again and its id is returned."""
+    external_id = values["external_id"]
     if external_id is not None:
         existing = session.scalar(
             select(IntakeItem.id).where(
-                IntakeItem.kind == kind, IntakeItem.external_id == external_id
+                IntakeItem.kind == values["kind"], IntakeItem.external_id == external_id
             )
         )
         if existing is not None:
             return existing
-    values = item_values(
-        kind,
-        payload,
-        external_id=external_id,
-        received_at=received_at,
-        source=source,
-        case_id=case_id,
-        team=team,
-        address=address,
-        apartment=apartment,
-        contract=contract,
-        observed_at=observed_at,
-        protected=protected,
-        status=status,
-        resolved_by=resolved_by,
-        incident_id=incident_id,
-    )
-    result = session.connection().execute(insert(_ITEMS).returning(_ITEMS.c.id), values)
+    result = session.connection().execute(insert(_ITEMS).returning(_ITEMS.c.id), dict(values))
     return int(result.scalar_one())
 
 
@@ -121,7 +82,15 @@ def item_values(
     resolved_by: str | None = None,
     incident_id: int | None = None,
 ) -> dict[str, Any]:
-    """The row of one item, for a bulk insert (`insert_many`)."""
+    """The row of one item, for `add_item` or a bulk insert (`insert_many`).
+
+    `case_id` names the case the item is about when it is known (a diary entry through a case's
+    link): the item is then suggested for that case and seen by the case's `team`. `protected` hides
+    `payload["reporter"]` from anyone who may not see the case's protected complainants. Pass
+    `status="attached"`, `resolved_by` and `incident_id` to record an item that was matched on
+    arrival (the jour import does)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown intake kind {kind!r}")
     resolved = status != "open"
     return {
         "kind": kind,

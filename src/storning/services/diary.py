@@ -24,7 +24,7 @@ from storning.access import principal_of
 from storning.app import App
 from storning.errors import EventNotAvailable, InvalidInput, NotFound, StorningError
 from storning.intake import diary as links
-from storning.intake.queue import add_item
+from storning.intake.queue import add_item, item_values
 from storning.services.common import (
     _actor,
     _case,
@@ -46,6 +46,7 @@ PER_LINK_HOUR = 10
 PER_ADDRESS_HOUR = 30
 DOOR = "diary"  # login_attempts.door for the per-address count
 FIELD_LIMIT = 200
+LONGEST_OVER_MIDNIGHT = timedelta(hours=12)  # an end before the start: the next day, within this
 
 
 class LinkUnusable(StorningError):
@@ -282,18 +283,20 @@ def _submit(app: App, token: str, now: datetime, address: str, form: DiaryForm) 
         session.flush()
         entry.intake_item_id = add_item(
             session,
-            "dagbok",
-            _payload(app, entry, complainant.name),
-            external_id=f"dagbok-{entry.id}",
-            received_at=now,
-            source=f"dagbokslänk {link.id}",
-            case_id=case.id,
-            team=case.team,
-            address=case.address,
-            apartment=case.apartment,
-            contract=case.contract,
-            observed_at=entry.starts_at,
-            protected=complainant.protected,
+            item_values(
+                "dagbok",
+                _payload(app, entry, complainant.name),
+                external_id=f"dagbok-{entry.id}",
+                received_at=now,
+                source=f"dagbokslänk {link.id}",
+                case_id=case.id,
+                team=case.team,
+                address=case.address,
+                apartment=case.apartment,
+                contract=case.contract,
+                observed_at=entry.starts_at,
+                protected=complainant.protected,
+            ),
         )
         link.last_used_at = now
         session.add(LoginAttempt(at=now, door=DOOR, address=address[:64], outcome="ok"))
@@ -362,8 +365,14 @@ def _checked(app: App, form: DiaryForm, now: datetime) -> dict[str, Any]:
     ends = None
     if ends_time is not None:
         ends = datetime.combine(day, ends_time, zone)
-        if ends <= starts:  # past midnight: it ended the next day
+        if ends <= starts:  # past midnight: it ended the next day, if within LONGEST_OVER_MIDNIGHT
             ends += timedelta(days=1)
+            if ends - starts > LONGEST_OVER_MIDNIGHT:
+                raise InvalidInput(
+                    f"Sluttiden {ends_time:%H:%M} är före starttiden {starts:%H:%M}. En störning "
+                    "som pågick över midnatt läses som att den slutade nästa dag, men högst "
+                    f"{LONGEST_OVER_MIDNIGHT.seconds // 3600} timmar senare; kontrollera tiderna."
+                )
     if starts > now:
         raise InvalidInput("Störningen kan inte ha börjat i framtiden; kontrollera datum och tid.")
     if starts < now - timedelta(days=365):
@@ -436,6 +445,10 @@ def _diary_view(app: App, session: Session, link: DiaryLink) -> dict[str, Any]:
                 "day": e.starts_at.astimezone(zone).date().isoformat(),
                 "starts": e.starts_at.astimezone(zone).strftime("%H:%M"),
                 "ends": e.ends_at.astimezone(zone).strftime("%H:%M") if e.ends_at else "",
+                "ends_next_day": bool(
+                    e.ends_at
+                    and e.ends_at.astimezone(zone).date() > e.starts_at.astimezone(zone).date()
+                ),
                 "kind": e.kind,
                 "text": e.text,
                 "place": e.place or "",

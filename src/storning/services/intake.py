@@ -39,6 +39,7 @@ from storning.services.common import (
     _locked_case,
     _record,
     _user_or_none,
+    log_access,
     refuse,
     scope_of,
     unit,
@@ -69,7 +70,7 @@ def add_item(
     """Put one item in the queue in its own transaction and return its id (idempotent on `kind` and
     `external_id`: a second arrival returns the first one's id). `case_ref` names the case the item
     is about (a diary entry through the case's link); the item then belongs to the case's team.
-    Inside another use case's transaction, call `storning.intake.queue.add_item(session, …)`."""
+    Inside another use case's transaction, call `storning.intake.queue.add_item(session, item_values(…))`."""
     with unit(app) as session:
         case_id, team = None, None
         if case_ref:
@@ -79,14 +80,16 @@ def add_item(
             case_id, team = case.id, case.team
         return queue.add_item(
             session,
-            kind,
-            payload,
-            external_id=external_id,
-            received_at=received_at,
-            source=source,
-            case_id=case_id,
-            team=team,
-            protected=protected,
+            queue.item_values(
+                kind,
+                payload,
+                external_id=external_id,
+                received_at=received_at,
+                source=source,
+                case_id=case_id,
+                team=team,
+                protected=protected,
+            ),
         )
 
 
@@ -156,12 +159,13 @@ def item_document(
 def list_items(
     app: App, actor: str, now: datetime, *, status: str = "open", limit: int = 500
 ) -> list[dict[str, Any]]:
-    """The items `actor` may see with the given status (`all` for every status), newest first."""
+    """The items `actor` may see with the given status (`all` for every status), newest first.
+    Written to the access log (the items hold reporters' names and what they saw)."""
     if status != "all" and status not in queue.STATUSES:
         raise InvalidInput(
             f"Okänd status '{status}'; välj en av {', '.join(queue.STATUSES)} eller all."
         )
-    with unit(app, write=False) as session:
+    with unit(app) as session:
         principal = principal_of(_actor(app, session, actor))
         statement = (
             select(IntakeItem, Case)
@@ -172,18 +176,29 @@ def list_items(
         )
         if status != "all":
             statement = statement.where(IntakeItem.status == status)
-        return [
+        items = [
             item_document(app, item, case, principal)
             for item, case in session.execute(statement)
             if _may_see(principal, item, case)
         ]
+        log_access(
+            session,
+            principal.username,
+            now,
+            None,
+            "intake_list",
+            f"status={status}, {len(items)} poster",
+        )
+        return items
 
 
 def show_item(app: App, actor: str, now: datetime, item_id: int) -> dict[str, Any]:
-    """One item as `actor` may see it; an item one may not see does not exist for one."""
-    with unit(app, write=False) as session:
+    """One item as `actor` may see it (written to the access log); an item one may not see does not
+    exist for one."""
+    with unit(app) as session:
         principal = principal_of(_actor(app, session, actor))
         item, case = _visible_item(session, principal, item_id)
+        log_access(session, principal.username, now, item.case_id, "intake_view", f"post {item.id}")
         return item_document(app, item, case, principal)
 
 
@@ -210,9 +225,11 @@ def _visible_item(
 
 
 def _open_item_for_action(
-    session: Session, principal: Principal, item_id: int
+    session: Session, principal: Principal, item_id: int, *, lock: bool = True
 ) -> tuple[IntakeItem, Case | None]:
-    item, case = _visible_item(session, principal, item_id, lock=True)
+    """An item still to be handled that `principal` may act on (locked for the change, unless
+    `lock` is false: the new-case form only reads it)."""
+    item, case = _visible_item(session, principal, item_id, lock=lock)
     if item.status != "open":
         raise InvalidInput(
             f"Posten {item_id} i inkorgen är redan hanterad "
@@ -378,12 +395,13 @@ class Prefill:
 
 def prefill_for_item(app: App, actor: str, now: datetime, item_id: int) -> dict[str, Any]:
     """The new-case form's values for an item (from the tenancy register where the item's contract or
-    address and apartment are known there), and which required values are still missing."""
+    address and apartment are known there), and which required values are still missing. Only for
+    an item still to be handled, and for someone who may open a case from it."""
     from storning.services.register import lookup_in_session
 
     with unit(app, write=False) as session:
         principal = principal_of(_actor(app, session, actor))
-        item, case = _visible_item(session, principal, item_id)
+        item, case = _open_item_for_action(session, principal, item_id, lock=False)
         found = lookup_in_session(
             session, now, contract=item.contract, address=item.address, apartment=item.apartment
         )
