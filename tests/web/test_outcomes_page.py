@@ -158,6 +158,21 @@ def test_a_reader_sees_pseudonyms_not_tenants_and_the_month_cell_lists_that_mont
     assert "(pseudonym)" in listed
 
 
+def _checked_preset(html: str) -> str:
+    return re.findall(r'name="preset" value="([^"]*)" checked', html)[0]
+
+
+def test_the_period_shown_is_the_preset_whose_days_it_covers(world, client):
+    login(client, "carl")
+    # no dates: 1 January to today (2 March 2026) is "I år", not "Egna datum"
+    assert _checked_preset(client.get("/utfall").text) == "ar"
+    # all of 2025 typed by hand is "Förra året"
+    assert _checked_preset(client.get("/utfall?from=2025-01-01&to=2025-12-31").text) == "fjol"
+    # twelve months back to today: 3 March 2025 – 2 March 2026
+    assert _checked_preset(client.get("/utfall?from=2025-03-03&to=2026-03-02").text) == "12m"
+    assert _checked_preset(client.get("/utfall?from=2026-02-01&to=2026-02-28").text) == ""
+
+
 def test_a_bad_date_is_one_sentence_and_the_page_still_shows(world, client):
     login(client, "carl")
     page = client.get("/utfall?from=2026-13-45")

@@ -598,6 +598,14 @@ def export(
     return Export(f"{stem}.json", MEDIA_TYPES["json"], content)
 
 
+def may_see_outcomes(principal: Principal) -> bool:
+    """Whether the menu offers Utfall: to chefs, readers and administrators who may read some cases.
+    (The page counts only the cases the person may read and refuses those who may read none; an
+    officer who follows a link sees the own team's numbers.)"""
+    roles = {"chef", "lasare", "admin"} & principal.roles
+    return bool(roles) and access.visibility(principal) != "none"
+
+
 def filter_from(
     app: App,
     now: datetime,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +22,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storning import access, readmodel
+from storning import readmodel
 from storning.access import Principal
 from storning.clock import local_day
 from storning.errors import InvalidInput
@@ -36,6 +36,7 @@ from storning.outcomes.charts import (
     value_kind,
 )
 from storning.outcomes.measures import GROUPS, UNITS, Measure, StatsFilter, Value, definitions
+from storning.outcomes.periods import PRESETS, preset_days, preset_of
 from storning.services import outcomes
 from storning.vocabulary import CASE_TYPES, COMPLAINT_SOURCES, OUTCOMES
 from storning.web.context import page_ctx
@@ -46,7 +47,6 @@ router = APIRouter(route_class=FormOnce)
 DASHBOARD = "/utfall"
 CASES = "/utfall/arenden"
 REPORT = "/utfall/arsrapport.pdf"
-PRESETS = {"ar": "I år", "12m": "Senaste 12 månaderna", "fjol": "Förra året"}
 # The measures shown as charts (with their tables) rather than as a table of their own.
 CHARTED = frozenset({"inflow"})
 VALUE_LABELS = {"median": "Median", "p90": "90:e percentilen", "total": "Totalt", **OUTCOMES}
@@ -76,14 +76,6 @@ class Period:
             values["type"] = self.case_type
         values.update({k: v for k, v in more.items() if v})
         return urlencode(values)
-
-
-def may_see_outcomes(principal: Principal) -> bool:
-    """Whether the menu offers Utfall: to chefs, readers and administrators who may read some cases.
-    (The page itself is the service's to refuse: it counts only the cases the person may read, and
-    refuses those who may read none; an officer who follows a link sees the own team's numbers.)"""
-    roles = {"chef", "lasare", "admin"} & principal.roles
-    return bool(roles) and access.visibility(principal) != "none"
 
 
 # --- the dashboard -----------------------------------------------------------------------------------
@@ -205,29 +197,19 @@ def _period(app: Any, now: datetime, q: Any) -> Period:
     """The period of the query: a preset, else the typed from/to days (what a typed day means is
     the service's: `outcomes.filter_from`; default this year to today)."""
     preset = q.get("preset", "")
+    today = local_day(now, app.zone)
     if preset in PRESETS:
-        return _preset(preset, local_day(now, app.zone), q)
+        return _preset(preset, today, q)
     found = outcomes.filter_from(
         app, now, start=q.get("from", "")[:20], end=q.get("to", "")[:20], team=_team(q)
     )
-    return Period(found.start, found.end, "", _team(q), _case_type(q))
+    chosen = preset_of(found.start, found.end, today)
+    return Period(found.start, found.end, chosen, _team(q), _case_type(q))
 
 
 def _preset(preset: str, today: date, q: Any) -> Period:
-    if preset == "12m":
-        start = _year_back(today) + timedelta(days=1)
-        return Period(start, today, preset, _team(q), _case_type(q))
-    if preset == "fjol":
-        year = today.year - 1
-        return Period(date(year, 1, 1), date(year, 12, 31), preset, _team(q), _case_type(q))
-    return Period(date(today.year, 1, 1), today, "ar", _team(q), _case_type(q))
-
-
-def _year_back(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+    start, end = preset_days(preset, today)
+    return Period(start, end, preset if preset in PRESETS else "ar", _team(q), _case_type(q))
 
 
 def _team(q: Any) -> str:
@@ -325,4 +307,4 @@ def _safe_name(name: str) -> str:
 
 
 # The menu in base.html asks this on every page (it skips it when it is not registered).
-ENV.globals["shows_outcomes"] = may_see_outcomes
+ENV.globals["shows_outcomes"] = outcomes.may_see_outcomes
