@@ -105,6 +105,19 @@ def _extract_text(document: dict[str, Any]) -> str:
     for case in document["cases"]:
         roles = ", ".join(case["role_labels"]).lower()
         lines.append(f"  {case['ref']} ({case['type_label']}, {case['status'].lower()}): {roles}")
+    for row in document.get("register", []):
+        roles = ", ".join(row["role_labels"]).lower()
+        moved = f", utflyttning {row['move_out']}" if row.get("move_out") else ""
+        lines.append(
+            f"  Hyresregistret, kontrakt {row['contract']}: {roles}, {row['address']}, "
+            f"lgh {row['apartment']}{moved}"
+        )
+    for item in document.get("intake", []):
+        case = f", ärende {item['case']}" if item.get("case") else ""
+        lines.append(
+            f"  Inkorgen, {item['kind_label'].lower()} {item['when']}: "
+            f"{item['incident_kind'].lower()}, {item['status_label'].lower()}{case}"
+        )
     if document.get("name_note"):
         lines.append(document["name_note"])
     return "\n".join(lines)

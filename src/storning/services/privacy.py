@@ -23,7 +23,7 @@ from storning.app import App
 from storning.clock import at_local, iso, local_day, parse_day, start_of_next_day
 from storning.errors import InvalidInput, NotFound, PermissionDenied, StorningError
 from storning.letters import render_letter
-from storning.records import accesslog, extract, release
+from storning.records import accesslog, extract, extract_sources, release
 from storning.services.common import (
     _actor,
     _case,
@@ -187,10 +187,17 @@ def _described(query: LogQuery) -> str:
 
 
 def register_extract(app: App, actor: str, now: datetime, who: str) -> dict[str, Any]:
-    """Every case in which the person appears, with their own data only (art. 15.4; see
-    `records.extract`). Nobody (a blank or malformed query) is refused in one sentence; a person
-    the product knows nothing about gets an explicit answer that no data is held (art. 15.1 asks
-    for that confirmation too). Each case included is written to the access log."""
+    """Every case in which the person appears, the tenancy register's contracts they hold and the
+    intake queue's items about them (jour reports about their tenancy, their own diary entries not
+    accepted into a case), with their own data only (art. 15.4; see `records.extract` and
+    `records.extract_sources`). Nobody (a blank or malformed query) is refused in one sentence; a
+    person the product knows nothing about gets an explicit answer that no data is held (art. 15.1
+    asks for that confirmation too). Each case, contract and item included is written to the access
+    log.
+
+    A chef's extract holds the own team's cases, the intake items of the team and those no team owns
+    yet (every officer sees those in the queue), and the whole register (it has no teams, and every
+    officer may look a contract up in it)."""
     subject = extract.parse_subject(who, local_day(now, app.zone))
     with unit(app) as session:
         user, principal = _privacy_principal(
@@ -198,6 +205,7 @@ def register_extract(app: App, actor: str, now: datetime, who: str) -> dict[str,
         )
         team = _team_of(principal)
         cases = []
+        tenant_cases = []
         for case in extract.candidate_cases(session, subject, team):
             complainants = session.scalars(
                 select(Complainant).where(Complainant.case_id == case.id)
@@ -209,15 +217,22 @@ def register_extract(app: App, actor: str, now: datetime, who: str) -> dict[str,
                 found["retention"] = _retention(app, case) or found["retention"]
                 cases.append(found)
                 log_access(session, user.username, now, case.id, "extract", _roles(roles))
-        if not cases:
+                if "tenant" in roles or "co_tenant" in roles:
+                    tenant_cases.append(case)
+        sources = extract_sources.collect(session, subject, tenant_cases, team, app.zone)
+        for hit in sources.hits:
+            log_access(session, user.username, now, hit.case_id, "extract", hit.detail)
+        if not cases and not sources.found:
             log_access(session, user.username, now, None, "extract", "inga träffar")
         scope = (
-            "Alla ärenden hos hyresvärden."
+            "Alla ärenden hos hyresvärden, hela hyresregistret och hela inkorgen."
             if team is None
-            else f"Bara team {team}s ärenden; ett fullständigt registerutdrag tas fram av "
-            "dataskyddsombudet."
+            else f"Bara team {team}s ärenden och inkorgsposter (och inkorgsposter som inget team "
+            "har ännu); hyresregistret, som inte är uppdelat på team, ingår helt. Ett fullständigt "
+            "registerutdrag tas fram av dataskyddsombudet."
         )
         document = extract.extract_document(subject, cases, now, app.zone, scope)
+        extract_sources.complete(document, subject, sources)
         document["produced_by"] = user.name or user.username
         return document
 

@@ -205,6 +205,14 @@ def _create_private(database: str | None) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -215,6 +223,10 @@ def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds) * 1000}")
         cursor.close()
+        # SQLite's own lower() and upper() fold only ASCII: "Åsa" would not equal "åsa" as it does
+        # on PostgreSQL. No index is built on them, so replacing them per connection is safe.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        dbapi_connection.create_function("upper", 1, _upper, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
