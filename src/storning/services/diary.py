@@ -410,10 +410,11 @@ def _short(value: str, label: str, *, limit: int = FIELD_LIMIT) -> str | None:
 
 
 def _payload(app: App, entry: DiaryEntry, reporter: str) -> dict[str, Any]:
+    """The intake item's payload. Who was disturbed names people as the witnesses do (often the
+    complainant's own family), so it stays out of the text that becomes the incident's (letters and
+    reports quote it) and goes with the reporter (`services.intake._reporter`)."""
     zone = app.zone
     text = entry.text
-    if entry.disturbed:
-        text += f"\nStörde: {entry.disturbed}"
     return {
         "at": entry.starts_at.astimezone(zone).isoformat(timespec="minutes"),
         "ends_at": entry.ends_at.astimezone(zone).isoformat(timespec="minutes")

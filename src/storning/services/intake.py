@@ -50,7 +50,7 @@ from storning.vocabulary import INCIDENT_KINDS
 
 _INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
 VERIFIED_BY: dict[str, str | None] = {"jour": "jour", "dagbok": None}
-HIDDEN_KEYS = ("reporter", "witnesses")
+HIDDEN_KEYS = ("reporter", "witnesses", "disturbed")
 
 
 # --- arrival -------------------------------------------------------------------------------------------
@@ -303,12 +303,15 @@ def incident_values(
 
 
 def _reporter(payload: Mapping[str, Any]) -> str | None:
-    """Who reported it, with the witnesses: both are people the tenant must not learn of from the
-    incident's text (letters and reports quote it), so they go where the case document protects
-    them (the incident's reporter, shown only to those who may see protected complainants)."""
+    """Who reported it, with the witnesses and who was disturbed: people the tenant must not learn
+    of from the incident's text (letters and reports quote it), so they go where the case document
+    protects them (the incident's reporter, shown only to those who may see protected
+    complainants)."""
     parts = [str(payload[k]).strip() for k in ("reporter",) if payload.get(k)]
     if payload.get("witnesses"):
         parts.append(f"vittnen: {str(payload['witnesses']).strip()}")
+    if payload.get("disturbed"):
+        parts.append(f"störde: {str(payload['disturbed']).strip()}")
     return _short("; ".join(parts), 200)
 
 
