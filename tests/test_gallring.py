@@ -678,3 +678,41 @@ def test_a_chef_lifts_a_hold_from_the_case_page(
         services.show_case(app, "carl", CLOSED_RECENT.replace(month=10), ref)["records"]["hold"]
         is None
     )
+
+
+def test_a_jour_report_that_never_reached_a_case_is_erased_a_year_after_it_arrived(
+    app: App,
+) -> None:
+    """The policy's `intake: keep 1 år`: a report received 2027-05-31 12:00 has its address, text and
+    reporter erased by a run at 2028-06-01 03:00 (more than a year later); one received 2027-06-02
+    is kept; the row stays (kind, external id, dates, status) so a re-import finds it."""
+    from storning.intake.queue import add_item, item_values
+    from storning.store.models import IntakeItem
+
+    def report(external_id: str, received: datetime, status: str = "open") -> int:
+        payload = {"text": "Skrik från Ågatan 9, Vera Vakt hörde det", "reporter": "Vera Vakt"}
+        with app.db.write() as session:
+            return add_item(
+                session,
+                item_values(
+                    "jour", payload, external_id=external_id, received_at=received,
+                    source="test", address="Ågatan 9", apartment="0901", status=status,
+                ),
+            )  # fmt: skip
+
+    old = report("J-OLD", datetime(2027, 5, 31, 12, 0, tzinfo=ZONE))
+    dismissed = report("J-DISMISSED", datetime(2027, 5, 1, 12, 0, tzinfo=ZONE), "dismissed")
+    recent = report("J-RECENT", datetime(2027, 6, 2, 12, 0, tzinfo=ZONE))
+    dry = retention.gallra(app, "admin", RUN_AT, dry_run=True)
+    assert dry["intake_expired"] == 2
+    done = retention.gallra(app, "admin", RUN_AT)
+    assert done["counts"]["intake_items_erased"] == 2
+    with app.db.read() as session:
+        rows = {row.id: row for row in session.scalars(select(IntakeItem))}
+    for erased in (old, dismissed):
+        row = rows[erased]
+        assert (row.address, row.apartment, row.payload) == (None, None, {})
+        assert row.external_id.startswith("J-") and row.kind == "jour"
+    assert rows[recent].payload["reporter"] == "Vera Vakt" and rows[recent].address == "Ågatan 9"
+    again = retention.gallra(app, "admin", RUN_AT, dry_run=True)
+    assert again["intake_expired"] == 0  # erased once, not counted again

@@ -99,7 +99,8 @@ def gallring_text(result: dict[str, Any]) -> str:
     if dry:
         lines.append(
             f"Rader i åtkomstloggen att radera: {result['access_log_expired']}; "
-            f"aviseringar att radera: {result['outbox_expired']}"
+            f"aviseringar att radera: {result['outbox_expired']}; "
+            f"poster i inkorgen (aldrig kopplade till ärende) att gallra: {result['intake_expired']}"
         )
         if result["unruled_types"]:
             types = ", ".join(result["unruled_types"])

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, literal, select, update
+from sqlalchemy import String, Table, cast, delete, func, literal, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from storning.store.models import (
     CaseTrack,
     GallringRun,
     IdempotencyKey,
+    IntakeItem,
     JournalEntry,
     LegalHold,
     Outbox,
@@ -133,6 +134,7 @@ class Plan:
     held: list[Due]
     access_log_expired: int
     outbox_expired: int
+    intake_expired: int  # queue items that never reached a case, past the `intake` rule
     unruled: list[str]  # case types of closed cases that the policy does not name (never erased)
 
 
@@ -182,7 +184,20 @@ def plan(session: Session, policy: Policy, now: datetime) -> Plan:
         held,
         _count(session, table(AccessLog), table(AccessLog).c.at < _before(policy.access_log, now)),
         _count(session, table(Outbox), table(Outbox).c.created_at < _before(policy.outbox, now)),
+        _count(session, table(IntakeItem), _unattached_expired(policy, now)),
         unruled,
+    )
+
+
+def _unattached_expired(policy: Policy, now: datetime) -> Any:
+    """Queue items that never reached a case (open or dismissed, no case), arrived before the
+    `intake` rule's period and not yet erased."""
+    items = table(IntakeItem)
+    return (
+        items.c.case_id.is_(None)
+        & items.c.status.in_(("open", "dismissed"))
+        & (items.c.received_at < _before(policy.intake, now))
+        & (cast(items.c.payload, String) != "{}")  # not yet erased (JSON: compared as text)
     )
 
 
@@ -483,6 +498,14 @@ def _expire_logs(session: Session, policy: Policy, now: datetime) -> Counter[str
     )
     counts["outbox_deleted"] = _rowcount(
         session.execute(delete(outbox).where(outbox.c.created_at < _before(policy.outbox, now)))
+    )
+    items = table(IntakeItem)
+    counts["intake_items_erased"] = _rowcount(
+        session.execute(
+            update(items)
+            .where(_unattached_expired(policy, now))
+            .values(**_values(items, _ERASE["intake_items"]))
+        )
     )
     counts["idempotency_keys_deleted"] = _rowcount(
         session.execute(delete(keys).where(keys.c.created_at < now - timedelta(days=1)))

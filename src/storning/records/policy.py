@@ -15,6 +15,11 @@ Format (docs/gallring.md):
         dispute_states: [hyresnamnd, kronofogden]  # legal-track states held automatically
     access_log: {keep: 2 år}
     outbox: {keep: 90 dagar}
+    intake: {keep: 1 år}                           # optional (default 1 år): see below
+
+`intake`: how long a night-patrol report that never reached a case (still in the queue, or dismissed)
+keeps its address, text and reporter after it arrived; then they are erased and the row (kind,
+external id, dates, status) stays. Items that reached a case are erased with the case.
 
 A case's retention is the longest of the rules that apply to it (a careful reading: when two rules
 disagree, the data is kept until both allow erasure).
@@ -58,6 +63,9 @@ _UNITS = {
 }
 
 
+DEFAULT_INTAKE_KEEP_TEXT = "1 år"
+
+
 class PolicyError(InvalidInput):
     """The retention policy file is missing or invalid; the message names file, line and path."""
 
@@ -76,6 +84,9 @@ class Period:
         delta = relativedelta(**{self.unit: self.amount})
         later: datetime = moment + delta
         return later
+
+
+DEFAULT_INTAKE_KEEP = Period(1, "years", DEFAULT_INTAKE_KEEP_TEXT)
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,7 @@ class Policy:
     case_types: dict[str, CaseTypePolicy]
     access_log: Rule
     outbox: Rule
+    intake: Rule
 
     def rules_for(self, case_type: str, outcome: str | None, facts: dict[str, Any]) -> list[Rule]:
         """Every rule that applies to a closed case of this type, outcome and facts."""
@@ -160,7 +172,7 @@ def parse_policy(text: str, file: str, states: dict[str, frozenset[str]]) -> Pol
         line = mark.line + 1 if mark else 1
         raise PolicyError(f"{file}, rad {line}: filen är inte giltig YAML.") from None
     reader = _Reader(doc)
-    data = reader.mapping((), {"decision", "case_types", "access_log", "outbox"})
+    data = reader.mapping((), {"decision", "case_types", "access_log", "outbox", "intake"})
     decision = reader.text(("decision",), data.get("decision"))
     kinds = reader.mapping(("case_types",), None, value=data.get("case_types"))
     case_types = {}
@@ -176,6 +188,9 @@ def parse_policy(text: str, file: str, states: dict[str, frozenset[str]]) -> Pol
         case_types=case_types,
         access_log=reader.rule(("access_log",), "access_log", data.get("access_log"), decision),
         outbox=reader.rule(("outbox",), "outbox", data.get("outbox"), decision),
+        intake=reader.rule(("intake",), "intake", data["intake"], decision)
+        if "intake" in data
+        else Rule("intake", DEFAULT_INTAKE_KEEP, decision, ""),
     )
 
 

@@ -136,6 +136,7 @@ def gallra(app: App, actor: str, now: datetime, *, dry_run: bool = False) -> dic
             "held": [h.as_dict(app.zone) for h in plan.held],
             "access_log_expired": plan.access_log_expired,
             "outbox_expired": plan.outbox_expired,
+            "intake_expired": plan.intake_expired,
             "unruled_types": plan.unruled,
         }
     return {"dry_run": False, **gallring.run(app, rules, user.username, now)}
