@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from benchdb import database  # noqa: E402
 from storning import services  # noqa: E402
 from storning.app import App  # noqa: E402
 from storning.config import Settings  # noqa: E402
@@ -133,11 +134,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--cases", type=int, default=50)
-    parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--db", help="PostgreSQL URL (a private schema is made and dropped; default: SQLite)"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, database(args.db, "intake") as url:
         folder = Path(tmp)
-        app = make_app(args.db or f"sqlite:///{folder / 'bench.db'}")
+        app = make_app(url)
         services.init_database(app, T0 - timedelta(days=2))
         services.add_user(app, "chef", "Chef", ["chef", "handlaggare"], team="t")
         services.add_user(app, "officer", "Handläggare", ["handlaggare"], team="t")

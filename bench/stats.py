@@ -24,24 +24,21 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from starlette.testclient import TestClient  # noqa: E402
 
+from benchdb import database  # noqa: E402
 from storning import services  # noqa: E402
 from storning.app import App  # noqa: E402
 from storning.config import Settings  # noqa: E402
@@ -152,25 +149,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """A fresh SQLite file, or a private schema in the PostgreSQL of `url` (dropped at the end)."""
-    if url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/stats.db"
-        return
-    schema = f"storning_stats_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
-        engine.dispose()
-
-
 def row(name: str, value: str, target: str, ok: bool | None) -> None:
     verdict = "" if ok is None else ("ok" if ok else "MISSED")
     print(f"{name:<44} {value:>14} {target:>12} {verdict:>7}")
@@ -183,7 +161,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="dashboard requests per viewer")
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
-    with database(args.db) as url:
+    with database(args.db, "stats") as url:
         app = App.create(settings_for(url))
         print(f"database: {'PostgreSQL' if args.db else 'SQLite'}; generating {args.cases:,} cases")
         seconds, journal = seed(app, args.cases, args.seed)

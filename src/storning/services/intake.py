@@ -50,6 +50,7 @@ from storning.vocabulary import INCIDENT_KINDS
 
 _INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
 VERIFIED_BY: dict[str, str | None] = {"jour": "jour", "dagbok": None}
+BULK_ROWS = 1000  # an import this large refreshes the planner's statistics (`refresh_statistics`)
 HIDDEN_KEYS = ("reporter", "witnesses", "disturbed")
 
 
@@ -530,7 +531,7 @@ def import_jour(
         if not dry_run:
             queue.insert_many(session, rows)
         queued = sum(1 for r in rows if r["status"] == "open") if not dry_run else len(unmatched)
-        return {
+        result = {
             "source": source,
             "dry_run": dry_run,
             "reports": len(reports),
@@ -539,6 +540,9 @@ def import_jour(
             "queued": queued,
             "cases": sorted({m["case"] for m in matched}),
         }
+    if len(rows) >= BULK_ROWS:
+        app.db.refresh_statistics("intake_items", "incidents")
+    return result
 
 
 def _accepts(app: App, principal: Principal, case: Case, now: datetime) -> bool:

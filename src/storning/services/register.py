@@ -47,6 +47,9 @@ def _writer(app: App, session: Session, actor: str, action: str) -> Principal:
     return principal
 
 
+BULK_ROWS = 1000  # an import this large refreshes the planner's statistics
+
+
 def import_register_file(
     app: App,
     actor: str,
@@ -117,7 +120,7 @@ def _import(
         if not dry_run:
             register.apply(session, plan, now=now, actor=principal.username, source=source)
         offers = _move_out_offers(app, session, principal, plan.moved_out)
-        return {
+        result = {
             "source": source,
             "dry_run": dry_run,
             "rows": len(rows),
@@ -129,6 +132,9 @@ def _import(
             ],
             "moved_out": offers,
         }
+    if not dry_run and len(plan.created) + len(plan.updated) >= BULK_ROWS:
+        app.db.refresh_statistics("register_apartments", "register_contracts", "register_log")
+    return result
 
 
 def _move_out_offers(

@@ -340,6 +340,19 @@ class Database:
         with _pool_bounded(), self._reader() as session, session.begin():
             yield session
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """After a bulk load, refresh PostgreSQL's planner statistics of `tables` (ANALYZE, after
+        the load committed): until autovacuum does it, the planner still believes a table that grew
+        from nothing to thousands of rows is empty and, for instance, filters 500 external ids
+        against every row instead of looking them up in the index (a second import 10× slower).
+        Nothing on SQLite, which plans without statistics."""
+        if self.is_sqlite or not tables:
+            return
+        with _pool_bounded(), self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            for name in tables:
+                conn.exec_driver_sql(f'ANALYZE "{name}"')
+
     def dispose(self) -> None:
         self.engine.dispose()
 
