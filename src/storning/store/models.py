@@ -295,6 +295,11 @@ class AccessLog(Base):
     """Who read or exported what, when (GDPR art. 5.2, 32)."""
 
     __tablename__ = "access_log"
+    __table_args__ = (  # who read a case, what a user read, and gallring by age (migration 0014)
+        Index("ix_access_log_case_at", "case_id", "at"),
+        Index("ix_access_log_actor_at", "actor", "at"),
+        Index("ix_access_log_at", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(80))
