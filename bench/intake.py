@@ -32,7 +32,7 @@ from benchdb import database  # noqa: E402
 from storning import services  # noqa: E402
 from storning.app import App  # noqa: E402
 from storning.config import Settings  # noqa: E402
-from storning.services import intake as intake_service  # noqa: E402
+from storning.services import night_patrol  # noqa: E402
 from storning.services import register as register_service  # noqa: E402
 from storning.store.models import Incident, IntakeItem, RegisterContract  # noqa: E402
 
@@ -163,7 +163,7 @@ def main() -> None:
         for run in (1, 2):
             seconds, result = timed(
                 "jour",
-                lambda run=run: intake_service.import_jour_file(
+                lambda run=run: night_patrol.import_jour_file(
                     app, "officer", T0 + timedelta(minutes=10 + run), jour_csv
                 ),
             )

@@ -12,6 +12,7 @@ import click
 
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
 from storning.services import intake as intake_service
+from storning.services import night_patrol
 from storning.services import register as register_service
 
 
@@ -84,7 +85,7 @@ def import_jour(obj: Ctx, file: Path, dry_run: bool, as_json: bool) -> None:
 
     Exempel: storning import jour jour-2026-03-02.csv
     """
-    result = intake_service.import_jour_file(obj.app, obj.actor, obj.now, file, dry_run=dry_run)
+    result = night_patrol.import_jour_file(obj.app, obj.actor, obj.now, file, dry_run=dry_run)
     emit(result, as_json, jour_text)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storning.app import App
-from storning.services import intake as intake_service
+from storning.services import night_patrol
 from storning.services import register as register_service
 from storning.store.models import Case
 
@@ -45,7 +45,7 @@ def load_intake_demo(app: App, now: datetime) -> dict[str, Any]:
     records = _register(facts, now, moved)
     register = register_service.upsert_contracts(app, ACTOR, now, records, client="demo")
     reports = _night(now.astimezone(app.zone), targets)
-    jour = intake_service.import_jour(app, ACTOR, now, reports, source="demo:störningsjouren")
+    jour = night_patrol.import_jour(app, ACTOR, now, reports, source="demo:störningsjouren")
     return {"register": register, "jour": jour}
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from storning.app import App
 from storning.jobs import Every, Job
 from storning.runtime import Runtime
-from storning.services.intake import process_drop_folder
+from storning.services.night_patrol import process_drop_folder
 
 log = logging.getLogger("storning.worker")
 
@@ -26,7 +26,7 @@ def intake_jobs(app: Runtime, interval: int) -> list[Job]:
 
 
 def jour_drop(app: Runtime, now: datetime) -> int:
-    """Import the files in the jour drop folder (`services.intake.process_drop_folder`)."""
+    """Import the files in the jour drop folder (`services.night_patrol.process_drop_folder`)."""
     directory = app.settings.jour_drop_dir
     if directory is None or not directory.is_dir() or not isinstance(app, App):
         return 0

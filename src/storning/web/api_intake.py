@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storning.intake.jour import records_of
 from storning.services import intake as intake_service
+from storning.services import night_patrol
 from storning.services import register as register_service
 from storning.web.api_common import ERRORS, Auth
 from storning.web.idempotency import ApiOnce
@@ -128,7 +129,7 @@ def post_jour_reports(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     records = records_of(body, "förfrågan")
-    return intake_service.import_jour(
+    return night_patrol.import_jour(
         ctx.app,
         ctx.principal.username,
         ctx.now,
