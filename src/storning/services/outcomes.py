@@ -303,6 +303,11 @@ def _detail(flt: StatsFilter) -> str:
 # --- the case rows -----------------------------------------------------------------------------------
 
 
+# Up to this many cases are named in the SQL (IN …); more are filtered here: tens of thousands of
+# bound ids cost more to send and compile than reading the few other rows.
+FEW_IDS = 2000
+
+
 def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> list[CaseRow]:
     if not ids:
         return []
@@ -324,13 +329,16 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
         )
         .join(User, User.id == Case.owner_id)
         .join(CaseTrack, (CaseTrack.case_id == Case.id) & (CaseTrack.track == "legal"))
-        .where(Case.id.in_(ids))
         .order_by(Case.opened_at, Case.id)
     )
+    if len(ids) <= FEW_IDS:
+        query = query.where(Case.id.in_(ids))
     firsts = _milestone_days(app, session, ids)
     key = _pseudonym_key(app, session) if not principal.is_admin else b""
     rows = []
     for r in session.execute(query):
+        if r.id not in ids:
+            continue
         named = access.can_act(principal, CaseScope(r.username, r.team))
         rows.append(
             CaseRow(
@@ -362,11 +370,14 @@ def _milestone_days(app: App, session: Session, ids: set[int]) -> dict[tuple[int
     for key in MILESTONES:
         query = (
             select(JournalEntry.case_id, func.min(JournalEntry.at))
-            .where(milestone_rows(key), JournalEntry.case_id.in_(ids))
+            .where(milestone_rows(key))
             .group_by(JournalEntry.case_id)
         )
+        if len(ids) <= FEW_IDS:
+            query = query.where(JournalEntry.case_id.in_(ids))
         for cid, at in session.execute(query):
-            found[(cid, key)] = local_day(_aware(at), app.zone)
+            if cid in ids:
+                found[(cid, key)] = local_day(_aware(at), app.zone)
     return found
 
 
