@@ -85,3 +85,13 @@ OUTCOMES: dict[str, str] = {
     "avhyst": "Avhysning verkställd",
     "annan": "Annat",
 }
+
+# The kinds of support (record_support's `kind`): the workflows' choices, the measures' labels.
+SUPPORT_KINDS: dict[str, str] = {
+    "hemtjanst": "Hemtjänst",
+    "psykiatri": "Psykiatri",
+    "god_man": "God man",
+    "boendestod": "Boendestöd",
+    "missbruksvard": "Missbruksvård",
+    "polis": "Polis",
+}

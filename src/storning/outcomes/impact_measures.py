@@ -20,6 +20,7 @@ from storning.outcomes.milestones import (
 from storning.outcomes.model import Value
 from storning.outcomes.process_measures import leases_recovered
 from storning.store.models import Case, CaseTrack, Incident, JournalEntry, Timer, User
+from storning.vocabulary import SUPPORT_KINDS
 
 # --- recurrence --------------------------------------------------------------------------------------
 
@@ -104,15 +105,6 @@ def _evictions_children(ctx: Context) -> list[Value]:
 
 
 # --- support -----------------------------------------------------------------------------------------
-
-SUPPORT_KINDS: dict[str, str] = {
-    "hemtjanst": "Hemtjänst",
-    "psykiatri": "Psykiatri",
-    "god_man": "God man",
-    "boendestod": "Boendestöd",
-    "missbruksvard": "Missbruksvård",
-    "polis": "Polis",
-}
 
 
 def _support(ctx: Context) -> list[Value]:

@@ -10,6 +10,7 @@ from storning.vocabulary import (
     INCIDENT_KINDS,
     LETTER_STATUS,
     ROLES,
+    SUPPORT_KINDS,
     TIMER_STATUS,
     VERIFICATION,
 )
@@ -26,12 +27,7 @@ CHOICES: dict[str, str] = {
     "sms": "Sms",
     "letter": "Brev",
     "visit": "Hembesök",
-    "hemtjanst": "Hemtjänst",
-    "psykiatri": "Psykiatri",
-    "god_man": "God man",
-    "boendestod": "Boendestöd",
-    "missbruksvard": "Missbruksvård",
-    "polis": "Polis",
+    **SUPPORT_KINDS,
 }
 
 TIMER_KINDS: dict[str, str] = {
