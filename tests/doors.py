@@ -288,12 +288,13 @@ class Doors:
         now: str,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         if self._api_client is None:
             self._api_client = self.new_client()
         self.clock.now = instant(now)
-        headers = {"Authorization": f"Bearer {self.token(user)}"}
-        return self._api_client.request(method, url, json=json, params=params, headers=headers)
+        sent = {"Authorization": f"Bearer {self.token(user)}", **(headers or {})}
+        return self._api_client.request(method, url, json=json, params=params, headers=sent)
 
     # --- web ---------------------------------------------------------------------------------------
 

@@ -405,3 +405,30 @@ def test_a_name_is_found_whatever_the_case_of_its_swedish_letters(doors):
     assert [(c["ref"], c["roles"]) for c in as_tenant["cases"]] == [(ref, ["tenant"])]
     as_complainant = extract_json(doors, "ÖRJAN ÄRLIG")
     assert [(c["ref"], c["roles"]) for c in as_complainant["cases"]] == [(ref, ["complainant"])]
+
+
+@pytest.mark.parametrize("shape", ["pdf", "json"])
+def test_an_extract_sent_with_an_idempotency_key_is_made_again_and_logged_not_replayed(
+    doors, world, shape
+):
+    """A PDF answer used to fail with 500 when the key's reply was stored (bytes are not text), and a
+    JSON extract was kept a day in the database and handed out again without a new access-log row."""
+    from sqlalchemy import func, select
+
+    from storning.store.models import AccessLog, IdempotencyKey
+
+    def extracts() -> int:
+        with doors.app.db.read() as session:
+            where = AccessLog.action == "extract"
+            return int(session.scalar(select(func.count()).where(where)) or 0)
+
+    key = {"Idempotency-Key": "5b6f0d1e-2c1d-4f0e-9a57-000000000015"}
+    body = {"who": KIM_PNR, "format": shape}
+    first = doors.api("dina", "POST", "/api/registerutdrag", now=LATER, json=body, headers=key)
+    logged = extracts()
+    again = doors.api("dina", "POST", "/api/registerutdrag", now=LATER, json=body, headers=key)
+    assert first.status_code == again.status_code == 200, first.text[:300]
+    assert "Idempotent-Replayed" not in again.headers
+    assert extracts() == 2 * logged > 0
+    with doors.app.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0

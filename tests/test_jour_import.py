@@ -208,3 +208,21 @@ def test_a_large_import_refreshes_postgresqls_statistics_so_a_rerun_uses_the_ind
             text("select reltuples from pg_class where oid = 'intake_items'::regclass")
         )
     assert estimated is not None and estimated >= 1000
+
+
+@pytest.mark.parametrize("clock", ["00:30", "05:59", "06:00", "23:59"])
+def test_the_demos_night_has_ended_whenever_the_demo_is_made(clock):
+    """`storning demo` at 00:30 used to date last night's reports 01:00–03:00 today: in the future,
+    so the demo stopped half made. The night is the last one that ended at 06:00."""
+    from datetime import datetime, time
+
+    from storning.intake.demo import _night
+    from tests.conftest import ZONE
+
+    now = datetime.combine(datetime(2026, 3, 3).date(), time.fromisoformat(clock), ZONE)
+    reports = _night(now, [("K-1", "Storgatan 1", "1102")] * 3)
+    assert reports
+    for report in reports:
+        for key in ("start", "end"):
+            if report.get(key):
+                assert datetime.fromisoformat(report[key]) < now, (key, report[key])

@@ -106,7 +106,10 @@ def _register(
 
 def _night(now: datetime, targets: list[tuple[str | None, str, str]]) -> list[dict[str, Any]]:
     """Last night's reports: three about open cases, three the queue must take."""
-    night = (now - timedelta(days=1)).replace(hour=22, minute=0, second=0, microsecond=0)
+    # the last night that has ended: 22:00 to 06:00 (run at 00:30, that is the night before, so no
+    # report lies in the future)
+    morning = now if now.hour >= 6 else now - timedelta(days=1)
+    night = (morning - timedelta(days=1)).replace(hour=22, minute=0, second=0, microsecond=0)
     reports: list[dict[str, Any]] = []
     for n, (contract, address, apartment) in enumerate(targets[:3]):
         reports.append(

@@ -10,6 +10,7 @@ import base64
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.routing import APIRoute
 from pydantic import Field
 from starlette.responses import Response
 
@@ -19,6 +20,9 @@ from storning.web.api_models import Body
 from storning.web.idempotency import ApiOnce
 
 router = APIRouter(prefix="/api", tags=["dataskydd"], responses=ERRORS, route_class=ApiOnce)
+# A registerutdrag is a read (POST only to keep the person out of the URL): no Idempotency-Key
+# replay, which would keep the extract in the database for a day and hand it out again unlogged.
+reads = APIRouter(prefix="/api", tags=["dataskydd"], responses=ERRORS, route_class=APIRoute)
 
 Text = Annotated[str | None, Query(max_length=100)]
 Day = Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -64,7 +68,7 @@ def access_log(
     return privacy.read_access_log(ctx.app, ctx.principal.username, ctx.now, query)
 
 
-@router.post(
+@reads.post(
     "/registerutdrag",
     summary="Registerutdrag (art. 15) för en person, som JSON eller PDF",
     responses={200: {"content": {"application/pdf": {}}, "description": "JSON eller PDF"}},

@@ -102,6 +102,7 @@ def create_app(
     web.include_router(api_integrations.router)
     web.include_router(api_records.router)
     web.include_router(api_privacy.router)
+    web.include_router(api_privacy.reads)
     web.include_router(api_stats.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(

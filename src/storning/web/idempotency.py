@@ -68,7 +68,8 @@ class ApiOnce(APIRoute):
             except BaseException:
                 await run_in_threadpool(idempotency.abandon, app, owner, "api", key)
                 raise
-            if response.status_code >= 500:
+            stored = _replayable(response)
+            if response.status_code >= 500 or stored is None:
                 await run_in_threadpool(idempotency.abandon, app, owner, "api", key)
             else:
                 await run_in_threadpool(
@@ -78,12 +79,23 @@ class ApiOnce(APIRoute):
                     "api",
                     key,
                     response.status_code,
-                    bytes(response.body).decode(),
+                    stored,
                     now,
                 )
             return response
 
         return handler
+
+
+def _replayable(response: Response) -> str | None:
+    """The body to hand back on a repeat: only a JSON answer (a file, such as a PDF, is made again)."""
+    media = (response.headers.get("content-type") or "").split(";")[0].strip()
+    if media != "application/json":
+        return None
+    try:
+        return bytes(response.body).decode()
+    except (AttributeError, UnicodeDecodeError):  # a streamed body, or not text
+        return None
 
 
 class FormOnce(APIRoute):
