@@ -158,19 +158,34 @@ def test_a_reader_sees_pseudonyms_not_tenants_and_the_month_cell_lists_that_mont
     assert "(pseudonym)" in listed
 
 
-def _checked_preset(html: str) -> str:
-    return re.findall(r'name="preset" value="([^"]*)" checked', html)[0]
+def _current_preset(html: str) -> str:
+    found = re.findall(r'<a href="/utfall\?preset=(\w+)[^"]*" aria-current="true">', html)
+    return found[0] if found else ""
 
 
-def test_the_period_shown_is_the_preset_whose_days_it_covers(world, client):
+def _period_shown(html: str) -> tuple[str, str]:
+    start = re.search(r'id="from" name="from" type="date" class="w-s" value="([^"]+)"', html)
+    end = re.search(r'id="to" name="to" type="date" class="w-s" value="([^"]+)"', html)
+    assert start and end
+    return start.group(1), end.group(1)
+
+
+def test_typed_dates_are_used_and_a_period_that_is_a_preset_is_marked(world, client):
     login(client, "carl")
-    # no dates: 1 January to today (2 March 2026) is "I år", not "Egna datum"
-    assert _checked_preset(client.get("/utfall").text) == "ar"
-    # all of 2025 typed by hand is "Förra året"
-    assert _checked_preset(client.get("/utfall?from=2025-01-01&to=2025-12-31").text) == "fjol"
-    # twelve months back to today: 3 March 2025 – 2 March 2026
-    assert _checked_preset(client.get("/utfall?from=2025-03-03&to=2026-03-02").text) == "12m"
-    assert _checked_preset(client.get("/utfall?from=2026-02-01&to=2026-02-28").text) == ""
+    # no dates: 1 January to today (2 March 2026), which is "I år"
+    page = client.get("/utfall").text
+    assert _current_preset(page) == "ar" and _period_shown(page) == ("2026-01-01", "2026-03-02")
+    # typed dates are the period (the form has no preset to override them)
+    page = client.get("/utfall?from=2026-02-01&to=2026-02-28").text
+    assert _period_shown(page) == ("2026-02-01", "2026-02-28") and _current_preset(page) == ""
+    assert "söndag 1 februari 2026 – lördag 28 februari 2026" in page
+    # all of 2025 typed by hand is "Förra året"; twelve months back: 3 March 2025 – 2 March 2026
+    assert _current_preset(client.get("/utfall?from=2025-01-01&to=2025-12-31").text) == "fjol"
+    assert _current_preset(client.get("/utfall?from=2025-03-03&to=2026-03-02").text) == "12m"
+    # the quick links keep the team and type and set the days
+    page = client.get("/utfall?preset=fjol&team=norr&type=storning").text
+    assert _period_shown(page) == ("2025-01-01", "2025-12-31")
+    assert 'href="/utfall?preset=12m&amp;team=norr&amp;type=storning"' in page
 
 
 def test_a_bad_date_is_one_sentence_and_the_page_still_shows(world, client):

@@ -67,6 +67,11 @@ class Period:
             self.start, self.end, team=self.team or None, case_type=self.case_type or None
         )
 
+    def preset_query(self, preset: str) -> str:
+        """The query string of a preset's link, keeping the team and case type."""
+        values = {"preset": preset, "team": self.team, "type": self.case_type}
+        return urlencode({k: v for k, v in values.items() if v})
+
     def query(self, **more: str) -> str:
         """The query string of a link that keeps this filter (`more` replaces or adds values)."""
         values = {"from": self.start.isoformat(), "to": self.end.isoformat()}
@@ -109,7 +114,14 @@ def dashboard(request: Request) -> Response:
     context = {
         "nav": "outcomes",
         "period": period,
-        "presets": PRESETS,
+        "preset_links": [
+            {
+                "label": label,
+                "href": "/utfall?" + period.preset_query(code),
+                "current": period.preset == code,
+            }
+            for code, label in PRESETS.items()
+        ],
         "teams": _teams(ctx.app, ctx.principal),
         "case_types": CASE_TYPES,
         "figures": shown,
