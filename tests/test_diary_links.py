@@ -497,3 +497,40 @@ def test_an_accepted_entry_becomes_an_unverified_incident_and_the_report_pseudon
     assert SECRET_NAME not in repr(services.show_case(app, "lisa", at(hours=3), ref))
     report = pdf_text(compile_report(app, "alice", at(hours=3), ref)).replace("\n", " ")
     assert SECRET_NAME not in report and "Anmälare A" in report
+
+
+@pytest.mark.parametrize(
+    ("day", "starts", "ends", "message"),
+    [
+        # 10:00–10:00 is no span at all, not an end before the start
+        ("2026-03-02", "10:00", "10:00", "Sluttiden 10:00 är samma som starttiden"),
+        # now is Tuesday 3 March 09:00: an end at 10:00 today has not happened yet
+        ("2026-03-03", "08:00", "10:00", "Sluttiden 10:00 ligger i framtiden"),
+        # 23:30 on 2 March to 10:00 the next morning (3 March): also after now
+        ("2026-03-02", "23:30", "10:00", "Sluttiden 10:00 nästa dag ligger i framtiden"),
+    ],
+)
+def test_times_the_officer_could_not_attach_are_refused_at_the_form(
+    app, day, starts, ends, message
+):
+    ref = open_case(app)
+    token = token_of(diary.issue_link(app, "alice", T0, ref, complainant_id(app, ref)))
+    with pytest.raises(InvalidInput, match=message):
+        diary.submit_entry(app, token, at(days=1), IP, entry(day=day, starts=starts, ends=ends))
+    assert intake_items(app) == []
+
+
+def test_a_time_in_the_hour_skipped_for_summer_time_is_refused(app):
+    """Summer time 2026 begins Sunday 29 March: at 02:00 the clocks go to 03:00, so 02:30 that night
+    never happened (EU directive 2000/84/EC: the last Sunday of March, 01:00 UTC)."""
+    ref = open_case(app)
+    token = token_of(diary.issue_link(app, "alice", T0, ref, complainant_id(app, ref)))
+    with pytest.raises(InvalidInput, match="Starttiden 02:30 fanns inte den 2026-03-29"):
+        diary.submit_entry(app, token, at(days=28), IP,
+                           entry(day="2026-03-29", starts="02:30", ends="03:10"))  # fmt: skip
+    # 01:30–03:10 spans the skipped hour: 40 minutes, accepted
+    diary.submit_entry(app, token, at(days=28), IP,
+                       entry(day="2026-03-29", starts="01:30", ends="03:10"))  # fmt: skip
+    [item] = intake_items(app)
+    assert item.payload["at"].startswith("2026-03-29T01:30+01:00")
+    assert item.payload["ends_at"].startswith("2026-03-29T03:10+02:00")

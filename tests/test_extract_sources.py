@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from storning.services import diary
-from tests.doors import Doors, instant, open_doors_with_privacy_officer, pdf_text
+from tests.doors import Doors, cli_refused, instant, open_doors_with_privacy_officer, pdf_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "docs" / "examples" / "register-mapping.yaml"
@@ -212,7 +212,7 @@ def test_a_tenants_extract_has_their_contract_and_the_jour_reports_about_it_neve
     assert "Hyresregistret" in printed and "Kontrakt K-1001" in printed
     assert "Inkorgen" in printed and "Rapporter från störningsjouren" in printed
     assert "Jourens [uppgiftslämnare] hörde hög musik" in printed
-    assert "Avfärdad" in printed and "2020-01-01" in printed
+    assert "avfärdad" in printed and "2020-01-01" in printed
     for secret in KIM_SECRETS:
         assert secret not in printed, secret
 
@@ -274,6 +274,21 @@ def test_the_previous_tenant_gets_the_report_from_their_time_only(doors, world):
     assert [r["when"] for r in document["intake"]] == ["2019-06-01 22:00", "2026-03-01 20:00"]
 
 
+def test_a_witness_named_only_in_a_jour_report_is_found_and_learns_nothing_of_others(
+    doors, world, tmp_path
+):
+    """Ola Ek is J-2's witness ("Greta Granne; vittnen: Ola Ek"): his extract has the report as his
+    own (art. 15.1) without the apartment, the text, the reporter or the tenant (art. 15.4)."""
+    document = extract_json(doors, "ola ek")
+    assert document["found"] is True and document["cases"] == [] and document["register"] == []
+    [entry] = document["intake"]
+    assert (entry["side"], entry["when"], entry["place"]) == ("reporter", "2026-03-02 01:15", None)
+    printed = extract_pdf(doors, "Ola Ek", tmp_path)
+    assert "där du är uppgiftslämnare eller vittne" in printed
+    for secret in (GRETA, "Kim Hyresgäst", "Storgatan", "1102", "Dörrar som smälls"):
+        assert secret not in json.dumps(document, ensure_ascii=False) and secret not in printed
+
+
 def test_a_tenant_known_only_from_a_case_gets_the_reports_about_the_cases_apartment(doors, world):
     document = extract_json(doors, "Per Person")
     assert document["register"] == []
@@ -291,7 +306,16 @@ def test_a_complainants_extract_has_their_waiting_diary_entries_never_the_tenant
     document = extract_json(doors, GRETA)
     assert {c["ref"] for c in document["cases"]} == {world["north"], world["south"]}
     assert document["register"] == []
-    entries = document["intake"]
+    # J-2, which Greta reported to the patrol, as the reporter's side: when, kind, status, nothing
+    # of the apartment or of what it says about others
+    [reported] = [e for e in document["intake"] if e["side"] == "reporter"]
+    assert (reported["when"], reported["place"], reported["status"]) == (
+        "2026-03-02 01:15",
+        None,
+        "open",
+    )
+    assert reported["text"].startswith("Du är angiven som uppgiftslämnare")
+    entries = [e for e in document["intake"] if e["side"] == "complainant"]
     # the entry accepted into case N is its incident (in the case part), not an intake entry
     assert [(e["kind"], e["when"], e["case"]) for e in entries] == [
         ("dagbok", "2026-03-01 23:00", world["south"]),
@@ -321,7 +345,8 @@ def test_a_chefs_extract_has_the_teams_items_and_unowned_reports_and_the_whole_r
 ):
     greta = extract_json(doors, GRETA, user="carl")
     assert [c["ref"] for c in greta["cases"]] == [world["north"]]
-    assert [e["case"] for e in greta["intake"]] == [world["north"]]  # not the entry on team syd's
+    # not the entry on team syd's; and J-2, which she reported (no team owns it yet)
+    assert [e["case"] for e in greta["intake"]] == [None, world["north"]]
     assert "team norr" in greta["scope"] and "hyresregistret" in greta["scope"]
     kim = extract_json(doors, KIM_PNR, user="carl")
     assert [r["contract"] for r in kim["register"]] == ["K-1001"]
@@ -338,7 +363,7 @@ def test_the_api_door_gives_the_same_sections_for_a_chef_and_a_pdf_for_the_priva
     response = doors.api("carl", "POST", "/api/registerutdrag", now=LATER, json={"who": GRETA})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert [e["case"] for e in body["intake"]] == [world["north"]]
+    assert [e["case"] for e in body["intake"]] == [None, world["north"]]
     for secret in GRETA_SECRETS:
         assert secret not in response.text, secret
     pdf = doors.api(
@@ -432,3 +457,22 @@ def test_an_extract_sent_with_an_idempotency_key_is_made_again_and_logged_not_re
     assert extracts() == 2 * logged > 0
     with doors.app.db.read() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+
+
+def test_an_output_file_that_cannot_be_written_is_one_sentence(doors, world, tmp_path):
+    missing = tmp_path / "finns-inte" / "utdrag.pdf"
+    result = doors.cli("registerutdrag", KIM_PNR, "-o", str(missing), now=LATER, user="dina")
+    message = cli_refused(result)
+    assert str(missing) in message and "gick inte att använda" in message
+
+
+def test_the_apis_refusals_read_as_swedish(doors, world):
+    def message(body: dict[str, Any]) -> str:
+        response = doors.api("dina", "POST", "/api/registerutdrag", now=LATER, json=body)
+        assert response.status_code == 422, response.text
+        return str(response.json()["error"]["message"])
+
+    assert message({"who": KIM_PNR, "format": "xml"}) == (
+        "Fältet format ska vara en av 'json' eller 'pdf'."
+    )
+    assert "Fältet who är för långt (högst 200 tecken)" in message({"who": "x" * 300})

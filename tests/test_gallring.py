@@ -713,6 +713,10 @@ def test_a_jour_report_that_never_reached_a_case_is_erased_a_year_after_it_arriv
         row = rows[erased]
         assert (row.address, row.apartment, row.payload) == (None, None, {})
         assert row.external_id.startswith("J-") and row.kind == "jour"
+        # nothing is left to act on: the queue no longer offers it
+        assert (row.status, row.reason) == ("dismissed", "[gallrad]")
+    assert rows[old].resolved_by == "gallring" and rows[recent].status == "open"
+    assert rows[old].resolved_at == RUN_AT
     assert rows[recent].payload["reporter"] == "Vera Vakt" and rows[recent].address == "Ågatan 9"
     again = retention.gallra(app, "admin", RUN_AT, dry_run=True)
     assert again["intake_expired"] == 0  # erased once, not counted again

@@ -371,3 +371,18 @@ def test_every_action_the_product_logs_has_a_swedish_label():
     unlabelled = {action: where for action, where in logged.items() if action not in ACTION_LABELS}
     assert unlabelled == {}
     assert action_label("legal_hold_release_refused") == "Nekades: Hävde gallringsspärr"
+
+
+def test_a_listing_in_the_access_log_is_described_in_words(doors, world):
+    from sqlalchemy import select
+
+    from storning.store.models import AccessLog
+
+    doors.browser("alice", now=LATER).get("/", now=LATER, sok="Kim")
+    with doors.app.db.read() as session:
+        detail = session.scalar(
+            select(AccessLog.detail)
+            .where(AccessLog.action == "case_list")
+            .order_by(AccessLog.id.desc())
+        )
+    assert detail is not None and detail == "1 ärende; mina, sökning Kim, sida 1", detail

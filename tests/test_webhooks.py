@@ -165,6 +165,9 @@ def test_only_an_administrator_manages_webhooks_and_urls_are_checked(app):
         integrations.add_subscription(app, "admin", T0, "https://example.se/h", secret="short")
     made = integrations.add_subscription(app, "admin", T0, "https://example.se/h")
     integrations.add_subscription(app, "admin", T0, "http://10.0.0.7:8080/fastighet")  # internal
+    integrations.add_subscription(app, "admin", T0, "https://fast:hemligt@example.se/in")
+    listed = [w["url"] for w in integrations.list_subscriptions(app, "admin", T0)]
+    assert "https://fast:***@example.se/in" in listed and "hemligt" not in repr(listed)
     assert len(made["secret"]) >= 32  # made here, shown once
     assert "secret" not in integrations.list_subscriptions(app, "admin", T0)[0]
 
@@ -177,6 +180,10 @@ def test_only_an_administrator_manages_webhooks_and_urls_are_checked(app):
         "http://app.localhost/hook",
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
+        "http://127.1/hook",  # the old numeric forms of 127.0.0.1
+        "http://2130706433/hook",
+        "http://0x7f000001/hook",
+        "http://0/hook",
         "http://169.254.169.254/latest/meta-data/",  # link-local: cloud metadata
         "http://0.0.0.0/hook",
         "http://224.0.0.1/hook",  # multicast

@@ -69,6 +69,10 @@ def handles_errors(func: F) -> F:
             fail(error.for_cli(), error.code, as_json)
         except SQLAlchemyError as error:
             fail(_database_sentence(error), "database", as_json)
+        except OSError as error:  # a file named on the command line (-o in a missing folder …)
+            where = f" {error.filename}" if error.filename else ""
+            reason = (error.strerror or str(error)).rstrip(".")
+            fail(f"Filen{where} gick inte att använda: {reason}.", "file", as_json)
 
     return wrapper  # type: ignore[return-value]
 

@@ -120,6 +120,8 @@ def _extract_text(document: dict[str, Any]) -> str:
         )
     if document.get("name_note"):
         lines.append(document["name_note"])
+    if document.get("review_note"):
+        lines.append(document["review_note"])
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ import socket
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,7 +84,8 @@ def verify(secret: str, timestamp: str, signed: str, body: bytes, now: int) -> b
 
 def refused_target(url: str, *, allow_local: bool, resolve: bool = False) -> str | None:
     """Why a webhook may not post to `url` (a Swedish sentence), or None when it may. `resolve`
-    looks the host name up and checks every address it has (before an attempt)."""
+    looks the host name up and checks every address it has (before an attempt; when a webhook is
+    added, a name that cannot be looked up yet is accepted)."""
     parts = urlsplit(url)
     if (
         parts.scheme not in ("http", "https")
@@ -102,6 +104,8 @@ def refused_target(url: str, *, allow_local: bool, resolve: bool = False) -> str
     if host == "localhost" or host.endswith(".localhost"):
         return "den egna maskinen tar inte emot webhooks (STORNING_WEBHOOK_ALLOW_LOCAL)"
     addresses: list[str] = [host]
+    with suppress(OSError):  # the old numeric forms: 127.1, 2130706433, 0x7f000001, 0
+        addresses = [socket.inet_ntoa(socket.inet_aton(host))]
     if resolve:
         try:
             addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)]

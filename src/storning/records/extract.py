@@ -162,12 +162,12 @@ def _same_name(a: str | None, b: str | None) -> bool:
 
 
 _PEOPLE_SEPARATORS = re.compile(r"[;,\n]")
-_WITNESSES = re.compile(r"^\s*vittnen\s*:", re.IGNORECASE)
+_WITNESSES = re.compile(r"^\s*(vittnen|störde)\s*:", re.IGNORECASE)
 
 
 def reports(incident: Incident, name: str | None) -> bool:
     """Whether `name` is one of the people an incident's reporter field names: the reporter, and
-    the witnesses an intake item adds as "; vittnen: A, B"."""
+    the witnesses and who was disturbed that an intake item adds as "; vittnen: A, B; störde: C"."""
     people = _PEOPLE_SEPARATORS.split(incident.reporter or "")
     return bool(name) and any(_same_name(_WITNESSES.sub("", p), name) for p in people)
 
@@ -470,6 +470,12 @@ def extract_document(
         "protected_note": (
             "Uppgifter som identifierar andra personer (till exempel den som har anmält "
             "störningar) ingår inte, enligt artikel 15.4 i dataskyddsförordningen."
+        ),
+        # for the person handing the extract out, not printed in it (art. 15.4 is theirs to check)
+        "review_note": (
+            "Fritexterna har rensats från de namn och kontaktuppgifter som finns registrerade för "
+            "andra personer. Läs dem innan utdraget lämnas ut: ett namn som skrivits på annat sätt "
+            "(bara förnamnet, omvänd ordning) hittas inte automatiskt."
         ),
         "name_note": (
             "Sökt på namn: kontrollera att uppgifterna gäller den som begärt utdraget innan det "

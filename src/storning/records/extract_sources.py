@@ -90,10 +90,19 @@ JOUR_LEGAL_BASIS = [
     "fastigheten och kunna styrka störningar.",
 ]
 JOUR_SOURCES = ["Störningsjouren (hyresvärdens jourtjänst)."]
+REPORTER_TEXT = (
+    "Du är angiven som uppgiftslämnare, vittne eller den som stördes i rapporten; vad den säger om "
+    "andra personer ingår inte (artikel 15.4)."
+)
+REPORTER_PURPOSES = [
+    "Ta emot störningsjourens rapporter om störningar i fastigheten och kunna styrka dem om de "
+    "förs till ett ärende.",
+]
+REPORTER_SOURCES = ["Störningsjouren (det du berättade för jouren eller det jouren noterade)."]
 JOUR_RETENTION = (
     "En rapport som förs till ett ärende gallras med ärendet enligt hyresvärdens gallringsbeslut. "
-    "En rapport som inte förs till något ärende ligger kvar i inkorgen tills hyresvärden tar bort "
-    "den."
+    "I en rapport som inte förs till något ärende gallras adress, text och uppgiftslämnare när "
+    "tiden i hyresvärdens gallringsregler för inkorgen har gått, normalt ett år efter att den kom in."
 )
 DIARY_PURPOSES = [
     "Ta emot dina anteckningar om störningar och avgöra om de ska föras till ärendet.",
@@ -108,7 +117,7 @@ DIARY_RETENTION = (
 INTAKE_RECIPIENTS = ["Inga: posterna i inkorgen lämnas inte ut utanför hyresvärden."]
 
 _PEOPLE = re.compile(r"[;,\n]")
-_WITNESSES = re.compile(r"^\s*vittnen\s*:", re.IGNORECASE)
+_WITNESSES = re.compile(r"^\s*(vittnen|störde)\s*:", re.IGNORECASE)
 _NUMBER_LIKE = re.compile(r"^[\d\s+*-]+$")
 
 
@@ -180,6 +189,9 @@ def collect(
         scrub = _jour_scrubber(session, item, tenant_cases)
         found.intake.append(jour_entry(item, scrub, zone))
         found.hits.append(Hit(f"registerutdrag: inkorgen, jourrapport {item.id}", item.case_id))
+    for item in reported_items(session, subject, team):
+        found.intake.append(reporter_entry(item, zone))
+        found.hits.append(Hit(f"registerutdrag: inkorgen, jourrapport {item.id} (uppgiftslämnare)"))
     for entry, queued, case in diary_entries(session, subject, team):
         found.intake.append(diary_entry(session, entry, queued, case, zone))
         found.hits.append(Hit(f"registerutdrag: inkorgen, dagboksanteckning {entry.id}", case.id))
@@ -415,7 +427,8 @@ def _people(*values: str | None) -> list[str]:
 
 def _jour_scrubber(session: Session, item: IntakeItem, tenant_cases: Sequence[Case]) -> Any:
     payload = item.payload or {}
-    reporters = _scrubber(_people(payload.get("reporter"), payload.get("witnesses")), REPORTER_MARK)
+    named = _people(payload.get("reporter"), payload.get("witnesses"), payload.get("disturbed"))
+    reporters = _scrubber(named, REPORTER_MARK)
     ids = [c.id for c in tenant_cases]
     complainants = (
         list(session.scalars(select(Complainant).where(Complainant.case_id.in_(ids))))
@@ -454,6 +467,51 @@ def jour_entry(item: IntakeItem, scrub: Any, zone: ZoneInfo) -> dict[str, Any]:
         "purposes": JOUR_PURPOSES,
         "legal_basis": JOUR_LEGAL_BASIS,
         "sources": JOUR_SOURCES,
+        "retention": JOUR_RETENTION,
+        "recipients": INTAKE_RECIPIENTS,
+    }
+
+
+def reported_items(session: Session, subject: Subject, team: str | None) -> list[IntakeItem]:
+    """The open or dismissed jour reports that name the subject as who reported it, a witness or
+    who was disturbed (by name: a reporter has no personnummer here), oldest first."""
+    if not subject.name:
+        return []
+    statement = select(IntakeItem).where(IntakeItem.kind == "jour", IntakeItem.status.in_(PENDING))
+    if team is not None:
+        statement = statement.where(or_(IntakeItem.team.is_(None), IntakeItem.team == team))
+    found = []
+    for item in session.scalars(statement.order_by(IntakeItem.observed_at, IntakeItem.id)):
+        payload = item.payload or {}
+        named = _people(payload.get("reporter"), payload.get("witnesses"), payload.get("disturbed"))
+        if any(_same_name(person, subject.name) for person in named):
+            found.append(item)
+    return found
+
+
+def reporter_entry(item: IntakeItem, zone: ZoneInfo) -> dict[str, Any]:
+    """A jour report as the extract of the one who reported it (or witnessed it) gives it: when,
+    what kind of disturbance, its status; never where or what it says (that is about others)."""
+    payload = item.payload or {}
+    start = (item.observed_at or item.received_at).astimezone(zone)
+    kind = str(payload.get("kind") or "noise")
+    return {
+        "id": item.id,
+        "kind": "jour",
+        "kind_label": KIND_LABELS["jour"],
+        "side": "reporter",
+        "when": start.strftime("%Y-%m-%d %H:%M"),
+        "ends": None,
+        "incident_kind": INCIDENT_KINDS.get(kind, kind),
+        "text": REPORTER_TEXT,
+        "place": None,
+        "received_on": item.received_at.astimezone(zone).date().isoformat(),
+        "status": item.status,
+        "status_label": STATUS_LABELS.get(item.status, item.status),
+        "case": None,
+        "purposes": REPORTER_PURPOSES,
+        "legal_basis": JOUR_LEGAL_BASIS,
+        "sources": REPORTER_SOURCES,
         "retention": JOUR_RETENTION,
         "recipients": INTAKE_RECIPIENTS,
     }

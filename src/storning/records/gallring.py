@@ -500,11 +500,20 @@ def _expire_logs(session: Session, policy: Policy, now: datetime) -> Counter[str
         session.execute(delete(outbox).where(outbox.c.created_at < _before(policy.outbox, now)))
     )
     items = table(IntakeItem)
+    # an erased report still waiting in the queue leaves it: nothing is left to act on
+    still_open = items.c.status == "open"
     counts["intake_items_erased"] = _rowcount(
         session.execute(
             update(items)
             .where(_unattached_expired(policy, now))
-            .values(**_values(items, _ERASE["intake_items"]))
+            .values(
+                **{**_values(items, _ERASE["intake_items"]), "reason": literal(TOMBSTONE)},
+                status=sql_case((still_open, literal("dismissed")), else_=items.c.status),
+                resolved_at=sql_case(
+                    (still_open, literal(now, items.c.resolved_at.type)), else_=items.c.resolved_at
+                ),
+                resolved_by=sql_case((still_open, literal("gallring")), else_=items.c.resolved_by),
+            )
         )
     )
     counts["idempotency_keys_deleted"] = _rowcount(

@@ -13,8 +13,9 @@ the link's journal entries name the complainant by number only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -360,21 +361,31 @@ def _checked(app: App, form: DiaryForm, now: datetime) -> dict[str, Any]:
         day = date.fromisoformat(form.day.strip())
     except ValueError:
         raise InvalidInput("Datumet ska skrivas som ÅÅÅÅ-MM-DD, till exempel 2026-03-01.") from None
-    starts = datetime.combine(day, _clock(form.starts, "Starttiden", required=True), zone)
+    starts = _local(day, _clock(form.starts, "Starttiden", required=True), zone, "Starttiden")
     ends_time = _clock(form.ends, "Sluttiden", required=False) if form.ends.strip() else None
     ends = None
     if ends_time is not None:
-        ends = datetime.combine(day, ends_time, zone)
-        if ends <= starts:  # past midnight: it ended the next day, if within LONGEST_OVER_MIDNIGHT
-            ends += timedelta(days=1)
-            if ends - starts > LONGEST_OVER_MIDNIGHT:
+        if ends_time == starts.time():
+            raise InvalidInput(
+                f"Sluttiden {ends_time:%H:%M} är samma som starttiden; lämna sluttiden tom om du "
+                "inte vet när störningen slutade."
+            )
+        ends = _local(day, ends_time, zone, "Sluttiden")
+        if ends.timestamp() <= starts.timestamp():  # past midnight: it ended the next day
+            ends = _local(day + timedelta(days=1), ends_time, zone, "Sluttiden")
+            if ends.timestamp() - starts.timestamp() > LONGEST_OVER_MIDNIGHT.total_seconds():
                 raise InvalidInput(
                     f"Sluttiden {ends_time:%H:%M} är före starttiden {starts:%H:%M}. En störning "
                     "som pågick över midnatt läses som att den slutade nästa dag, men högst "
                     f"{LONGEST_OVER_MIDNIGHT.seconds // 3600} timmar senare; kontrollera tiderna."
                 )
-    if starts > now:
+    if starts.timestamp() > now.timestamp():
         raise InvalidInput("Störningen kan inte ha börjat i framtiden; kontrollera datum och tid.")
+    if ends is not None and ends.timestamp() > now.timestamp():
+        raise InvalidInput(
+            f"Sluttiden {ends:%H:%M}{' nästa dag' if ends.date() != starts.date() else ''} ligger "
+            "i framtiden; skriv när störningen slutade, eller lämna sluttiden tom om den pågår."
+        )
     if starts < now - timedelta(days=365):
         raise InvalidInput("Datumet är mer än ett år bakåt i tiden; kontrollera det.")
     if form.kind not in INCIDENT_KINDS:
@@ -391,6 +402,19 @@ def _checked(app: App, form: DiaryForm, now: datetime) -> dict[str, Any]:
         "witnesses": _short(form.witnesses, "Vittnena"),
         "police_ref": _short(form.police_ref, "Polisens diarienummer", limit=60),
     }
+
+
+def _local(day: date, clock: time, zone: ZoneInfo, label: str) -> datetime:
+    """The instant of a local day and time; a time that did not exist that day (the hour skipped
+    when summer time begins) is refused rather than moved."""
+    moment = datetime.combine(day, clock, zone)
+    back = moment.astimezone(UTC).astimezone(zone)
+    if (back.date(), back.time()) != (day, clock):
+        raise InvalidInput(
+            f"{label} {clock:%H:%M} fanns inte den {day:%Y-%m-%d} (klockan ställdes fram till "
+            "sommartid); kontrollera tiden."
+        )
+    return moment
 
 
 def _clock(value: str, label: str, *, required: bool) -> time:

@@ -398,9 +398,10 @@ def prefill_for_item(app: App, actor: str, now: datetime, item_id: int) -> dict[
     an item still to be handled, and for someone who may open a case from it."""
     from storning.services.register import lookup_in_session
 
-    with unit(app, write=False) as session:
+    with unit(app) as session:
         principal = principal_of(_actor(app, session, actor))
         item, case = _open_item_for_action(session, principal, item_id, lock=False)
+        log_access(session, principal.username, now, item.case_id, "intake_view", f"post {item.id}")
         found = lookup_in_session(
             session, now, contract=item.contract, address=item.address, apartment=item.apartment
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -157,16 +158,25 @@ def run_now(app: App, actor: str, now: datetime) -> dict[str, int]:
 
 def _url(app: App, url: str) -> str:
     text = url.strip()
-    refused = refused_target(text, allow_local=app.settings.webhook_allow_local)
-    if refused is not None:
+    refused = refused_target(text, allow_local=app.settings.webhook_allow_local, resolve=True)
+    if refused is not None and not refused.startswith("namnet kan inte slås upp"):
         raise InvalidInput(f"Webhooken kan inte läggas till: '{text[:200]}' — {refused}.")
     return text
+
+
+def _without_password(url: str) -> str:
+    """The URL as listed: a password in it (https://user:secret@host/…) is not shown."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
 
 
 def _subscription(row: WebhookSubscription) -> dict[str, Any]:
     return {
         "id": row.id,
-        "url": row.url,
+        "url": _without_password(row.url),
         "description": row.description,
         "active": row.active,
         "cursor": row.cursor,

@@ -150,5 +150,21 @@ def owner_candidates(app: App, actor: str) -> list[Principal]:
 
 
 def _described(wanted: WorklistFilter, page: WorklistPage) -> str:
-    asked = {k: v for k, v in vars(wanted).items() if v not in ("", False, None)}
-    return f"{len(page.rows)} ärenden; {asked}"[:500]
+    """What was listed, in words for the access log: "25 ärenden; mina, sida 1, sökning …"."""
+    parts = ["mina" if wanted.scope == "mine" else "teamets"]
+    for label, value in (
+        ("typ", wanted.case_type),
+        ("läge", wanted.state),
+        ("team", wanted.team),
+        ("handläggare", wanted.owner),
+        ("sökning", wanted.q),
+    ):
+        if value:
+            parts.append(f"{label} {value}")
+    if wanted.include_closed:
+        parts.append("med avslutade")
+    if wanted.overdue:
+        parts.append("förfallna")
+    parts.append(f"sida {wanted.page}")
+    count = len(page.rows)
+    return f"{count} {'ärende' if count == 1 else 'ärenden'}; {', '.join(parts)}"[:500]

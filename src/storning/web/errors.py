@@ -208,7 +208,7 @@ class DatabaseGate:
 # Pydantic's error types in Swedish (what is wrong and what to do); anything else keeps its own text.
 _PYDANTIC_SWEDISH = {
     "missing": "saknas; ange ett värde",
-    "string_too_long": "är för lång (högst {max_length} tecken)",
+    "string_too_long": "är för långt (högst {max_length} tecken)",  # "fältet" is neuter
     "string_too_short": "är för kort (minst {min_length} tecken)",
     "int_parsing": "ska vara ett heltal",
     "int_type": "ska vara ett heltal",
@@ -237,8 +237,11 @@ def _describe(error: Any) -> str:
     kind = error.get("type", "")
     template = _PYDANTIC_SWEDISH.get(kind)
     if template is not None:
+        context = dict(error.get("ctx") or {})
+        if "expected" in context:  # pydantic writes "'json' or 'pdf'"
+            context["expected"] = str(context["expected"]).replace(" or ", " eller ")
         try:
-            what = template.format(**(error.get("ctx") or {}))
+            what = template.format(**context)
         except (KeyError, IndexError):
             what = template
     elif kind == "value_error":
