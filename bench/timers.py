@@ -288,12 +288,15 @@ def main() -> None:
                 officers=50,
                 spread_days=120,
             )
+            # PostgreSQL's autovacuum analyses a table within a minute of a load this size; without
+            # it the planner still believes the tables empty (SQLite keeps no statistics to update)
+            app.db.refresh_statistics("timers", "cases", "case_tracks", "users")
             app.db.dispose()
             p50, p95 = worklist_latency(url)
             drop(handle)
             print(
                 f"{kind:<11} {f'{args.worklist_timers:,} timers, 50 officers':<44} {p50:>11.1f} {p95:>9.1f}"
-                f"   target p95 ≤ 50 ms"
+                f"   target p95 ≤ 25 ms"
             )
 
 

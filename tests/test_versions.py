@@ -179,3 +179,39 @@ def test_reassigning_moves_the_case_its_team_and_its_reminders(app):
             )
         )
     assert case.owner_id == bob.id and owners == {bob.id}
+
+
+def test_a_sent_reminder_whose_task_is_open_follows_the_case_to_its_new_owner(app):
+    """A reminder scoped to a state stays an open item after it is sent (`due.open_item`): after a
+    reassignment it is the new owner's to do, in the worklist's due items and due_this_week."""
+    from sqlalchemy import select, update
+
+    from storning.access import Principal
+    from storning.readmodel import due_items
+    from storning.store.models import Case, CaseTrack, Timer, User
+    from storning.worklist import due_this_week
+
+    ref = open_storning(app)["ref"]
+    with app.db.write() as session:
+        case = session.scalar(select(Case).where(Case.ref == ref))
+        assert case is not None
+        legal = session.scalar(
+            select(CaseTrack.state).where(CaseTrack.case_id == case.id, CaseTrack.track == "legal")
+        )
+        timer = session.scalar(select(Timer.id).where(Timer.case_id == case.id).limit(1))
+        # as the worker leaves a sent state reminder: fired, still open while the state lasts
+        session.execute(
+            update(Timer)
+            .where(Timer.id == timer)
+            .values(status="fired", kind="reminds", scope="state", track="legal", scope_state=legal)
+        )
+    services.reassign_case(app, "admin", at(1), ref, "bob")
+    with app.db.read() as session:
+        bob = session.scalar(select(User).where(User.username == "bob"))
+        alice = session.scalar(select(User).where(User.username == "alice"))
+        assert bob is not None and alice is not None
+        week = at(200)  # the timers' days are all past: every open item is due
+        assert ref in [row["ref"] for row in due_this_week(session, app.engine, bob, week)]
+        assert ref not in [row["ref"] for row in due_this_week(session, app.engine, alice, week)]
+    mine = due_items(app, Principal("bob", frozenset({"handlaggare"}), team="syd"), at(200))
+    assert timer in [item["id"] for item in mine]

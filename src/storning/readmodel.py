@@ -404,6 +404,7 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
             )
             .join(Case, Case.id == Timer.case_id)
             .where(
+                Timer.owner_id == me,  # a timer's owner is its case's: the index finds the rows
                 Case.owner_id == me,
                 Case.status == "open",
                 Timer.due_on <= week_end(today),

@@ -387,9 +387,11 @@ def reassign_case(
             )
         before = case.owner.username
         case.owner, case.owner_id, case.team = target, target.id, target.team
+        # the timers that are (or may still be) something to do follow the case: a sent reminder
+        # whose task is open lists for its case's owner (`due.open_item`, `worklist`)
         session.execute(
             update(Timer)
-            .where(Timer.case_id == case.id, Timer.status == "pending")
+            .where(Timer.case_id == case.id, Timer.status.in_(("pending", "fired")))
             .values(owner_id=target.id)
         )
         _record(
