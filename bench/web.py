@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from storning import services  # noqa: E402
 from storning.app import App  # noqa: E402
 from storning.config import Settings  # noqa: E402
+from storning.store.cases import refresh_next_due  # noqa: E402
 from storning.store.models import Case, CaseTrack, Timer, User  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -167,6 +168,8 @@ def _bulk(app: App, cases: int, people: list[tuple[str, str]]) -> None:
                     for i, owner in part
                 ],
             )
+    with app.db.write() as session:  # what the one writer keeps: each case's next deadline
+        refresh_next_due(session, list(session.scalars(select(Case.id))))
     with app.db.engine.begin() as conn:  # fresh statistics, as autovacuum / a DBA would have
         conn.execute(text("ANALYZE"))
 

@@ -123,3 +123,25 @@ def test_a_reminder_sent_and_not_done_is_the_cases_next_deadline_and_sorts_first
     assert [r["ref"] for r in _mine(app, "alice", now, overdue=True)] == [first]
     items = services.due_items(app, "alice", now)
     assert {i["ref"] for i in items if i["when"] == "overdue"} == {first}
+
+
+def test_the_stored_next_deadline_is_the_computed_one_for_every_demo_case(app):
+    """`cases.next_due` is kept by the one writer (save_case, the reminders) and read by the
+    worklist; after the demo's opened, advanced, reminded and closed cases and two worker runs,
+    every case's stored day equals `due.next_due()` computed from its timers and track states."""
+    from sqlalchemy import select
+
+    from storning.store.models import Case
+
+    def mismatches() -> list[tuple[str, object, object]]:
+        with app.db.read() as session:
+            rows = session.execute(select(Case.ref, Case.next_due, due.next_due())).all()
+        assert len(rows) > 20
+        return [(ref, stored, computed) for ref, stored, computed in rows if stored != computed]
+
+    load_demo(app, DEMO_NOW)
+    assert mismatches() == []
+    run_due(app, LATER)  # reminders sent, deadlines fired, follow-ups made
+    assert mismatches() == []
+    run_due(app, LATER + timedelta(days=60))
+    assert mismatches() == []

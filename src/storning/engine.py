@@ -37,6 +37,7 @@ from storning.errors import (
 )
 from storning.guards import blocked_by
 from storning.journal import append_journal
+from storning.store.cases import refresh_next_due
 from storning.store.models import Case, Complainant, Incident, Timer, User
 from storning.timers import TimerBook
 
@@ -242,6 +243,8 @@ class Engine:
             ctx = self._context(session, case, workflow, track, "open", actor, now, {})
             self.timers.start_state_timers(ctx, track.initial)
             self._run_effects(ctx, track.on_open)
+        session.flush()
+        refresh_next_due(session, [case.id])  # the new case's first deadlines
 
     def welcome_complainant(
         self, session: Session, case: Case, complainant: Complainant, actor: User, now: datetime

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from storning.access import (
@@ -36,7 +36,7 @@ from storning.access import (
 )
 from storning.app import App
 from storning.clock import iso, local_day
-from storning.due import next_due, open_item, week_end, when
+from storning.due import open_item, week_end, when
 from storning.store.models import (
     Case,
     CaseTrack,
@@ -167,6 +167,13 @@ def _user_id(username: str) -> ColumnElement[int]:
     return func.coalesce(select(User.id).where(User.username == username).scalar_subquery(), -1)
 
 
+def _user_id_now(session: Session, username: str) -> int:
+    """The user's id looked up first (-1 for an unknown user): a plain number lets the planner use
+    the owner indexes (timers and cases by owner), which a subquery in the statement does not."""
+    found = session.scalar(select(User.id).where(User.username == username))
+    return int(found) if found is not None else -1
+
+
 def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
     seen = visibility(principal)
     if seen == "all":
@@ -242,12 +249,12 @@ def _matches(session: Session, principal: Principal, text: str) -> ColumnElement
 def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) -> Any:
     owner = aliased(User)
     query = (
-        select(*ROW_COLUMNS, owner.username.label("owner"), next_due())
+        select(*ROW_COLUMNS, owner.username.label("owner"), Case.next_due.label("next_due"))
         .join(owner, owner.id == Case.owner_id)
         .where(_visible(session, principal))
     )
     if wanted.scope == "mine":
-        query = query.where(owner.username == principal.username)
+        query = query.where(Case.owner_id == _user_id_now(session, principal.username))
     if not wanted.include_closed:
         query = query.where(Case.status == "open")
     if wanted.case_type:
@@ -275,12 +282,10 @@ def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilt
     with app.db.read() as session:
         query = _filtered(session, principal, wanted)
         if wanted.overdue:
-            query = query.where(Case.status == "open", query.selected_columns.next_due < today)
+            query = query.where(Case.status == "open", Case.next_due < today)
         page = max(wanted.page, 1)
-        # Ordering by the label (not the expression) computes each case's next deadline once.
-        due: ColumnElement[Any] = literal_column("next_due")
         query = (
-            query.order_by(due.asc().nulls_last(), Case.id)
+            query.order_by(Case.next_due.asc().nulls_last(), Case.id)
             .limit(wanted.page_size + 1)
             .offset((page - 1) * wanted.page_size)
         )
@@ -391,7 +396,7 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
     worklist's "mine" with its next deadline and overdue filter."""
     today = local_day(now, app.zone)
     with app.db.read() as session:
-        me = _user_id(principal.username)
+        me = _user_id_now(session, principal.username)
         query = (
             select(
                 Timer.id,

@@ -17,6 +17,7 @@ from storning.clock import at_local
 from storning.journal import append_journal_rows
 from storning.notifications import choose_recipients, may_read, outbox_rows
 from storning.runtime import Runtime
+from storning.store.cases import refresh_next_due
 from storning.store.models import Case, CaseTrack, Outbox, Timer, User, table
 
 REMINDER_TIME = time(7, 0)
@@ -141,6 +142,8 @@ def fire_reminders(
     touched = sorted({j["case_id"] for j in journal})
     if touched:
         conn.execute(_TOUCH_CASE, [{"b_id": case_id, "now": now} for case_id in touched])
+    # a sent (or obsolete) reminder may no longer be an open item, a follow-up may be the next one
+    refresh_next_due(session, sorted({t.case_id for t in timers}))
     fired = sum(1 for s in statuses if s["status"] == "fired")
     return fired, len(statuses) - fired, deferred
 

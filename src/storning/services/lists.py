@@ -159,8 +159,8 @@ def _described(wanted: WorklistFilter, page: WorklistPage) -> str:
         ("handläggare", wanted.owner),
         ("sökning", wanted.q),
     ):
-        if value:
-            parts.append(f"{label} {value}")
+        if value:  # printable only: a NUL typed into the search cannot be stored in the log
+            parts.append(f"{label} {''.join(c for c in value if c.isprintable())[:100]}")
     if wanted.include_closed:
         parts.append("med avslutade")
     if wanted.overdue:

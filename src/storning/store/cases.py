@@ -160,6 +160,21 @@ def save_case(session: Session, case: Case) -> None:
         session.connection().execute(_UPDATE_TRACK, moved)
     if session.new:
         session.flush()  # whatever else the event added (letters, timers, incidents)
+    refresh_next_due(session, [case.id])  # after the flush: the event's timers are in the table
+
+
+def refresh_next_due(session: Session, case_ids: Sequence[int]) -> None:
+    """Store each case's next deadline (`due.next_due_value`) after its timers or track states may
+    have changed: the one writer calls it for every saved case, the reminders for the cases whose
+    reminders they sent. Worklists sort and filter by the stored day."""
+    from storning.due import next_due_value  # (due reads the models; the store loads first)
+
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.connection().execute(
+            update(table(Case)).where(table(Case).c.id.in_(chunk)).values(next_due=next_due_value())
+        )
 
 
 @lru_cache(maxsize=256)

@@ -121,6 +121,9 @@ class Case(Base):
     updated_at: Mapped[datetime]
     last_event_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Issue 13 (migration 0016): the day of the earliest open item (`due.next_due_value`), kept by the
+    # one writer (`store.cases.refresh_next_due`), so the worklist sorts without a subquery per case.
+    next_due: Mapped[date | None]
     # Issue 15 (migration 0010): when gallring removed the personal data, and the decision it rested on.
     erased_at: Mapped[datetime | None]
     erasure_decision: Mapped[str | None] = mapped_column(String(400))
