@@ -167,14 +167,18 @@ def refresh_next_due(session: Session, case_ids: Sequence[int]) -> None:
     """Store each case's next deadline (`due.next_due_value`) after its timers or track states may
     have changed: the one writer calls it for every saved case, the reminders for the cases whose
     reminders they sent. Worklists sort and filter by the stored day."""
+    statement, connection = _refresh_statement(), session.connection()
+    for case_id in sorted(set(case_ids)):  # one at a time: the open-item kinds are an IN list
+        connection.execute(statement, {"b_id": case_id})
+
+
+@lru_cache(maxsize=1)
+def _refresh_statement() -> Any:
+    """Built once (its compiled form is then reused): the engine step pays one execution."""
     from storning.due import next_due_value  # (due reads the models; the store loads first)
 
-    ids = sorted(set(case_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        session.connection().execute(
-            update(table(Case)).where(table(Case).c.id.in_(chunk)).values(next_due=next_due_value())
-        )
+    cases = table(Case)
+    return update(cases).where(cases.c.id == bindparam("b_id")).values(next_due=next_due_value())
 
 
 @lru_cache(maxsize=256)
