@@ -256,6 +256,8 @@ def test_the_web_form_opens_a_prefilled_case_from_an_item(doors):
     assert intake_service.show_item(doors.app, "alice", instant(LATER), item)["status"] == "opened"
     again = browser.get(f"/inkorg/{item}/nytt", now=LATER)  # handled: no second case from it
     assert again.status_code == 400 and "redan hanterad" in again.text
+    reader_again = doors.browser("lisa", now=LATER).get(f"/inkorg/{item}/nytt", now=LATER)
+    assert reader_again.status_code == 403  # a reader is told what a reader may do, first
 
 
 def test_the_page_offers_to_close_cases_whose_tenant_moved_out(doors):

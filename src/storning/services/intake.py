@@ -226,13 +226,13 @@ def _open_item_for_action(
     """An item still to be handled that `principal` may act on (locked for the change, unless
     `lock` is false: the new-case form only reads it)."""
     item, case = _visible_item(session, principal, item_id, lock=lock)
+    if not _may_act(principal, item, case):  # a reader is told so, whatever the item's status
+        raise PermissionDenied("Du har bara läsbehörighet till inkorgen.")
     if item.status != "open":
         raise InvalidInput(
             f"Posten {item_id} i inkorgen är redan hanterad "
             f"({STATUS_LABELS.get(item.status, item.status).lower()})."
         )
-    if not _may_act(principal, item, case):
-        raise PermissionDenied("Du har bara läsbehörighet till inkorgen.")
     return item, case
 
 

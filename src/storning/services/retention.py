@@ -120,7 +120,7 @@ def gallra(app: App, actor: str, now: datetime, *, dry_run: bool = False) -> dic
         user = _actor(app, session, actor)
         if not RUNNING_ROLES & user.role_set:
             raise PermissionDenied(
-                "Endast administratör eller dataskyddsansvarig får köra gallringen."
+                "Endast administratör eller dataskyddsombud får köra gallringen."
             )
         rules = policy(app)
         if dry_run:
