@@ -339,6 +339,10 @@ def test_a_person_named_only_as_an_incidents_reporter_gets_that_incident_and_not
     assert KIM_PNR not in flat and ALEX_PNR not in flat and GRETA not in flat and OLLE not in flat
     witness = doors.cli_json("registerutdrag", "Vera Vittne", now=LATER, user="dina")
     assert [c["roles"] for c in witness["cases"]] == [["reporter"]]
+    # a witness is not told it is their complaint: their own purposes and source
+    [seen] = witness["cases"]
+    assert seen["role_labels"] == ["Uppgiftslämnare eller vittne till en händelse"]
+    assert "din anmälan" not in " ".join(seen["purposes"] + seen["sources"])
 
 
 # The functions that write an action id to the access log (directly, or through a refusal), and the

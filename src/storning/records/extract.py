@@ -47,7 +47,7 @@ ROLE_LABELS = {
     "tenant": "Hyresgäst",
     "co_tenant": "Medhyresgäst",
     "complainant": "Anmälare",
-    "reporter": "Uppgiftslämnare om en händelse",
+    "reporter": "Uppgiftslämnare eller vittne till en händelse",
 }
 
 # The default retention (DOMAIN §7, practice): the landlord's gallringsbeslut governs; see
@@ -70,6 +70,10 @@ PURPOSES = {
         "Ta emot och utreda din anmälan om störningar och hålla dig informerad om ärendet.",
         "Kunna styrka störningarna om ärendet prövas i hyresnämnd eller domstol.",
     ],
+    "reporter": [
+        "Utreda störningar som du har rapporterat eller vittnat om, och kunna styrka dem om ärendet "
+        "prövas i hyresnämnd eller domstol.",
+    ],
 }
 LEGAL_BASIS = {
     "tenant": [
@@ -84,6 +88,9 @@ LEGAL_BASIS = {
     "complainant": [
         "Berättigat intresse (art. 6.1 f): att utreda anmälda störningar och kunna styrka dem.",
     ],
+    "reporter": [
+        "Berättigat intresse (art. 6.1 f): att utreda anmälda störningar och kunna styrka dem.",
+    ],
 }
 SOURCES = {
     "tenant": [
@@ -93,6 +100,7 @@ SOURCES = {
         "Dig själv (kontakter, möten och överenskommelser).",
     ],
     "complainant": ["Dig själv (din anmälan och dina kontaktuppgifter)."],
+    "reporter": ["Den som rapporterade händelsen till hyresvärden (du själv eller någon annan)."],
 }
 SOCIAL_SERVICES_LETTERS = (
     "underrattelse_socialnamnd",
@@ -246,7 +254,7 @@ def case_extract(
         )
     )
     as_tenant = "tenant" in roles or "co_tenant" in roles
-    side = "tenant" if as_tenant else "complainant"
+    side = "tenant" if as_tenant else ("complainant" if "complainant" in roles else "reporter")
     result: dict[str, Any] = {
         "ref": case.ref,
         "type": case.case_type,
