@@ -386,6 +386,14 @@ def test_the_phone_form_takes_an_entry_in_swedish_and_english_with_csrf(app, doo
         f"/dagbok/{token}", data={**form, "day": "igår", "csrf_token": csrf_in(page.text)}
     )
     assert bad.status_code == 400 and "ÅÅÅÅ-MM-DD" in bad.text and len(intake_items(app)) == 1
+    # the English form says what is wrong in English
+    same = phone.post(
+        f"/dagbok/{token}?lang=en",
+        data={**form, "ends": "01:30", "csrf_token": csrf_in(english.text)},
+    )
+    assert same.status_code == 400
+    assert "The end time 01:30 is the same as the start time" in same.text
+    assert "Sluttiden" not in same.text and len(intake_items(app)) == 1
 
 
 def test_a_bad_link_gets_a_clear_page_in_both_languages(app, doors):

@@ -349,10 +349,31 @@ def _throttled(first: datetime | None, now: datetime) -> Throttled:
         3600 if first is None else max(1, int((first + timedelta(hours=1) - now).total_seconds()))
     )
     minutes = max(1, -(-wait // 60))
-    return Throttled(
+    throttled = Throttled(
         f"Du har skickat många anteckningar på kort tid; vänta {minutes} minuter och försök igen.",
         wait,
     )
+    throttled.english = (  # type: ignore[attr-defined]
+        f"You have sent many notes in a short time; wait {minutes} minutes and try again."
+    )
+    return throttled
+
+
+class FormProblem(InvalidInput):
+    """A refused diary entry, in Swedish (`str`) and in English (`english`): the complainant's form
+    is bilingual."""
+
+    def __init__(self, swedish: str, english: str) -> None:
+        super().__init__(swedish)
+        self.english = english
+
+
+# The fields' names in both languages (Swedish, English).
+_START = ("Starttiden", "The start time")
+_END = ("Sluttiden", "The end time")
+_DISTURBED = ("Vem som stördes", "Who was disturbed")
+_WITNESSES = ("Vittnena", "The witnesses")
+_POLICE = ("Polisens diarienummer", "The police reference")
 
 
 def _checked(app: App, form: DiaryForm, now: datetime) -> dict[str, Any]:
@@ -360,76 +381,121 @@ def _checked(app: App, form: DiaryForm, now: datetime) -> dict[str, Any]:
     try:
         day = date.fromisoformat(form.day.strip())
     except ValueError:
-        raise InvalidInput("Datumet ska skrivas som ÅÅÅÅ-MM-DD, till exempel 2026-03-01.") from None
-    starts = _local(day, _clock(form.starts, "Starttiden", required=True), zone, "Starttiden")
-    ends_time = _clock(form.ends, "Sluttiden", required=False) if form.ends.strip() else None
+        raise FormProblem(
+            "Datumet ska skrivas som ÅÅÅÅ-MM-DD, till exempel 2026-03-01.",
+            "Write the date as YYYY-MM-DD, for example 2026-03-01.",
+        ) from None
+    starts = _local(day, _clock(form.starts, _START), zone, _START)
+    ends_time = _clock(form.ends, _END) if form.ends.strip() else None
     ends = None
     if ends_time is not None:
         if ends_time == starts.time():
-            raise InvalidInput(
+            raise FormProblem(
                 f"Sluttiden {ends_time:%H:%M} är samma som starttiden; lämna sluttiden tom om du "
-                "inte vet när störningen slutade."
+                "inte vet när störningen slutade.",
+                f"The end time {ends_time:%H:%M} is the same as the start time; leave it empty if "
+                "you do not know when the disturbance ended.",
             )
-        ends = _local(day, ends_time, zone, "Sluttiden")
+        ends = _local(day, ends_time, zone, _END)
         if ends.timestamp() <= starts.timestamp():  # past midnight: it ended the next day
-            ends = _local(day + timedelta(days=1), ends_time, zone, "Sluttiden")
+            ends = _local(day + timedelta(days=1), ends_time, zone, _END)
             if ends.timestamp() - starts.timestamp() > LONGEST_OVER_MIDNIGHT.total_seconds():
-                raise InvalidInput(
+                hours = LONGEST_OVER_MIDNIGHT.seconds // 3600
+                raise FormProblem(
                     f"Sluttiden {ends_time:%H:%M} är före starttiden {starts:%H:%M}. En störning "
                     "som pågick över midnatt läses som att den slutade nästa dag, men högst "
-                    f"{LONGEST_OVER_MIDNIGHT.seconds // 3600} timmar senare; kontrollera tiderna."
+                    f"{hours} timmar senare; kontrollera tiderna.",
+                    f"The end time {ends_time:%H:%M} is before the start time {starts:%H:%M}. A "
+                    "disturbance past midnight is read as ending the next day, but at most "
+                    f"{hours} hours later; please check the times.",
                 )
     if starts.timestamp() > now.timestamp():
-        raise InvalidInput("Störningen kan inte ha börjat i framtiden; kontrollera datum och tid.")
+        raise FormProblem(
+            "Störningen kan inte ha börjat i framtiden; kontrollera datum och tid.",
+            "The disturbance cannot have started in the future; please check the date and time.",
+        )
     if ends is not None and ends.timestamp() > now.timestamp():
-        raise InvalidInput(
-            f"Sluttiden {ends:%H:%M}{' nästa dag' if ends.date() != starts.date() else ''} ligger "
-            "i framtiden; skriv när störningen slutade, eller lämna sluttiden tom om den pågår."
+        next_day = ends.date() != starts.date()
+        raise FormProblem(
+            f"Sluttiden {ends:%H:%M}{' nästa dag' if next_day else ''} ligger i framtiden; skriv "
+            "när störningen slutade, eller lämna sluttiden tom om den pågår.",
+            f"The end time {ends:%H:%M}{' the next day' if next_day else ''} is in the future; "
+            "write when the disturbance ended, or leave it empty if it is still going on.",
         )
     if starts < now - timedelta(days=365):
-        raise InvalidInput("Datumet är mer än ett år bakåt i tiden; kontrollera det.")
+        raise FormProblem(
+            "Datumet är mer än ett år bakåt i tiden; kontrollera det.",
+            "The date is more than a year ago; please check it.",
+        )
     if form.kind not in INCIDENT_KINDS:
-        raise InvalidInput("Välj vad för slags störning det var i listan.")
-    text = validation.text("text", form.text, required=True)
+        raise FormProblem(
+            "Välj vad för slags störning det var i listan.",
+            "Choose the kind of disturbance from the list.",
+        )
+    if not form.text.strip():
+        raise FormProblem(
+            "Skriv vad som hände: vad du hörde eller såg.",
+            "Write what happened: what you heard or saw.",
+        )
+    try:
+        text = validation.text("text", form.text, required=True)
+        place = validation.text("place", form.place)
+    except InvalidInput as error:
+        raise FormProblem(
+            str(error),
+            "The description or the place is too long or contains an invisible character; "
+            "please shorten or rewrite it.",
+        ) from None
     assert text is not None
     return {
         "starts_at": starts,
         "ends_at": ends,
         "kind": form.kind,
         "text": text,
-        "place": validation.text("place", form.place),
-        "disturbed": _short(form.disturbed, "Vem som stördes"),
-        "witnesses": _short(form.witnesses, "Vittnena"),
-        "police_ref": _short(form.police_ref, "Polisens diarienummer", limit=60),
+        "place": place,
+        "disturbed": _short(form.disturbed, _DISTURBED),
+        "witnesses": _short(form.witnesses, _WITNESSES),
+        "police_ref": _short(form.police_ref, _POLICE, limit=60),
     }
 
 
-def _local(day: date, clock: time, zone: ZoneInfo, label: str) -> datetime:
+def _local(day: date, clock: time, zone: ZoneInfo, label: tuple[str, str]) -> datetime:
     """The instant of a local day and time; a time that did not exist that day (the hour skipped
     when summer time begins) is refused rather than moved."""
     moment = datetime.combine(day, clock, zone)
     back = moment.astimezone(UTC).astimezone(zone)
     if (back.date(), back.time()) != (day, clock):
-        raise InvalidInput(
-            f"{label} {clock:%H:%M} fanns inte den {day:%Y-%m-%d} (klockan ställdes fram till "
-            "sommartid); kontrollera tiden."
+        raise FormProblem(
+            f"{label[0]} {clock:%H:%M} fanns inte den {day:%Y-%m-%d} (klockan ställdes fram till "
+            "sommartid); kontrollera tiden.",
+            f"{label[1]} {clock:%H:%M} did not exist on {day:%Y-%m-%d} (the clocks went forward "
+            "to summer time); please check the time.",
         )
     return moment
 
 
-def _clock(value: str, label: str, *, required: bool) -> time:
+def _clock(value: str, label: tuple[str, str]) -> time:
     try:
         return time.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(f"{label} ska skrivas som TT:MM, till exempel 22:30.") from None
+        raise FormProblem(
+            f"{label[0]} ska skrivas som TT:MM, till exempel 22:30.",
+            f"Write {label[1].lower()} as HH:MM, for example 22:30.",
+        ) from None
 
 
-def _short(value: str, label: str, *, limit: int = FIELD_LIMIT) -> str | None:
+def _short(value: str, label: tuple[str, str], *, limit: int = FIELD_LIMIT) -> str | None:
     cleaned = " ".join(value.split())
     if validation.CONTROL.search(cleaned) or validation.HIDDEN.search(cleaned):
-        raise InvalidInput(f"{label} innehåller ett osynligt tecken; skriv om texten.")
+        raise FormProblem(
+            f"{label[0]} innehåller ett osynligt tecken; skriv om texten.",
+            f"{label[1]} contains an invisible character; please rewrite it.",
+        )
     if len(cleaned) > limit:
-        raise InvalidInput(f"{label} får vara högst {limit} tecken; korta texten.")
+        raise FormProblem(
+            f"{label[0]} får vara högst {limit} tecken; korta texten.",
+            f"{label[1]} may be at most {limit} characters; please shorten it.",
+        )
     return cleaned or None
 
 

@@ -150,7 +150,10 @@ def _submit(request: Request, token: str, form: FormData) -> Response:
         except diary.LinkUnusable as gone:
             return _unusable(request, gone, lang)
         status = 429 if isinstance(error, Throttled) else 400
-        return _form(request, token, lang, view, values=typed, error=str(error), status=status)
+        message = getattr(error, "english", None) if lang == "en" else None
+        return _form(
+            request, token, lang, view, values=typed, error=message or str(error), status=status
+        )
     return RedirectResponse(f"/dagbok/{token}?lang={lang}&sent=1", status_code=303)
 
 
