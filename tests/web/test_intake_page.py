@@ -59,7 +59,8 @@ def test_reading_the_queue_is_written_to_the_access_log_at_every_door(doors):
     item = put(doors, "jour", external_id="J-LOG", text="Skrik i trapphuset")
     doors.browser("alice", now=LATER).get("/inkorg", now=LATER)
     doors.api("lisa", "GET", f"/api/intake/{item}", now=LATER)
-    doors.cli("intake", "list", now=LATER, user="carl")
+    listed = doors.cli("intake", "list", now=LATER, user="carl")
+    assert f"{item:>6}  Störningsjour" in listed.stdout and " 2026-03-02 09:00 " in listed.stdout
     with doors.app.db.read() as session:
         rows = session.execute(
             select(AccessLog.actor, AccessLog.action, AccessLog.detail).where(

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.render import local_minute
 from storning.services import intake as intake_service
 from storning.services import night_patrol
 from storning.services import register as register_service
@@ -129,8 +130,9 @@ def items_text(items: list[dict[str, Any]]) -> str:
     for item in items:
         where = item["contract"] or ", ".join(x for x in (item["address"], item["apartment"]) if x)
         text = str(item["payload"].get("text") or "").splitlines()[0:1]
+        seen = item["observed_at"] or item["received_at"]
         lines.append(
-            f"{item['id']:>6}  {item['kind_label']:<18} {item['observed_at'] or '':<25} "
+            f"{item['id']:>6}  {item['kind_label']:<18} {local_minute(seen):<16} "
             f"{where or '–'}  {text[0] if text else ''}  [{item['status_label']}]"
         )
     return "\n".join(lines)

@@ -7,7 +7,8 @@ from typing import Any
 from storning.vocabulary import CASE_TYPES, LETTER_STATUS, TIMER_STATUS
 
 
-def _when(value: str | None) -> str:
+def local_minute(value: str | None) -> str:
+    """An ISO time as the terminal shows it: "2026-03-02 09:00" (– for none)."""
     return value[:16].replace("T", " ") if value else "–"
 
 
@@ -22,7 +23,7 @@ def _records_lines(records: dict[str, Any]) -> list[str]:
     hold = records.get("hold")
     if hold:
         lines.append(
-            f"Gallringsspärr: {hold['reason']} (lagd av {hold['placed_by']} {_when(hold['placed_at'])})"
+            f"Gallringsspärr: {hold['reason']} (lagd av {hold['placed_by']} {local_minute(hold['placed_at'])})"
         )
     if records.get("dispute_hold"):
         lines.append("Gallras inte medan tvisten pågår (det rättsliga spåret)")
@@ -49,7 +50,9 @@ def case_text(doc: dict[str, Any]) -> str:
     lines += _records_lines(doc.get("records") or {})
     lines += ["", "Spår"]
     for track in doc["tracks"].values():
-        lines.append(f"  {track['title']:<24} {track['label']:<40} sedan {_when(track['since'])}")
+        lines.append(
+            f"  {track['title']:<24} {track['label']:<40} sedan {local_minute(track['since'])}"
+        )
     gaps = doc.get("letter_gaps") or []
     if gaps:
         lines += ["", "Saknas för breven"]
@@ -71,7 +74,7 @@ def case_text(doc: dict[str, Any]) -> str:
         lines += ["", "Händelser"]
         for i in doc["incidents"]:
             lines.append(
-                f"  {_when(i['at'])}  {i['kind_label']:<14} {i['verified_label']:<14} {i['text']}"
+                f"  {local_minute(i['at'])}  {i['kind_label']:<14} {i['verified_label']:<14} {i['text']}"
             )
     pending = [t for t in doc["timers"] if t["status"] == "pending"]
     if pending:
@@ -92,7 +95,7 @@ def case_text(doc: dict[str, Any]) -> str:
         extra = f" – {e['reason']}" if e.get("reason") else ""
         extra += f" – åsidosatt: {e['override']}" if e.get("override") else ""
         lines.append(
-            f"  {_when(e['at'])}  {e['actor']:<10} {e['track'] or 'ärende':<10} {e['event']:<24} {move}{extra}"
+            f"  {local_minute(e['at'])}  {e['actor']:<10} {e['track'] or 'ärende':<10} {e['event']:<24} {move}{extra}"
         )
     return "\n".join(lines)
 
