@@ -173,11 +173,16 @@ _PEOPLE_SEPARATORS = re.compile(r"[;,\n]")
 _WITNESSES = re.compile(r"^\s*(vittnen|störde)\s*:", re.IGNORECASE)
 
 
+def people_named(field: str | None) -> list[str]:
+    """The people a reporter field names: the reporter, and the witnesses and who was disturbed that
+    an intake item adds as "A; vittnen: B, C; störde: D" (`services.intake._reporter`)."""
+    parts = _PEOPLE_SEPARATORS.split(field or "")
+    return [name for name in (_WITNESSES.sub("", p).strip() for p in parts) if name]
+
+
 def reports(incident: Incident, name: str | None) -> bool:
-    """Whether `name` is one of the people an incident's reporter field names: the reporter, and
-    the witnesses and who was disturbed that an intake item adds as "; vittnen: A, B; störde: C"."""
-    people = _PEOPLE_SEPARATORS.split(incident.reporter or "")
-    return bool(name) and any(_same_name(_WITNESSES.sub("", p), name) for p in people)
+    """Whether `name` is one of the people an incident's reporter field names."""
+    return bool(name) and any(_same_name(p, name) for p in people_named(incident.reporter))
 
 
 def roles_in(

@@ -45,6 +45,7 @@ from storning.records.extract import (
     _same_name,
     _scrubber,
     _tenant_strings,
+    people_named,
 )
 from storning.store.models import (
     Case,
@@ -116,8 +117,6 @@ DIARY_RETENTION = (
 )
 INTAKE_RECIPIENTS = ["Inga: posterna i inkorgen lämnas inte ut utanför hyresvärden."]
 
-_PEOPLE = re.compile(r"[;,\n]")
-_WITNESSES = re.compile(r"^\s*(vittnen|störde)\s*:", re.IGNORECASE)
 _NUMBER_LIKE = re.compile(r"^[\d\s+*-]+$")
 
 
@@ -421,7 +420,7 @@ def _people(*values: str | None) -> list[str]:
         if not value:
             continue
         found.append(str(value))
-        found += [_WITNESSES.sub("", p).strip() for p in _PEOPLE.split(str(value))]
+        found += people_named(str(value))
     return found
 
 

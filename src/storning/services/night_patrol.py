@@ -21,8 +21,6 @@ from storning.services.common import _actor, _finish, _locked_case, refuse, scop
 from storning.services.intake import record_incident
 from storning.store.models import Case, User
 
-BULK_ROWS = 1000  # an import this large refreshes the planner's statistics (`refresh_statistics`)
-
 
 def import_jour_file(
     app: App, actor: str, now: datetime, path: Path, *, dry_run: bool = False
@@ -103,8 +101,7 @@ def import_jour(
             "queued": queued,
             "cases": sorted({m["case"] for m in matched}),
         }
-    if len(rows) >= BULK_ROWS:
-        app.db.refresh_statistics("intake_items", "incidents")
+    app.db.after_bulk_load(len(rows), "intake_items", "incidents")
     return result
 
 

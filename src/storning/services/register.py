@@ -47,9 +47,6 @@ def _writer(app: App, session: Session, actor: str, action: str) -> Principal:
     return principal
 
 
-BULK_ROWS = 1000  # an import this large refreshes the planner's statistics
-
-
 def import_register_file(
     app: App,
     actor: str,
@@ -132,8 +129,9 @@ def _import(
             ],
             "moved_out": offers,
         }
-    if not dry_run and len(plan.created) + len(plan.updated) >= BULK_ROWS:
-        app.db.refresh_statistics("register_apartments", "register_contracts", "register_log")
+    if not dry_run:
+        written = len(plan.created) + len(plan.updated)
+        app.db.after_bulk_load(written, "register_apartments", "register_contracts", "register_log")
     return result
 
 

@@ -301,6 +301,9 @@ def unavailable_reason(
 _SQLITE_DOWN = ("unable to open database", "disk i/o error", "readonly database", "disk is full")
 
 
+BULK_ROWS = 1000  # a load this large refreshes PostgreSQL's statistics (`after_bulk_load`)
+
+
 @dataclass
 class Database:
     """One engine plus the two kinds of unit of work the services use."""
@@ -339,6 +342,11 @@ class Database:
     def read(self) -> Iterator[Session]:
         with _pool_bounded(), self._reader() as session, session.begin():
             yield session
+
+    def after_bulk_load(self, rows: int, *tables: str) -> None:
+        """`refresh_statistics` of `tables` when a load wrote at least `BULK_ROWS` rows."""
+        if rows >= BULK_ROWS:
+            self.refresh_statistics(*tables)
 
     def refresh_statistics(self, *tables: str) -> None:
         """After a bulk load, refresh PostgreSQL's planner statistics of `tables` (ANALYZE, after
