@@ -12,7 +12,15 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, select
 
 from storning.due import open_item
-from storning.outcomes.context import Context, Spec, aware_utc, count_value, frozen_ids, share_value
+from storning.outcomes.context import (
+    Context,
+    Spec,
+    count_value,
+    frozen_ids,
+    naive,
+    raw_column,
+    share_value,
+)
 from storning.outcomes.milestones import (
     PENDING_LOSS_STATES,
     milestone_rows,
@@ -30,9 +38,11 @@ def _recurrence(ctx: Context) -> list[Value]:
     given = {cid: at for cid, at in ctx.first("uppmaning").items() if ctx.in_period(at)}
     incidents: dict[int, list[datetime]] = defaultdict(list)
     if given:
-        query = select(Incident.case_id, Incident.at).where(Incident.case_id.in_(set(given)))
-        for cid, at in ctx.session.execute(query):
-            incidents[cid].append(aware_utc(at))
+        query = select(Incident.case_id, raw_column(Incident.at)).where(
+            Incident.case_id.in_(set(given))
+        )
+        for cid, at in ctx.rows(query):
+            incidents[cid].append(naive(at))
     values = []
     base = set(given)
     for months in (6, 12):
@@ -65,7 +75,7 @@ def _children_pending(ctx: Context) -> list[Value]:
         .join(CaseTrack, and_(CaseTrack.case_id == Case.id, CaseTrack.track == "legal"))
         .where(ctx.cases, Case.status == "open", CaseTrack.state.in_(PENDING_LOSS_STATES))
     )
-    rows = list(ctx.session.execute(query))
+    rows = list(ctx.rows(query))
     with_children = {cid for cid, n in rows if n}
     unknown = {cid for cid, n in rows if n is None}
     return [
@@ -86,7 +96,7 @@ def _evictions_children(ctx: Context) -> list[Value]:
     children: dict[int, int | None] = {}
     if ids:
         query = select(Case.id, Case.children).where(Case.id.in_(ids))
-        children = {cid: n for cid, n in ctx.session.execute(query)}
+        children = {cid: n for cid, n in ctx.rows(query)}
     with_children = {cid for cid in ids if children.get(cid)}
     return [
         Value(
@@ -109,7 +119,8 @@ def _evictions_children(ctx: Context) -> list[Value]:
 
 def _support(ctx: Context) -> list[Value]:
     rows = ctx.events(
-        and_(JournalEntry.track == "authority", JournalEntry.event == "record_support")
+        and_(JournalEntry.track == "authority", JournalEntry.event == "record_support"),
+        params=True,
     )
     by_kind: dict[str, set[int]] = defaultdict(set)
     counts: dict[str, int] = defaultdict(int)
@@ -161,16 +172,16 @@ def _amount(value: Any) -> Decimal:
 def _arrears(ctx: Context) -> list[Value]:
     """Rent-arrears cases opened in the period (with the debt they were opened for), and the
     balance outstanding now on the open ones."""
-    query = select(Case.id, Case.status, Case.opened_at, Case.facts).where(
+    query = select(Case.id, Case.status, raw_column(Case.opened_at), Case.facts).where(
         ctx.cases, Case.case_type == "hyresskuld"
     )
     opened: set[int] = set()
     opened_amount = Decimal(0)
     open_ids: set[int] = set()
     outstanding = Decimal(0)
-    for cid, status, opened_at, facts in ctx.session.execute(query):
+    for cid, status, opened_at, facts in ctx.rows(query):
         facts = facts or {}
-        if ctx.in_period(aware_utc(opened_at)):
+        if ctx.in_period(naive(opened_at)):
             opened.add(cid)
             opened_amount += _amount(facts.get("amount"))
         if status == "open":
@@ -196,10 +207,10 @@ def _payment_plans(ctx: Context) -> list[Value]:
     agreed = {r[0]: r[1] for r in ctx.events(JournalEntry.event == "agree_payment_plan")}
     missed: set[int] = set()
     if agreed:
-        query = select(JournalEntry.case_id, JournalEntry.at).where(
+        query = select(JournalEntry.case_id, raw_column(JournalEntry.at)).where(
             JournalEntry.event == "miss_instalment", JournalEntry.case_id.in_(set(agreed))
         )
-        missed = {cid for cid, at in ctx.session.execute(query) if aware_utc(at) >= agreed[cid]}
+        missed = {cid for cid, at in ctx.rows(query) if naive(at) >= agreed[cid]}
     kept = set(agreed) - missed
     return [
         count_value("agreed", "Träffade", agreed),
@@ -219,7 +230,7 @@ def _open_per_officer(ctx: Context) -> list[Value]:
         .where(ctx.cases, Case.status == "open")
     )
     by_owner: dict[str, set[int]] = defaultdict(set)
-    for cid, owner in ctx.session.execute(query):
+    for cid, owner in ctx.rows(query):
         by_owner[owner].add(cid)
     return [count_value(o, o, ids, owner=o) for o, ids in sorted(by_owner.items())]
 
@@ -234,7 +245,7 @@ def _overdue(ctx: Context) -> list[Value]:
         .distinct()
     )
     by_owner: dict[str, set[int]] = defaultdict(set)
-    for cid, owner in ctx.session.execute(query):
+    for cid, owner in ctx.rows(query):
         by_owner[owner].add(cid)
     values = [count_value(o, o, ids, owner=o) for o, ids in sorted(by_owner.items())]
     values.append(

@@ -6,17 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from storning.outcomes.context import (
     CaseInfo,
     Context,
     Spec,
-    aware_utc,
     count_value,
     frozen_ids,
-    naive_utc,
-    raw_column,
     share_value,
 )
 from storning.outcomes.milestones import (
@@ -31,11 +28,14 @@ from storning.vocabulary import CASE_TYPES, COMPLAINT_SOURCES, OUTCOMES
 
 def _inflow(ctx: Context) -> list[Value]:
     """Cases opened in the period, by month, type and source."""
-    groups: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    by_month: dict[tuple[int, int, str, str], set[int]] = defaultdict(set)
+    lo, hi, day = ctx.lo, ctx.hi, ctx.day
     for info in ctx.info().values():
-        if ctx.in_period(info.opened_at):
-            month = ctx.day(info.opened_at).strftime("%Y-%m")
-            groups[(month, info.case_type, info.source or "okand")].add(info.id)
+        if lo <= info.opened_at < hi:
+            opened = day(info.opened_at)
+            key = (opened.year, opened.month, info.case_type, info.source or "okand")
+            by_month[key].add(info.id)
+    groups = {(f"{y:04d}-{m:02d}", t, src): ids for (y, m, t, src), ids in by_month.items()}
     values = []
     for (month, case_type, source), ids in sorted(groups.items()):
         label = (
@@ -62,24 +62,16 @@ def _speed(milestone: str) -> Any:
     def compute(ctx: Context) -> list[Value]:
         # the first time each case reached the milestone, kept when it falls in the period (the
         # complaint is the case's opening: the same instant as its `case_opened` journal row)
-        first = func.min(raw_column(JournalEntry.at))
-        query = (
-            select(JournalEntry.case_id, first, raw_column(Case.opened_at))
-            .join(Case, Case.id == JournalEntry.case_id)
-            .where(milestone_rows(milestone), ctx.cases)
-            .group_by(JournalEntry.case_id, Case.opened_at)
-            .having(and_(first >= naive_utc(ctx.lo), first < naive_utc(ctx.hi)))
-        )
-        days: list[int] = []
-        ids: set[int] = set()
-        for cid, at, opened in ctx.session.execute(query):
-            start = ctx.day(aware_utc(opened))
-            days.append(ctx.working_days(start, ctx.day(aware_utc(at))))
-            ids.add(cid)
+        reached = {cid: at for cid, at in ctx.first(milestone).items() if ctx.in_period(at)}
+        opened = ctx.opened(set(reached))
+        day, days = ctx.day, []
+        for cid, at in reached.items():
+            days.append(ctx.working_days(day(opened[cid]), day(at)))
         median, p90 = percentile(days, 0.5), percentile(days, 0.9)
+        ids = frozen_ids(reached)
         return [
-            Value("median", "Median", median, n=len(days), case_ids=frozen_ids(ids)),
-            Value("p90", "90:e percentilen", p90, n=len(days), case_ids=frozen_ids(ids)),
+            Value("median", "Median", median, n=len(days), case_ids=ids),
+            Value("p90", "90:e percentilen", p90, n=len(days), case_ids=ids),
         ]
 
     return compute
@@ -207,7 +199,7 @@ def _types(ctx: Context, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     query = select(Case.id, Case.case_type).where(Case.id.in_(ids))
-    return {cid: t for cid, t in ctx.session.execute(query)}
+    return {cid: t for cid, t in ctx.rows(query)}
 
 
 def leases_recovered(ctx: Context) -> list[Value]:
