@@ -284,6 +284,16 @@ def test_the_xlsx_export_has_measures_cases_and_definitions_and_no_complainant(a
     assert not any(name in c for c in cells for name in ("Anna Alm", "Bertil Berg", "Gun Gran"))
     case_rows = list(book["Ärenden"].iter_rows(values_only=True))
     assert case_rows[0][0] == "Ärende" and len(case_rows) == 1 + 5  # A, B, C, D, G
+    # days are dates in Excel (they sort and filter as dates): A was opened on Friday 19 June and
+    # first contacted on Tuesday 23 June; it has not closed
+    a = next(r for r in case_rows if r[0] == world["A"])
+    opened, closed = case_rows[0].index("Öppnat"), case_rows[0].index("Avslutat")
+    contact = case_rows[0].index("Första kontakt (datum)")
+    assert (a[opened], a[closed], a[contact]) == (
+        datetime(2026, 6, 19),
+        None,
+        datetime(2026, 6, 23),
+    )
     by_admin = outcomes.export(app, "admin", NOW, PERIOD, "xlsx")
     admin_cells = [
         str(c)

@@ -213,6 +213,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Trådar för sidor och API-anrop i en webbprocess (1–200).",
         "web_threads",
     ),
+    Setting(
+        "STORNING_STATS_WAIT_MS",
+        "200",
+        "Millisekunder översikten Utfall låter användaren vänta på att måtten räknas om efter en "
+        "ändring (0–600000). Tog förra beräkningen längre visas den, med sin tidpunkt, medan en ny "
+        "görs i en egen bakgrundsprocess; 600000 = räkna alltid om medan användaren väntar.",
+        "stats_wait_ms",
+    ),
     # issue 16: the complainant's diary links, evidence files, webhooks
     Setting(
         "STORNING_DATA_DIR",
@@ -475,6 +483,7 @@ class Settings:
     session_idle_minutes: int = 30
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For is believed
     web_threads: int = 8
+    stats_wait_ms: int = 200  # the dashboard may show its last computation beyond this (services)
     # issue 16: evidence files, diary links, webhooks
     data_dir: Path | None = None  # None: beside the SQLite file, else ./storning-data
     evidence_storage: str = "file"  # file | db
@@ -545,6 +554,7 @@ class Settings:
             ),
             trusted_proxies=_networks("STORNING_TRUSTED_PROXIES", raw["STORNING_TRUSTED_PROXIES"]),
             web_threads=_int("STORNING_WEB_THREADS", raw["STORNING_WEB_THREADS"], 1, 200),
+            stats_wait_ms=_int("STORNING_STATS_WAIT_MS", raw["STORNING_STATS_WAIT_MS"], 0, 600_000),
             data_dir=Path(raw["STORNING_DATA_DIR"].strip())
             if raw["STORNING_DATA_DIR"].strip()
             else None,

@@ -87,10 +87,14 @@ class Measure:
 
 @dataclass
 class Stats:
-    """Every measure for one filter, as one viewer may see it."""
+    """Every measure for one filter, as one viewer may see it, computed at `computed_at` (the
+    moment the data was read). `current` is False when the data has changed since (the dashboard
+    may show such a result while a new one is computed: `services.outcomes.stats(recent=True)`)."""
 
     filter: StatsFilter
     measures: list[Measure]
+    computed_at: datetime | None = None
+    current: bool = True
 
     def measure(self, key: str) -> Measure:
         for m in self.measures:

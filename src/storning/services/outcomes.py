@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -37,18 +35,20 @@ from storning.access import CaseScope, Principal, principal_of
 from storning.app import App
 from storning.clock import local_day
 from storning.errors import InvalidInput, PermissionDenied
+from storning.outcomes.context import LocalDays, naive, raw_column
 from storning.outcomes.measures import (
     MEASURE_KEYS,
-    Setting,
     Stats,
     StatsFilter,
-    compute,
     outcome_of,
 )
 from storning.outcomes.milestones import MILESTONES
 from storning.readmodel import _visible  # the worklist's own visibility clause: one rule for both
 from storning.security import new_secret
 from storning.services.common import _actor, _change, _record, log_access, refuse, unit
+from storning.services.outcomes_cache import measures_for
+from storning.services.outcomes_cache import stop_refreshing as stop_refreshing
+from storning.services.outcomes_cache import wait_for_refreshes as wait_for_refreshes
 from storning.store.models import AppSecret, Case, CaseTrack, JournalEntry, User
 from storning.vocabulary import CASE_TYPES, COMPLAINT_SOURCES, OUTCOMES
 
@@ -119,14 +119,25 @@ def default_filter(app: App, now: datetime) -> StatsFilter:
 
 
 def stats(
-    app: App, actor: str, now: datetime, flt: StatsFilter, *, only: list[str] | None = None
+    app: App,
+    actor: str,
+    now: datetime,
+    flt: StatsFilter,
+    *,
+    only: list[str] | None = None,
+    recent: bool = False,
 ) -> Stats:
-    """Every measure (or `only` those keys) over the cases the actor may read."""
+    """Every measure (or `only` those keys) over the cases the actor may read, as the data is now.
+
+    `recent` (the dashboard): when the data has changed since the last computation of the same
+    view and that computation took longer than `STORNING_STATS_WAIT_MS`, the last one is returned
+    (`current` False, `computed_at` its time) and a new one is started in the background, so
+    the viewer does not wait; the next view shows it."""
     check_filter(flt)
     _check_keys(only)
     with unit(app) as session:
         principal = _stats_principal(app, session, actor, flt)
-        result = _compute(app, session, principal, flt, now, only)
+        result = measures_for(app, session, principal, flt, now, only, recent=recent)
         log_access(session, principal.username, now, None, "stats_view", _detail(flt))
         return result
 
@@ -139,15 +150,19 @@ def case_rows(
     *,
     measure: str | None = None,
     value: str | None = None,
+    recent: bool = False,
 ) -> list[CaseRow]:
     """The cases behind one value of one measure (or behind every measure, `measure=None`), oldest
-    first, as the actor may see them."""
+    first, as the actor may see them. `recent` (a number clicked on the dashboard): the cases
+    behind the number the dashboard showed, when it showed its last computation (see `stats`)."""
     check_filter(flt)
     if measure is not None:
         _check_keys([measure])
     with unit(app) as session:
         principal = _stats_principal(app, session, actor, flt)
-        result = _compute(app, session, principal, flt, now, [measure] if measure else None)
+        result = measures_for(
+            app, session, principal, flt, now, [measure] if measure else None, recent=recent
+        )
         if measure is None:
             ids: set[int] = set()
             for m in result.measures:
@@ -158,83 +173,6 @@ def case_rows(
         detail = f"{_detail(flt)} {measure or '*'}:{value or '*'} ({len(rows)} ärenden)"
         log_access(session, principal.username, now, None, "stats_cases", detail[:400])
         return rows
-
-
-def _compute(
-    app: App,
-    session: Session,
-    principal: Principal,
-    flt: StatsFilter,
-    now: datetime,
-    only: list[str] | None,
-) -> Stats:
-    key = _cache_key(app, session, principal, flt, now, only)
-    cache = _cache_of(app)
-    with _CACHE_LOCK:
-        found = cache.get(key)
-        if found is not None:
-            cache.move_to_end(key)
-            return found
-    setting = Setting(app.zone, app.engine.calendar, now)
-    result = compute(session, _visible(session, principal), flt, setting, only=only)
-    with _CACHE_LOCK:
-        cache[key] = result
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
-    return result
-
-
-# The measures are a pure function of the rows, the viewer's visibility, the filter and the day: a
-# result is reused while the journal has no new row and no case was added or changed (every change of
-# a case bumps its version and writes a journal row; timers that fire write journal rows too). The key
-# holds the journal's last id, the number of cases and the sum of their versions, so a stale result is
-# never served. Per process, per application, the CACHE_SIZE most recent.
-CACHE_SIZE = 32
-_CACHE_LOCK = threading.Lock()
-
-
-def _cache_of(app: App) -> OrderedDict[tuple[Any, ...], Stats]:
-    cache: OrderedDict[tuple[Any, ...], Stats] | None = getattr(app, "_outcomes_cache", None)
-    if cache is None:
-        cache = OrderedDict()
-        object.__setattr__(app, "_outcomes_cache", cache)
-    return cache
-
-
-def _cache_key(
-    app: App,
-    session: Session,
-    principal: Principal,
-    flt: StatsFilter,
-    now: datetime,
-    only: list[str] | None,
-) -> tuple[Any, ...]:
-    from sqlalchemy import func
-
-    seen = access.visibility(principal)
-    who = (
-        seen,
-        principal.team if seen == "team" else None,
-        principal.username
-        if seen in ("own", "team") and access.may_act_at_all(principal)
-        else None,
-    )
-    last_entry, cases, versions = session.execute(
-        select(
-            select(func.max(JournalEntry.id)).scalar_subquery(),
-            select(func.count(Case.id)).scalar_subquery(),
-            select(func.coalesce(func.sum(Case.version), 0)).scalar_subquery(),
-        )
-    ).one()
-    return (
-        who,
-        flt,
-        local_day(now, app.zone),
-        tuple(sorted(only)) if only else None,
-        last_entry,
-        cases,
-        versions,
-    )
 
 
 def viewed_team(app: App, actor: str, team: str | None) -> str | None:
@@ -309,6 +247,8 @@ FEW_IDS = 2000
 
 
 def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> list[CaseRow]:
+    """The rows of the cases `ids`, oldest first: read through Core with the stored (naive UTC)
+    times, as an export of 100,000 rows needs."""
     if not ids:
         return []
     query = (
@@ -324,8 +264,8 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
             Case.children,
             Case.outcome,
             CaseTrack.state,
-            Case.opened_at,
-            Case.closed_at,
+            raw_column(Case.opened_at),
+            raw_column(Case.closed_at),
         )
         .join(User, User.id == Case.owner_id)
         .join(CaseTrack, (CaseTrack.case_id == Case.id) & (CaseTrack.track == "legal"))
@@ -333,58 +273,69 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
     )
     if len(ids) <= FEW_IDS:
         query = query.where(Case.id.in_(ids))
-    firsts = _milestone_days(app, session, ids)
+    day = LocalDays(app.zone)
+    firsts = _milestone_days(session, ids, day)
     key = _pseudonym_key(app, session) if not principal.is_admin else b""
+    may_name: dict[tuple[str, str | None], bool] = {}
     rows = []
-    for r in session.execute(query):
-        if r.id not in ids:
+    for (
+        cid,
+        ref,
+        case_type,
+        team,
+        owner,
+        tenant,
+        status,
+        source,
+        children,
+        outcome,
+        state,
+        opened_at,
+        closed_at,
+    ) in session.connection().execute(query):
+        if cid not in ids:
             continue
-        named = access.can_act(principal, CaseScope(r.username, r.team))
+        named = may_name.get((owner, team))
+        if named is None:
+            named = may_name[(owner, team)] = access.can_act(principal, CaseScope(owner, team))
         rows.append(
             CaseRow(
-                ref=r.ref,
-                case_type=r.case_type,
-                team=r.team,
-                owner=r.username,
-                tenant=r.tenant_name if named else pseudonym(key, r.id),
+                ref=ref,
+                case_type=case_type,
+                team=team,
+                owner=owner,
+                tenant=tenant if named else pseudonym(key, cid),
                 named=named,
-                status=r.status,
-                source=r.source,
-                children=r.children,
-                outcome=outcome_of(r.outcome, r.state) if r.status == "closed" else None,
-                legal_state=r.state,
-                opened_on=local_day(_aware(r.opened_at), app.zone),
-                closed_on=local_day(_aware(r.closed_at), app.zone) if r.closed_at else None,
-                milestones={m: firsts.get((r.id, m)) for m in MILESTONES},
+                status=status,
+                source=source,
+                children=children,
+                outcome=outcome_of(outcome, state) if status == "closed" else None,
+                legal_state=state,
+                opened_on=day(naive(opened_at)),
+                closed_on=day(naive(closed_at)) if closed_at else None,
+                milestones={m: firsts.get((cid, m)) for m in MILESTONES},
             )
         )
     return rows
 
 
-def _milestone_days(app: App, session: Session, ids: set[int]) -> dict[tuple[int, str], date]:
-    from sqlalchemy import func
-
+def _milestone_days(session: Session, ids: set[int], day: LocalDays) -> dict[tuple[int, str], date]:
+    """(case id, milestone) → the local day the case first reached it, for the cases `ids`."""
     from storning.outcomes.milestones import milestone_rows
 
     found: dict[tuple[int, str], date] = {}
     for key in MILESTONES:
         query = (
-            select(JournalEntry.case_id, func.min(JournalEntry.at))
+            select(JournalEntry.case_id, func.min(raw_column(JournalEntry.at)))
             .where(milestone_rows(key))
             .group_by(JournalEntry.case_id)
         )
         if len(ids) <= FEW_IDS:
             query = query.where(JournalEntry.case_id.in_(ids))
-        for cid, at in session.execute(query):
-            if cid in ids:
-                found[(cid, key)] = local_day(_aware(at), app.zone)
+        for cid, at in session.connection().execute(query):
+            if cid in ids and at is not None:
+                found[(cid, key)] = day(naive(at))
     return found
-
-
-def _aware(at: datetime) -> datetime:
-    from datetime import UTC
-
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def pseudonym(key: bytes, case_id: int) -> str:
@@ -581,7 +532,7 @@ def export(
         _check_keys([measure])
     with unit(app) as session:
         principal = _stats_principal(app, session, actor, flt)
-        result = _compute(app, session, principal, flt, now, None)
+        result = measures_for(app, session, principal, flt, now, None)
         ids: set[int] = set()
         if measure is not None:
             ids = set(result.cases_behind(measure, value))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from markupsafe import Markup
@@ -95,7 +96,9 @@ def dashboard(request: Request) -> Response:
         period = _period(ctx.app, ctx.now, request.query_params)
     except InvalidInput as e:
         error, period = str(e), _preset("ar", today, request.query_params)
-    found = outcomes.stats(ctx.app, ctx.principal.username, ctx.now, period.stats_filter())
+    found = outcomes.stats(
+        ctx.app, ctx.principal.username, ctx.now, period.stats_filter(), recent=True
+    )
     shown = [
         {"figure": f, "image": _image(f), "rows": _figure_rows(f, period)} for f in figures(found)
     ]
@@ -129,10 +132,16 @@ def dashboard(request: Request) -> Response:
         "inflow": _measure_view(found.measure("inflow"), period),
         "years": [today.year, today.year - 1, today.year - 2],
         "report_year": today.year - 1 if today.month < 3 else today.year,
+        "computed_at": _clock_time(ctx.app.zone, found.computed_at),
+        "current": found.current,
         "error": error,
         "error_title": "Perioden kunde inte läsas" if error else None,
     }
     return render(request, "outcomes.html", context, status=400 if error else 200)
+
+
+def _clock_time(zone: ZoneInfo, at: datetime | None) -> str | None:
+    return at.astimezone(zone).strftime("%H:%M:%S") if at else None
 
 
 # --- the cases behind a number -----------------------------------------------------------------------
@@ -155,6 +164,7 @@ def cases_behind(request: Request) -> Response:
         period.stats_filter(),
         measure=measure or None,
         value=value,
+        recent=True,
     )
     # A number that is a part of a value's cases (a chart's cell): the same list, narrowed to the
     # cases opened in `month`, of `case_type` or from `source`.

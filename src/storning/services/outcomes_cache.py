@@ -1,0 +1,249 @@
+"""The computed outcome measures, kept per view, and their computation anew in the background
+(issue 14): `measures_for` is what `storning.services.outcomes` calls.
+
+The measures are a pure function of the rows, the viewer's visibility, the filter and the day. A result
+is kept per view (who sees what, the filter, the day, the measures asked for) with the data version it
+was computed from: the journal's last id, the number of cases and the sum of their versions (every
+change of a case bumps its version and writes a journal row; timers that fire write journal rows too).
+A result of another data version is never served as current.
+
+The dashboard (`recent`) may be shown the last result, marked (`Stats.current` False), when the data
+has changed but computing anew would keep the viewer waiting longer than STORNING_STATS_WAIT_MS: at
+100,000 cases a computation takes seconds (bench/stats.py). The new one is then computed in a separate
+process (one per web process, started when first needed), so the pages served meanwhile do not share
+a core's interpreter lock with it; the next view shows it. Per process, per application, the
+CACHE_SIZE most recently used views.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storning import access
+from storning.access import Principal, principal_of
+from storning.app import App
+from storning.clock import local_day
+from storning.config import Settings
+from storning.outcomes.measures import Setting, Stats, StatsFilter, compute
+from storning.readmodel import _visible  # the worklist's own visibility clause: one rule for both
+from storning.services.common import _actor, unit
+from storning.store.models import Case, JournalEntry
+
+_log = logging.getLogger(__name__)
+
+CACHE_SIZE = 32
+_LOCK = threading.Lock()
+
+ViewKey = tuple[Any, ...]
+
+
+@dataclass
+class Computed:
+    """One computation: the result, the data version it was read from, and how long it took."""
+
+    result: Stats
+    version: tuple[Any, ...]
+    seconds: float
+
+
+@dataclass
+class _Cache:
+    views: OrderedDict[ViewKey, Computed] = field(default_factory=OrderedDict)
+    refreshing: dict[ViewKey, Future[Computed]] = field(default_factory=dict)
+    pool: ProcessPoolExecutor | None = None
+
+
+def measures_for(
+    app: App,
+    session: Session,
+    principal: Principal,
+    flt: StatsFilter,
+    now: datetime,
+    only: list[str] | None,
+    *,
+    recent: bool = False,
+) -> Stats:
+    """The measures of one view: kept if the data has not changed; for the dashboard (`recent`)
+    the last ones, marked, when computing anew takes too long (see the module's text)."""
+    view = _view_key(app, principal, flt, now, only)
+    whole = (*view[:-1], None)  # the same view with every measure: it answers for any of them
+    version = data_version(session)
+    cache = _cache_of(app)
+    with _LOCK:
+        for key in dict.fromkeys((view, whole)):
+            found = cache.views.get(key)
+            if found is not None and found.version == version:
+                cache.views.move_to_end(key)
+                return _narrowed(found.result, only)
+        if recent:
+            last = cache.views.get(whole) or cache.views.get(view)
+            if last is not None and last.seconds * 1000 > app.settings.stats_wait_ms:
+                _refresh_later(app, cache, view, principal.username, flt, now, only)
+                return replace(_narrowed(last.result, only), current=False)
+    computed = computed_now(app, session, principal, flt, now, only, version)
+    _keep(cache, view, computed)
+    return computed.result
+
+
+def computed_now(
+    app: App,
+    session: Session,
+    principal: Principal,
+    flt: StatsFilter,
+    now: datetime,
+    only: list[str] | None,
+    version: tuple[Any, ...],
+) -> Computed:
+    """The measures computed from the data (whose `version` the caller read before)."""
+    started = time.perf_counter()
+    setting = Setting(app.zone, app.engine.calendar, now)
+    result = compute(session, _visible(session, principal), flt, setting, only=only)
+    result.computed_at = now
+    return Computed(result, version, time.perf_counter() - started)
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    return tuple(
+        session.execute(
+            select(
+                select(func.max(JournalEntry.id)).scalar_subquery(),
+                select(func.count(Case.id)).scalar_subquery(),
+                select(func.coalesce(func.sum(Case.version), 0)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def wait_for_refreshes(app: App, timeout: float = 120.0) -> None:
+    """Wait until the computations under way in the background have been kept (tests, bench)."""
+    cache = _cache_of(app)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _LOCK:
+            if not cache.refreshing:
+                return
+        time.sleep(0.01)
+    raise TimeoutError("the outcome measures are still being computed")
+
+
+def stop_refreshing(app: App) -> None:
+    """Stop the background process of `app`, if one was started (after waiting for its work)."""
+    cache = _cache_of(app)
+    wait_for_refreshes(app)
+    with _LOCK:
+        pool, cache.pool = cache.pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
+# --- inside ------------------------------------------------------------------------------------------
+
+
+def _narrowed(result: Stats, only: list[str] | None) -> Stats:
+    if only is None or len(result.measures) == len(only):
+        return result
+    return replace(result, measures=[m for m in result.measures if m.key in only])
+
+
+def _keep(cache: _Cache, view: ViewKey, computed: Computed) -> None:
+    with _LOCK:
+        cache.views[view] = computed
+        cache.views.move_to_end(view)
+        while len(cache.views) > CACHE_SIZE:
+            cache.views.popitem(last=False)
+
+
+def _refresh_later(
+    app: App,
+    cache: _Cache,
+    view: ViewKey,
+    username: str,
+    flt: StatsFilter,
+    now: datetime,
+    only: list[str] | None,
+) -> None:
+    """Compute `view` anew in the background process, unless that is already under way (called
+    with the lock held)."""
+    if view in cache.refreshing:
+        return
+    if cache.pool is None:
+        cache.pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(app.settings,),
+        )
+    future = cache.pool.submit(_computed_in_worker, username, flt, now, only)
+    cache.refreshing[view] = future
+
+    def done(finished: Future[Computed]) -> None:
+        try:
+            _keep(cache, view, finished.result())
+        except Exception:  # the next view computes while the viewer waits
+            _log.exception("outcomes: the background computation of %s failed", flt)
+        finally:
+            with _LOCK:
+                cache.refreshing.pop(view, None)
+
+    future.add_done_callback(done)
+
+
+_WORKER_APP: App | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _WORKER_APP
+    _WORKER_APP = App.create(settings)
+
+
+def _computed_in_worker(
+    username: str, flt: StatsFilter, now: datetime, only: list[str] | None
+) -> Computed:
+    """In the background process: the data version, read before the measures (a change made
+    meanwhile makes the result stale, never wrongly current), and the measures."""
+    app = _WORKER_APP
+    assert app is not None, "the background process was not started by _start_worker"
+    with unit(app, write=False) as session:
+        principal = principal_of(_actor(app, session, username))
+        version = data_version(session)
+        return computed_now(app, session, principal, flt, now, only, version)
+
+
+def _cache_of(app: App) -> _Cache:
+    cache: _Cache | None = getattr(app, "_outcomes_cache", None)
+    if cache is None:
+        with _LOCK:
+            cache = getattr(app, "_outcomes_cache", None)
+            if cache is None:
+                cache = _Cache()
+                object.__setattr__(app, "_outcomes_cache", cache)
+    return cache
+
+
+def _view_key(
+    app: App,
+    principal: Principal,
+    flt: StatsFilter,
+    now: datetime,
+    only: list[str] | None,
+) -> ViewKey:
+    seen = access.visibility(principal)
+    who = (
+        seen,
+        principal.team if seen == "team" else None,
+        principal.username
+        if seen in ("own", "team") and access.may_act_at_all(principal)
+        else None,
+    )
+    return (who, flt, local_day(now, app.zone), tuple(sorted(only)) if only else None)
