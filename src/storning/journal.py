@@ -17,8 +17,26 @@ from sqlalchemy.orm import Session
 
 from storning.definitions.model import Workflow
 from storning.store.models import Case, JournalEntry, table
+from storning.store.prepared import Prepared
 
-_INSERT_JOURNAL = insert(table(JournalEntry)).returning(table(JournalEntry).c.id)
+_JOURNAL_COLUMNS = (
+    "case_id",
+    "at",
+    "actor",
+    "track",
+    "event",
+    "from_state",
+    "to_state",
+    "reason",
+    "override",
+    "overridden",
+    "params",
+    "caused_by",
+    "timer_id",
+)
+_INSERT_JOURNAL = Prepared(
+    insert(table(JournalEntry)).returning(table(JournalEntry).c.id), _JOURNAL_COLUMNS
+)
 
 
 def append_journal(
@@ -38,9 +56,9 @@ def append_journal(
     caused_by: int | None = None,
     timer_id: int | None = None,
 ) -> int:
-    """Append one journal row and return its id: a prepared Core insert, not the unit of work (the row
-    is append-only, its id is needed at once, and building `.values(...)` per call costs more than the
-    insert itself)."""
+    """Append one journal row and return its id: a prepared insert (`store.prepared`), not the unit of
+    work (the row is append-only, its id is needed at once, and an event's statements cost more in
+    Python than in the database)."""
     row = {
         "case_id": case_id,
         "at": at,
@@ -56,7 +74,7 @@ def append_journal(
         "caused_by": caused_by,
         "timer_id": timer_id,
     }
-    return int(session.connection().execute(_INSERT_JOURNAL, row).scalar_one())
+    return int(_INSERT_JOURNAL.scalar(session, row))
 
 
 def append_journal_rows(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -28,13 +28,32 @@ from storning.reminders import fire_reminders
 from storning.runtime import Runtime
 from storning.store.cases import load_case_by_id, save_case
 from storning.store.models import Case, Timer, User, table
+from storning.store.prepared import Prepared
 
 REMINDER_TIME = time(7, 0)
 
-# Prepared statements: timers are written on most events, and building statements per call costs more
-# than running them.
+# Prepared statements (`store.prepared`): timers are written on most events, and running a statement
+# through the ordinary execute costs more than the database's work.
 _TIMERS = table(Timer)
-_INSERT_TIMER = insert(_TIMERS)
+_TIMER_COLUMNS = (
+    "case_id",
+    "track",
+    "name",
+    "label",
+    "kind",
+    "fires",
+    "recipients",
+    "scope",
+    "scope_state",
+    "due_on",
+    "due_at",
+    "every",
+    "status",
+    "created_at",
+    "fired_at",
+    "owner_id",
+)
+_INSERT_TIMER = Prepared(insert(_TIMERS), _TIMER_COLUMNS)
 _PENDING_OF_TRACK = (
     (_TIMERS.c.case_id == bindparam("b_case"))
     & (_TIMERS.c.track == bindparam("b_track"))
@@ -45,13 +64,13 @@ _SET_STATUS = (
     .where(_TIMERS.c.id == bindparam("b_id"))
     .values(status=bindparam("status"), fired_at=bindparam("fired_at"))
 )
-_CANCEL_TRACK = update(_TIMERS).where(_PENDING_OF_TRACK).values(status="cancelled")
-_CANCEL_NAMED = (
+_CANCEL_TRACK = Prepared(update(_TIMERS).where(_PENDING_OF_TRACK).values(status="cancelled"))
+_CANCEL_NAMED = Prepared(
     update(_TIMERS)
     .where(_PENDING_OF_TRACK, _TIMERS.c.name == bindparam("b_name"))
     .values(status="cancelled")
 )
-_CANCEL_STATE = (
+_CANCEL_STATE = Prepared(
     update(_TIMERS)
     .where(
         _PENDING_OF_TRACK, _TIMERS.c.scope == "state", _TIMERS.c.scope_state == bindparam("b_state")
@@ -73,12 +92,12 @@ class TimerBook:
             row for name in ctx.track.states[state].timers for row in self._start_rows(ctx, name)
         ]
         if rows:
-            ctx.session.connection().execute(_INSERT_TIMER, rows)
+            _INSERT_TIMER.run_each(ctx.session, rows)
 
     def start(self, ctx: EventContext, name: str) -> None:
         rows = self._start_rows(ctx, name)
         if rows:
-            ctx.session.connection().execute(_INSERT_TIMER, rows)
+            _INSERT_TIMER.run_each(ctx.session, rows)
 
     def _start_rows(self, ctx: EventContext, name: str) -> list[dict[str, object]]:
         """The rows of timer `name` started now (its deadline fact is set on the case)."""
@@ -155,7 +174,7 @@ class TimerBook:
             scope_state=None,
             every=None,
         )
-        ctx.session.connection().execute(_INSERT_TIMER, [row])
+        _INSERT_TIMER.run(ctx.session, row)
 
     def _start_day(self, ctx: EventContext, name: str, definition: TimerDef) -> date:
         if definition.start == "now":
@@ -211,19 +230,17 @@ class TimerBook:
 
     def cancel(self, ctx: EventContext, name: str | None) -> None:
         if name is None:
-            ctx.session.connection().execute(
-                _CANCEL_TRACK, {"b_case": ctx.case.id, "b_track": ctx.track.name}
-            )
+            _CANCEL_TRACK.run(ctx.session, {"b_case": ctx.case.id, "b_track": ctx.track.name})
         else:
-            ctx.session.connection().execute(
-                _CANCEL_NAMED, {"b_case": ctx.case.id, "b_track": ctx.track.name, "b_name": name}
+            _CANCEL_NAMED.run(
+                ctx.session, {"b_case": ctx.case.id, "b_track": ctx.track.name, "b_name": name}
             )
 
     def cancel_state_timers(self, ctx: EventContext, state: str) -> None:
         if state not in ctx.track.states_with_scoped_timers:
             return
-        ctx.session.connection().execute(
-            _CANCEL_STATE, {"b_case": ctx.case.id, "b_track": ctx.track.name, "b_state": state}
+        _CANCEL_STATE.run(
+            ctx.session, {"b_case": ctx.case.id, "b_track": ctx.track.name, "b_state": state}
         )
 
     def cancel_all(self, session: Session, case: Case) -> None:

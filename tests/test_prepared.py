@@ -1,0 +1,77 @@
+"""The engine's prepared statements (`storning.store.prepared`, issue 13) behave as SQLAlchemy's own
+execution does, on SQLite and PostgreSQL: values converted both ways (aware UTC times, JSON), a broken
+constraint raised as SQLAlchemy's IntegrityError, a case loaded exactly as the ORM loads it, and the
+case row written once with its next deadline. They run on private parts of SQLAlchemy
+(`Connection._cursor_execute`, `SQLCompiler._result_columns`): these tests are what an upgrade of
+SQLAlchemy must pass."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from storning import services
+from storning.due import next_due
+from storning.journal import append_journal
+from storning.store.cases import load_case
+from storning.store.models import Case, JournalEntry, Timer
+from tests.conftest import at
+from tests.helpers import open_storning
+
+
+def test_a_prepared_insert_converts_times_and_json_and_reads_back_as_the_orm_does(app):
+    ref = open_storning(app)["ref"]
+    moment = at(1, hours=3)
+    with app.db.write() as session:
+        case_id = session.scalar(select(Case.id).where(Case.ref == ref))
+        entry = append_journal(
+            session, case_id, moment, "alice", "note", params={"å": [1, "ö"], "n": None}
+        )
+    with app.db.read() as session:
+        row = session.get(JournalEntry, entry)
+        assert row is not None
+        assert row.at == moment.astimezone(UTC)  # stored as UTC, read back aware
+        assert row.params == {"å": [1, "ö"], "n": None}
+
+
+def test_a_broken_constraint_in_a_prepared_insert_is_sqlalchemys_integrity_error(app):
+    ref = open_storning(app)["ref"]
+    with app.db.read() as session:
+        case_id = session.scalar(select(Case.id).where(Case.ref == ref))
+        timer_id = session.scalar(select(Timer.id).where(Timer.case_id == case_id).limit(1))
+    assert timer_id is not None
+    with pytest.raises(IntegrityError), app.db.write() as session:
+        # journal.timer_id is unique: one journal row per fired timer
+        append_journal(session, case_id, at(1), "system", "fired", timer_id=timer_id)
+        append_journal(session, case_id, at(1), "system", "fired", timer_id=timer_id)
+    with app.db.read() as session:  # the transaction was rolled back as a whole
+        fired = select(JournalEntry.id).where(JournalEntry.timer_id == timer_id)
+        assert session.scalars(fired).all() == []
+
+
+def test_a_case_is_loaded_with_the_values_the_orm_loads(app):
+    ref = open_storning(app)["ref"]
+    services.fire_event(app, "alice", at(1), ref, "record_contact", params={"channel": "phone"})
+    with app.db.read() as session:
+        loaded = load_case(session, ref)
+        assert loaded is not None
+        orm = session.scalars(select(Case).where(Case.ref == ref)).one()
+        for column in inspect(Case).columns:
+            assert getattr(loaded, column.key) == getattr(orm, column.key), column.key
+        assert isinstance(loaded.opened_at, datetime) and loaded.opened_at.tzinfo is not None
+        assert loaded.owner.username == orm.owner.username == "alice"
+        tracks = {t.track: (t.state, t.since) for t in loaded.tracks}
+        assert tracks == {t.track: (t.state, t.since) for t in orm.tracks}
+
+
+def test_each_step_stores_the_next_deadline_computed_from_the_cases_timers(app):
+    ref = open_storning(app)["ref"]
+    services.fire_event(app, "alice", at(1), ref, "record_contact", params={"channel": "phone"})
+    with app.db.read() as session:
+        stored, computed = session.execute(
+            select(Case.next_due, next_due()).where(Case.ref == ref)
+        ).one()
+    assert stored is not None and stored == computed
