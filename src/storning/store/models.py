@@ -217,8 +217,9 @@ class JournalEntry(Base):
 
     __table_args__ = (
         Index("ix_journal_case", "case_id", "id"),
-        # issue 14 (migration 0009): the outcome measures find milestones by event and time
-        Index("ix_journal_event_at", "event", "at"),
+        # issue 14 (migrations 0009, 0017): the outcome measures find each case's first milestone
+        # rows by event from the index alone
+        Index("ix_journal_event_case", "event", "case_id", "at", "track"),
     )
 
 
