@@ -5,6 +5,7 @@ Interfaces (CLI, web, API) catch `StorningError` and show `str(error)`; anything
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass
 
@@ -129,3 +130,24 @@ class ClockError(StorningError):
     """The operation's time is earlier than the case's latest journal entry."""
 
     code = "clock"
+
+
+# What the operating system says about a file, in Swedish (the officer reads it): the common reasons
+# by errno; any other reason as the system gives it.
+_FILE_REASONS = {
+    errno.ENOENT: "filen eller mappen finns inte",
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "behörighet saknas",
+    errno.EISDIR: "det är en mapp, inte en fil",
+    errno.ENOTDIR: "en del av sökvägen är ingen mapp",
+    errno.ENOSPC: "disken är full",
+    errno.EROFS: "filsystemet är skrivskyddat",
+    errno.EEXIST: "filen finns redan",
+    errno.ENAMETOOLONG: "namnet är för långt",
+}
+
+
+def file_reason(error: OSError) -> str:
+    """Why a file could not be used, as one Swedish phrase (no final full stop)."""
+    known = _FILE_REASONS.get(error.errno or 0)
+    return known or (error.strerror or str(error)).rstrip(".")

@@ -16,7 +16,7 @@ from storning import services
 from storning.app import App
 from storning.clock import parse_instant, system_now
 from storning.config import Settings, settings_markdown
-from storning.errors import DefinitionError, StorningError
+from storning.errors import DefinitionError, StorningError, file_reason
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,8 +71,7 @@ def handles_errors(func: F) -> F:
             fail(_database_sentence(error), "database", as_json)
         except OSError as error:  # a file named on the command line (-o in a missing folder …)
             where = f" {error.filename}" if error.filename else ""
-            reason = (error.strerror or str(error)).rstrip(".")
-            fail(f"Filen{where} gick inte att använda: {reason}.", "file", as_json)
+            fail(f"Filen{where} gick inte att använda: {file_reason(error)}.", "file", as_json)
 
     return wrapper  # type: ignore[return-value]
 

@@ -12,7 +12,7 @@ import click
 from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main
 from storning.cli.render import letter_rows
-from storning.errors import InvalidInput
+from storning.errors import InvalidInput, file_reason
 from storning.letters.records import SENDING_METHODS
 
 LETTER_ID = click.IntRange(1, 2**31 - 1)
@@ -24,7 +24,7 @@ def _writable(path: Path) -> Iterator[BinaryIO]:
     try:
         handle = path.open("wb")
     except OSError as error:
-        raise InvalidInput(f"Kan inte skriva filen {path}: {error.strerror}.") from None
+        raise InvalidInput(f"Kan inte skriva filen {path}: {file_reason(error)}.") from None
     try:
         yield handle
     except BaseException:

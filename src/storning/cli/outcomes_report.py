@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from storning.cli.base import Ctx, handles_errors, main
-from storning.errors import InvalidInput
+from storning.errors import InvalidInput, file_reason
 from storning.outcomes import annual
 
 
@@ -34,5 +34,5 @@ def arsrapport(obj: Ctx, year: int, output: Path | None, team: str | None) -> No
     try:  # written only when the report is made: a refused or failed report leaves no file
         target.write_bytes(pdf)
     except OSError as error:
-        raise InvalidInput(f"Kan inte skriva filen {target}: {error.strerror}.") from None
+        raise InvalidInput(f"Kan inte skriva filen {target}: {file_reason(error)}.") from None
     click.echo(f"{target} ({len(pdf)} byte).")

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from storning.definitions.yamlsource import DuplicateKey, LocatedDocument, load_located
-from storning.errors import InvalidInput
+from storning.errors import InvalidInput, file_reason
 
 # field: (Swedish label, required)
 FIELDS: dict[str, tuple[str, bool]] = {
@@ -66,7 +66,7 @@ def load_mapping(path: Path) -> Mapping:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise InvalidInput(f"Kan inte läsa mappningsfilen {path} ({error.strerror}).") from None
+        raise InvalidInput(f"Kan inte läsa mappningsfilen {path} ({file_reason(error)}).") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"Mappningsfilen {path} är inte UTF-8-text.") from None
     return parse_mapping(text, str(path))

@@ -15,7 +15,7 @@ from typing import Any
 from storning import access
 from storning.access import Principal, principal_of
 from storning.app import App
-from storning.errors import ClockError, InvalidInput, PermissionDenied, StorningError
+from storning.errors import ClockError, InvalidInput, PermissionDenied, StorningError, file_reason
 from storning.intake import jour, queue
 from storning.services.common import _actor, _finish, _locked_case, refuse, scope_of, unit
 from storning.services.intake import record_incident
@@ -29,7 +29,7 @@ def import_jour_file(
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise InvalidInput(f"Kan inte läsa filen {path} ({error.strerror}).") from None
+        raise InvalidInput(f"Kan inte läsa filen {path} ({file_reason(error)}).") from None
     records = jour.parse_file(data, str(path))
     return import_jour(app, actor, now, records, source=f"fil:{path.name}", dry_run=dry_run)
 

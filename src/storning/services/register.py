@@ -25,7 +25,7 @@ from storning import access, validation
 from storning.access import Principal, principal_of
 from storning.app import App
 from storning.clock import iso, local_day
-from storning.errors import InvalidInput, NotFound, PermissionDenied, StorningError
+from storning.errors import InvalidInput, NotFound, PermissionDenied, StorningError, file_reason
 from storning.intake import register
 from storning.intake.mapping import DEFAULT, load_mapping
 from storning.intake.register import ImportProblems, Progress, RegisterRow
@@ -64,7 +64,7 @@ def import_register_file(
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise InvalidInput(f"Kan inte läsa filen {path} ({error.strerror}).") from None
+        raise InvalidInput(f"Kan inte läsa filen {path} ({file_reason(error)}).") from None
     with unit(app, write=False) as session:
         _writer(app, session, actor, "register_import")
     rows = register.read_csv(data, str(path), mapping, local_day(now, app.zone), progress)
