@@ -93,14 +93,16 @@ class Context:
         self, condition: ColumnElement[bool], *, params: bool = False
     ) -> list[tuple[int, datetime, Any]]:
         """(case id, at as naive UTC, row) of the journal rows matching `condition` in the period,
-        in journal order; the row has `actor`, `event`, `from_state` and, when asked for,
-        `params`."""
+        in journal order; the row has `actor`, `event`, `from_state`, the case's `case_type` and
+        `children` and, when asked for, `params`."""
         columns: list[Any] = [
             JournalEntry.case_id,
             raw_column(JournalEntry.at),
             JournalEntry.actor,
             JournalEntry.event,
             JournalEntry.from_state,
+            Case.case_type,
+            Case.children,
         ]
         if params:
             columns.append(JournalEntry.params)

@@ -38,11 +38,21 @@ def _recurrence(ctx: Context) -> list[Value]:
     given = {cid: at for cid, at in ctx.first("uppmaning").items() if ctx.in_period(at)}
     incidents: dict[int, list[datetime]] = defaultdict(list)
     if given:
-        query = select(Incident.case_id, raw_column(Incident.at)).where(
-            Incident.case_id.in_(set(given))
+        # the incidents after the first uppmaning given in the period, of the visible cases with an
+        # uppmaning (a subquery, not tens of thousands of ids in the statement)
+        with_uppmaning = select(JournalEntry.case_id).where(milestone_rows("uppmaning"))
+        query = (
+            select(Incident.case_id, raw_column(Incident.at))
+            .join(Case, Case.id == Incident.case_id)
+            .where(
+                ctx.cases,
+                Incident.case_id.in_(with_uppmaning),
+                raw_column(Incident.at) > min(given.values()),
+            )
         )
         for cid, at in ctx.rows(query):
-            incidents[cid].append(naive(at))
+            if cid in given:
+                incidents[cid].append(naive(at))
     values = []
     base = set(given)
     for months in (6, 12):
@@ -93,10 +103,7 @@ def _children_pending(ctx: Context) -> list[Value]:
 def _evictions_children(ctx: Context) -> list[Value]:
     rows = ctx.events(milestone_rows("eviction"))
     ids = {r[0] for r in rows}
-    children: dict[int, int | None] = {}
-    if ids:
-        query = select(Case.id, Case.children).where(Case.id.in_(ids))
-        children = {cid: n for cid, n in ctx.rows(query)}
+    children: dict[int, int | None] = {cid: row.children for cid, _at, row in rows}
     with_children = {cid for cid in ids if children.get(cid)}
     return [
         Value(
@@ -207,10 +214,14 @@ def _payment_plans(ctx: Context) -> list[Value]:
     agreed = {r[0]: r[1] for r in ctx.events(JournalEntry.event == "agree_payment_plan")}
     missed: set[int] = set()
     if agreed:
-        query = select(JournalEntry.case_id, raw_column(JournalEntry.at)).where(
-            JournalEntry.event == "miss_instalment", JournalEntry.case_id.in_(set(agreed))
+        # the missed instalments of the visible cases (filtered here to those with a plan agreed in
+        # the period: not tens of thousands of ids in the statement)
+        query = (
+            select(JournalEntry.case_id, raw_column(JournalEntry.at))
+            .join(Case, Case.id == JournalEntry.case_id)
+            .where(JournalEntry.event == "miss_instalment", ctx.cases)
         )
-        missed = {cid for cid, at in ctx.rows(query) if naive(at) >= agreed[cid]}
+        missed = {cid for cid, at in ctx.rows(query) if cid in agreed and naive(at) >= agreed[cid]}
     kept = set(agreed) - missed
     return [
         count_value("agreed", "Träffade", agreed),

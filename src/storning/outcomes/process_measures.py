@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 
 from storning.outcomes.context import (
     CaseInfo,
@@ -182,9 +182,8 @@ def _milestone_count(milestone: str) -> Any:
     def compute(ctx: Context) -> list[Value]:
         rows = ctx.events(milestone_rows(milestone))
         by_type: dict[str, set[int]] = defaultdict(set)
-        types = {cid: t for cid, t in _types(ctx, {r[0] for r in rows}).items()}
-        for cid, _at, _row in rows:
-            by_type[types.get(cid, "")].add(cid)
+        for cid, _at, row in rows:
+            by_type[row.case_type].add(cid)
         values = [
             count_value(t, CASE_TYPES.get(t, t), ids, case_type=t)
             for t, ids in sorted(by_type.items())
@@ -193,13 +192,6 @@ def _milestone_count(milestone: str) -> Any:
         return values
 
     return compute
-
-
-def _types(ctx: Context, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    query = select(Case.id, Case.case_type).where(Case.id.in_(ids))
-    return {cid: t for cid, t in ctx.rows(query)}
 
 
 def leases_recovered(ctx: Context) -> list[Value]:
