@@ -150,11 +150,35 @@ def case_rows(
     *,
     measure: str | None = None,
     value: str | None = None,
-    recent: bool = False,
 ) -> list[CaseRow]:
     """The cases behind one value of one measure (or behind every measure, `measure=None`), oldest
-    first, as the actor may see them. `recent` (a number clicked on the dashboard): the cases
-    behind the number the dashboard showed, when it showed its last computation (see `stats`)."""
+    first, as the actor may see them, counted from the data as it is."""
+    return cases_behind(app, actor, now, flt, measure=measure, value=value).rows
+
+
+@dataclass
+class CasesBehind:
+    """The cases behind a number, and the computation they come from (`Stats.computed_at`,
+    `Stats.current`)."""
+
+    rows: list[CaseRow]
+    computed_at: datetime | None
+    current: bool
+
+
+def cases_behind(
+    app: App,
+    actor: str,
+    now: datetime,
+    flt: StatsFilter,
+    *,
+    measure: str | None = None,
+    value: str | None = None,
+    recent: bool = False,
+) -> CasesBehind:
+    """`case_rows` with the computation they come from. `recent` (a number clicked on the
+    dashboard): the computation the dashboard shows now (see `stats`), which may be newer than the
+    one the number was read from; the page says which. The cases are those the actor may read now."""
     check_filter(flt)
     if measure is not None:
         _check_keys([measure])
@@ -172,7 +196,7 @@ def case_rows(
         rows = _rows(app, session, principal, ids)
         detail = f"{_detail(flt)} {measure or '*'}:{value or '*'} ({len(rows)} ärenden)"
         log_access(session, principal.username, now, None, "stats_cases", detail[:400])
-        return rows
+        return CasesBehind(rows, result.computed_at, result.current)
 
 
 def viewed_team(app: App, actor: str, team: str | None) -> str | None:
@@ -269,6 +293,9 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
         )
         .join(User, User.id == Case.owner_id)
         .join(CaseTrack, (CaseTrack.case_id == Case.id) & (CaseTrack.track == "legal"))
+        # the cases the principal may read now: a list from an earlier computation never shows a
+        # case that has since moved out of the viewer's sight
+        .where(_visible(session, principal))
         .order_by(Case.opened_at, Case.id)
     )
     if len(ids) <= FEW_IDS:

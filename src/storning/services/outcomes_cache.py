@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -88,8 +90,8 @@ def measures_for(
                 return _narrowed(found.result, only)
         if recent:
             last = cache.views.get(whole) or cache.views.get(view)
-            if last is not None and last.seconds * 1000 > app.settings.stats_wait_ms:
-                _refresh_later(app, cache, view, principal.username, flt, now, only)
+            slow = last is not None and last.seconds * 1000 > app.settings.stats_wait_ms
+            if last is not None and slow and _refresh_later(app, cache, view, principal, flt, now):
                 return replace(_narrowed(last.result, only), current=False)
     computed = computed_now(app, session, principal, flt, now, only, version)
     _keep(cache, view, computed)
@@ -137,14 +139,17 @@ def wait_for_refreshes(app: App, timeout: float = 120.0) -> None:
     raise TimeoutError("the outcome measures are still being computed")
 
 
-def stop_refreshing(app: App) -> None:
-    """Stop the background process of `app`, if one was started (after waiting for its work)."""
+def stop_refreshing(app: App, *, wait: bool = True) -> None:
+    """Stop the background process of `app`, if one was started: after its work (`wait`, tests), or
+    at once, dropping what is queued (a web process shutting down; a computation under way ends
+    with it: the process also watches its parent)."""
     cache = _cache_of(app)
-    wait_for_refreshes(app)
+    if wait:
+        wait_for_refreshes(app)
     with _LOCK:
         pool, cache.pool = cache.pool, None
     if pool is not None:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=wait, cancel_futures=True)
 
 
 # --- inside ------------------------------------------------------------------------------------------
@@ -168,28 +173,40 @@ def _refresh_later(
     app: App,
     cache: _Cache,
     view: ViewKey,
-    username: str,
+    principal: Principal,
     flt: StatsFilter,
     now: datetime,
-    only: list[str] | None,
-) -> None:
-    """Compute `view` anew in the background process, unless that is already under way (called
-    with the lock held)."""
+) -> bool:
+    """Have the background process compute `view` anew (unless that is already under way); False
+    when it cannot (it died, or cannot start): the caller then computes while the viewer waits, and
+    the next refresh starts a new process. Called with the lock held."""
     if view in cache.refreshing:
-        return
-    if cache.pool is None:
-        cache.pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(app.settings,),
+        return True
+    only = list(view[-1]) if view[-1] else None
+    try:
+        if cache.pool is None:
+            cache.pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(app.settings, os.getpid()),
+            )
+        future = cache.pool.submit(
+            _computed_in_worker, principal.username, flt, now, time.time(), only
         )
-    future = cache.pool.submit(_computed_in_worker, username, flt, now, only)
+    except (BrokenProcessPool, RuntimeError, OSError):
+        _log.exception("outcomes: the background process is gone; computing while the viewer waits")
+        _drop_pool(cache)
+        return False
     cache.refreshing[view] = future
 
     def done(finished: Future[Computed]) -> None:
         try:
             _keep(cache, view, finished.result())
+        except BrokenProcessPool:
+            _log.error("outcomes: the background process stopped; the next view starts a new one")
+            with _LOCK:
+                _drop_pool(cache)
         except Exception:  # the next view computes while the viewer waits
             _log.exception("outcomes: the background computation of %s failed", flt)
         finally:
@@ -197,23 +214,44 @@ def _refresh_later(
                 cache.refreshing.pop(view, None)
 
     future.add_done_callback(done)
+    return True
+
+
+def _drop_pool(cache: _Cache) -> None:
+    """Forget a broken pool (called with the lock held); its process, if any is left, is told to
+    stop without waiting."""
+    pool, cache.pool = cache.pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 _WORKER_APP: App | None = None
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent: int) -> None:
+    """In the background process: the application, and a watch that ends the process when the web
+    process that started it is gone (stopped by a signal that skips its exit handlers)."""
     global _WORKER_APP
     _WORKER_APP = App.create(settings)
 
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="storning-stats-parent-watch", daemon=True).start()
+
 
 def _computed_in_worker(
-    username: str, flt: StatsFilter, now: datetime, only: list[str] | None
+    username: str, flt: StatsFilter, asked_at: datetime, asked_wall: float, only: list[str] | None
 ) -> Computed:
     """In the background process: the data version, read before the measures (a change made
-    meanwhile makes the result stale, never wrongly current), and the measures."""
+    meanwhile makes the result stale, never wrongly current), and the measures, as of the moment
+    the data is read (the asking view's time plus the wait since)."""
     app = _WORKER_APP
     assert app is not None, "the background process was not started by _start_worker"
+    now = asked_at + timedelta(seconds=max(0.0, time.time() - asked_wall))
+    now = now.replace(microsecond=0)
     with unit(app, write=False) as session:
         principal = principal_of(_actor(app, session, username))
         version = data_version(session)

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from storning.app import App
 from storning.clock import system_now
-from storning.services import accounts, throttling
+from storning.services import accounts, outcomes, throttling
 from storning.web import (
     api,
     api_intake,
@@ -66,6 +66,7 @@ def create_app(
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.threads
         yield
+        outcomes.stop_refreshing(app, wait=False)  # the dashboard's background process, if any
 
     web = FastAPI(
         lifespan=lifespan,

@@ -157,7 +157,7 @@ def cases_behind(request: Request) -> Response:
     source = q.get("source", "")[:30]
     month = q.get("month", "")[:7]
     kind = q.get("case_type", "")[:20]
-    rows = outcomes.case_rows(
+    found = outcomes.cases_behind(
         ctx.app,
         ctx.principal.username,
         ctx.now,
@@ -166,6 +166,7 @@ def cases_behind(request: Request) -> Response:
         value=value,
         recent=True,
     )
+    rows = found.rows
     # A number that is a part of a value's cases (a chart's cell): the same list, narrowed to the
     # cases opened in `month`, of `case_type` or from `source`.
     if source:
@@ -188,6 +189,8 @@ def cases_behind(request: Request) -> Response:
         "sources": COMPLAINT_SOURCES,
         "outcome_labels": OUTCOMES,
         "back": f"{DASHBOARD}?{period.query()}",
+        "computed_at": _clock_time(ctx.app.zone, found.computed_at),
+        "current": found.current,
     }
     return render(request, "outcomes_cases.html", context)
 
