@@ -311,6 +311,9 @@ def test_the_csv_exports_open_in_swedish_excel(app, world):
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:2] == ["Ärende", "Ärendetyp"]
     assert {r[0] for r in rows[1:]} == {world[k] for k in "ABCDG"}
+    # the legal state as the workflow names it (B was evicted: "Avhyst" in workflows/storning.yaml)
+    state = rows[0].index("Hyresjuridiskt läge")
+    assert next(r for r in rows if r[0] == world["B"])[state] == "Avhyst"
     measures = outcomes.export(app, "carl", NOW, PERIOD, "csv").content.decode("utf-8-sig")
     assert "Tid till första kontakt" in measures and "4,4" in measures
 

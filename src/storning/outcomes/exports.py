@@ -61,6 +61,7 @@ class CaseLike(Protocol):
     children: int | None
     outcome: str | None
     legal_state: str
+    legal_label: str
     opened_on: date
     closed_on: date | None
     milestones: dict[str, date | None]
@@ -115,7 +116,7 @@ def case_table(cases: Iterable[CaseLike]) -> list[list[Any]]:
             COMPLAINT_SOURCES.get(case.source or "", case.source or ""),
             "" if case.children is None else case.children,
             OUTCOMES.get(case.outcome or "", case.outcome or ""),
-            case.legal_state,
+            case.legal_label or case.legal_state,
             case.opened_on,
             case.closed_on or "",
             *(case.milestones.get(key) or "" for key in keys),

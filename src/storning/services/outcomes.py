@@ -75,6 +75,7 @@ class CaseRow:
     opened_on: date
     closed_on: date | None
     milestones: dict[str, date | None] = field(default_factory=dict)
+    legal_label: str = ""  # the legal state as its workflow names it ("Uppmaning given")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (days as ÅÅÅÅ-MM-DD); built by hand: exports call it for every row."""
@@ -90,6 +91,7 @@ class CaseRow:
             "children": self.children,
             "outcome": self.outcome,
             "legal_state": self.legal_state,
+            "legal_state_label": self.legal_label or self.legal_state,
             "opened_on": self.opened_on.isoformat(),
             "closed_on": self.closed_on.isoformat() if self.closed_on else None,
             "milestones": {k: (v.isoformat() if v else None) for k, v in self.milestones.items()},
@@ -290,6 +292,7 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
             CaseTrack.state,
             raw_column(Case.opened_at),
             raw_column(Case.closed_at),
+            Case.workflow_version,
         )
         .join(User, User.id == Case.owner_id)
         .join(CaseTrack, (CaseTrack.case_id == Case.id) & (CaseTrack.track == "legal"))
@@ -304,6 +307,7 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
     firsts = _milestone_days(session, ids, day)
     key = _pseudonym_key(app, session) if not principal.is_admin else b""
     may_name: dict[tuple[str, str | None], bool] = {}
+    label_of = _legal_labels(app, session)
     rows = []
     for (
         cid,
@@ -319,6 +323,7 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
         state,
         opened_at,
         closed_at,
+        version,
     ) in session.connection().execute(query):
         if cid not in ids:
             continue
@@ -341,9 +346,25 @@ def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> li
                 opened_on=day(naive(opened_at)),
                 closed_on=day(naive(closed_at)) if closed_at else None,
                 milestones={m: firsts.get((cid, m)) for m in MILESTONES},
+                legal_label=label_of(case_type, version, state),
             )
         )
     return rows
+
+
+def _legal_labels(app: App, session: Session) -> Any:
+    """(case type, workflow version, legal state) → the state's name in that workflow, looked up
+    once per triple."""
+    known: dict[tuple[str, int, str], str] = {}
+
+    def label_of(case_type: str, version: int, state: str) -> str:
+        key = (case_type, version, state)
+        if key not in known:
+            legal = app.registry.get(session, case_type, version).tracks.get("legal")
+            known[key] = legal.label(state) if legal and state in legal.states else state
+        return known[key]
+
+    return label_of
 
 
 def _milestone_days(session: Session, ids: set[int], day: LocalDays) -> dict[tuple[int, str], date]:
