@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -16,7 +17,7 @@ from storning import services
 from storning.app import App
 from storning.clock import parse_instant, system_now
 from storning.config import Settings, settings_markdown
-from storning.errors import DefinitionError, StorningError, file_reason
+from storning.errors import DefinitionError, InvalidInput, StorningError, file_reason
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,6 +75,18 @@ def handles_errors(func: F) -> F:
             fail(f"Filen{where} gick inte att använda: {file_reason(error)}.", "file", as_json)
 
     return wrapper  # type: ignore[return-value]
+
+
+def write_output(path: Path, data: bytes | str) -> None:
+    """Write a file named on the command line; a file that cannot be written is one Swedish sentence
+    naming it (the operating system's error may not name it)."""
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput(f"Kan inte skriva filen {path}: {file_reason(error)}.") from None
 
 
 def _database_sentence(error: SQLAlchemyError) -> str:

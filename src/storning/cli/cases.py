@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from storning import services
-from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.base import Ctx, emit, handles_errors, json_option, main, write_output
 from storning.cli.complainants import postal_lines
 from storning.cli.render import case_rows, case_text
 from storning.services import outcomes as outcome_services
@@ -428,7 +428,7 @@ def _written_drafts(preview: dict[str, Any], out_dir: Path | None) -> dict[str, 
         if pdf is not None and out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             path = out_dir / f"{preview['ref']}-{number}-{letter['template']}.pdf"
-            path.write_bytes(pdf)
+            write_output(path, pdf)
             letter["file"] = str(path)
         letters.append(letter)
     return {**preview, "letters": letters, "stored": False}

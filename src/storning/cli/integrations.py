@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.base import Ctx, emit, handles_errors, json_option, main, write_output
 from storning.services import diary, evidence, integrations
 
 CHUNK = 1024 * 1024
@@ -155,7 +155,7 @@ def list_files(obj: Ctx, ref: str, as_json: bool) -> None:
 def get(obj: Ctx, evidence_id: int, output: Path) -> None:
     """Spara en bevisfil (läsningen loggas). Exempel: storning bevis get 3 -o foto.jpg"""
     _meta, data = evidence.get_evidence(obj.app, obj.actor, obj.now, evidence_id)
-    output.write_bytes(data)
+    write_output(output, data)
     click.echo(f"Sparade {output} ({len(data)} byte).")
 
 

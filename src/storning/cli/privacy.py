@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from storning.cli.base import Ctx, emit, handles_errors, json_option, main
+from storning.cli.base import Ctx, emit, handles_errors, json_option, main, write_output
 from storning.services import privacy
 
 
@@ -92,7 +92,7 @@ def registerutdrag(obj: Ctx, who: str, output: Path | None, as_json: bool) -> No
     """
     if output is not None:
         pdf = privacy.register_extract_pdf(obj.app, obj.actor, obj.now, who)
-        output.write_bytes(pdf)
+        write_output(output, pdf)
         if not as_json:
             click.echo(f"Registerutdraget är sparat i {output}.")
             return
@@ -171,7 +171,7 @@ def utlamna(
         default = next((f["reason"] for f in offered["fields"] if f["field"] == name), None)
         chosen[name.strip()] = reason.strip() or default or "osl_21_7"
     result = privacy.release_case(obj.app, obj.actor, obj.now, ref, request_ref, chosen)
-    output.write_bytes(result.pdf)
+    write_output(output, result.pdf)
     summary = {
         "id": result.id,
         "ref": result.ref,

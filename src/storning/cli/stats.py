@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from storning.cli.base import Ctx, handles_errors, main
+from storning.cli.base import Ctx, handles_errors, main, write_output
 from storning.services import outcomes
 from storning.vocabulary import CASE_TYPES
 
@@ -81,7 +81,7 @@ def stats(
         value=value,
     )
     if output is not None:
-        output.write_bytes(exported.content)
+        write_output(output, exported.content)
         click.echo(f"Skrev {output} ({len(exported.content)} byte).", err=True)
     else:
         sys.stdout.buffer.write(exported.content)
@@ -92,7 +92,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_output(output, text + "\n")
 
 
 def _table(result: Any) -> str:
