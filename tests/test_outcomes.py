@@ -566,3 +566,32 @@ def test_rent_arrears_payment_plans_and_amounts_by_hand(app):
     plans = values(s, "payment_plans")
     assert (plans["agreed"], plans["kept"], plans["missed"]) == (2, 1, 1)
     assert plans["kept_share"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31"), ("1989-12-31", "1990-01-05")],
+)
+def test_a_period_at_the_ends_of_the_calendar_is_refused_in_one_sentence(
+    app, db_url, monkeypatch, start, end
+):
+    # year 1 and year 9999 cannot be turned into instants in Stockholm's zone (a 500 once)
+    refusal = "Perioden måste ligga mellan 1990-01-01 och 2100-12-31"
+    flt = StatsFilter(date.fromisoformat(start), date.fromisoformat(end))
+    with pytest.raises(InvalidInput, match=refusal):
+        outcomes.stats(app, "admin", NOW, flt)
+    with pytest.raises(InvalidInput, match=refusal):
+        outcomes.filter_from(app, NOW, start=start, end=end)
+    with open_doors(app, db_url, monkeypatch) as doors:
+        answer = doors.api(
+            "admin", "GET", f"/api/stats?from={start}&to={end}", now="2027-01-15T09:00"
+        )
+        assert answer.status_code == 400 and refusal in answer.text, answer.text
+        shown = doors.cli(
+            "stats", "--from", start, "--to", end, now="2027-01-15T09:00", user="admin"
+        )
+        assert refusal in cli_refused(shown)
+        page = doors.browser("admin", now="2027-01-15T09:00").get(
+            f"/utfall?from={start}&to={end}", now="2027-01-15T09:00"
+        )
+        assert page.status_code == 400 and refusal in alert_of(page.text)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from storning import access
 from storning.access import CaseScope, Principal, principal_of
 from storning.app import App
-from storning.clock import local_day
+from storning.clock import EARLIEST_YEAR, LATEST_YEAR, local_day
 from storning.errors import InvalidInput, PermissionDenied
 from storning.outcomes.context import LocalDays, naive, raw_column
 from storning.outcomes.measures import (
@@ -101,8 +101,17 @@ class CaseRow:
 # --- the measures ------------------------------------------------------------------------------------
 
 
+# The days a period may cover: the years the product reads anywhere (`storning.clock`); the ends of
+# the calendar (year 1, year 9999) cannot be turned into instants in every time zone.
+EARLIEST, LATEST = date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)
+
+
 def check_filter(flt: StatsFilter) -> StatsFilter:
     """Refuse a filter that cannot mean anything, with one Swedish sentence."""
+    if flt.start < EARLIEST or flt.end > LATEST:
+        raise InvalidInput(
+            f"Perioden måste ligga mellan {EARLIEST} och {LATEST}; ange datum mellan de åren."
+        )
     if flt.end < flt.start:
         raise InvalidInput(
             f"Periodens slut {flt.end} ligger före dess början {flt.start}; byt plats på datumen."
@@ -627,8 +636,8 @@ def filter_from(
     owner: str | None = None,
 ) -> StatsFilter:
     """A filter from what a person typed: days as ÅÅÅÅ-MM-DD in the landlord's zone; without `end`,
-    today; without `start`, the first of January of the end's year. Empty texts mean "all"."""
-    from storning.clock import parse_day
+    today; without `start`, the first of January of the end's year. Empty texts mean "all". A day
+    outside the years the product reads is refused by `check_filter`, saying which years."""
 
     def day(value: str | date | None, name: str) -> date | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -636,8 +645,8 @@ def filter_from(
         if isinstance(value, date):
             return value
         try:
-            return parse_day(value.strip())
-        except (InvalidInput, ValueError):
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
             raise InvalidInput(
                 f"{name} '{value}' är inget datum; skriv ÅÅÅÅ-MM-DD (till exempel 2026-01-01)."
             ) from None
