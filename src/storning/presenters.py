@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from storning.clock import iso
@@ -15,7 +16,13 @@ from storning.household import co_tenant_names, contract_holders
 from storning.journal import journal_of
 from storning.store import queries
 from storning.store.models import Case, Complainant, Letter, Timer, User
-from storning.store.queries import IncidentRow, complainants_of, incidents_of, timers_of
+from storning.store.queries import (
+    IncidentRow,
+    complainant_rows,
+    incidents_of,
+    letter_rows,
+    timer_rows,
+)
 from storning.validation import masked_personnummer
 from storning.vocabulary import INCIDENT_KINDS, verification_label
 
@@ -64,15 +71,15 @@ def case_document(
             # masked: the full number appears only in the application to Kronofogden
             "personnummer": masked_personnummer(case.personnummer),
         },
-        "complainants": [complainant_dict(c) for c in complainants_of(session, case.id)],
+        "complainants": [complainant_dict(c) for c in complainant_rows(session, case.id)],
         "tracks": tracks,
         "actions": [a.as_dict() for a in engine.available_actions(session, case, actor, now)],
-        "timers": [timer_dict(t, zone) for t in timers_of(session, case.id)],
+        "timers": [timer_dict(t, zone) for t in timer_rows(session, case.id)],
         "facts": dict(sorted(case.facts.items())),
         "incidents": [incident_dict(i, zone) for i in incidents_of(session, case.id)],
         "letters": [
             {**letter_dict(letter, zone), "step": step_of(letter, parents)}
-            for letter in queries.letters_of(session, case.id)
+            for letter in letter_rows(session, case.id)
         ],
         "journal": [
             {
@@ -92,7 +99,7 @@ def case_document(
     }
 
 
-def complainant_dict(c: Complainant) -> dict[str, Any]:
+def complainant_dict(c: Complainant | Row[Any]) -> dict[str, Any]:
     return {
         "id": c.id,
         "name": c.name,
@@ -104,7 +111,7 @@ def complainant_dict(c: Complainant) -> dict[str, Any]:
     }
 
 
-def timer_dict(t: Timer, zone: ZoneInfo) -> dict[str, Any]:
+def timer_dict(t: Timer | Row[Any], zone: ZoneInfo) -> dict[str, Any]:
     return {
         "id": t.id,
         "track": t.track,
@@ -137,7 +144,7 @@ def incident_dict(i: IncidentRow, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def letter_dict(letter: Letter, zone: ZoneInfo) -> dict[str, Any]:
+def letter_dict(letter: Letter | Row[Any], zone: ZoneInfo) -> dict[str, Any]:
     return {
         "id": letter.id,
         "template": letter.template,
@@ -165,7 +172,7 @@ def journal_parents(session: Session, case: Case) -> dict[int, int | None]:
     return queries.journal_parents(session, case.id)
 
 
-def step_of(letter: Letter, parents: Mapping[int, int | None]) -> int | None:
+def step_of(letter: Letter | Row[Any], parents: Mapping[int, int | None]) -> int | None:
     """The step that drafted the letter: the journal entry of the action (an officer's event, a
     timer, a letter marked sent) at the start of the chain of events that drafted it. The letters of
     one step go out together, e.g. an uppmaning and the notice to socialnämnden that it set off.

@@ -17,12 +17,13 @@ uses these definitions:
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from storning.access import (
@@ -62,7 +63,12 @@ ROW_COLUMNS = (
     Case.opened_at,
 )
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
+# The case's owner in the lists' statements: one alias for the process (a new one per request made
+# every statement new to SQLAlchemy's statement cache).
+OWNER = aliased(User, name="owner_user")
 DUE_LIMIT = 200
+# The statuses of a timer that is an open item (`open_item`): pending, or a reminder already sent.
+OPEN_ITEM_STATUSES = ("pending", "fired")
 
 
 @dataclass(frozen=True)
@@ -167,10 +173,13 @@ def _user_id(username: str) -> ColumnElement[int]:
     return func.coalesce(select(User.id).where(User.username == username).scalar_subquery(), -1)
 
 
+_USER_ID = select(User.id).where(User.username == bindparam("username"))
+
+
 def _user_id_now(session: Session, username: str) -> int:
     """The user's id looked up first (-1 for an unknown user): a plain number lets the planner use
     the owner indexes (timers and cases by owner), which a subquery in the statement does not."""
-    found = session.scalar(select(User.id).where(User.username == username))
+    found = session.scalar(_USER_ID, {"username": username})
     return int(found) if found is not None else -1
 
 
@@ -247,7 +256,7 @@ def _matches(session: Session, principal: Principal, text: str) -> ColumnElement
 
 
 def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) -> Any:
-    owner = aliased(User)
+    owner = OWNER
     query = (
         select(*ROW_COLUMNS, owner.username.label("owner"), Case.next_due.label("next_due"))
         .join(owner, owner.id == Case.owner_id)
@@ -284,16 +293,38 @@ def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilt
         if wanted.overdue:
             query = query.where(Case.status == "open", Case.next_due < today)
         page = max(wanted.page, 1)
-        query = (
-            query.order_by(Case.next_due.asc().nulls_last(), Case.id)
-            .limit(wanted.page_size + 1)
-            .offset((page - 1) * wanted.page_size)
-        )
-        rows = session.execute(query).all()
+        rows = _by_next_due(session, query, (page - 1) * wanted.page_size, wanted.page_size + 1)
         shown = rows[: wanted.page_size]
         states = _states(session, [row.id for row in shown])
         result = [_row(app, session, row, states.get(row.id, {}), today) for row in shown]
     return WorklistPage(result, len(rows) > wanted.page_size)
+
+
+def _by_next_due(session: Session, query: Any, skip: int, count: int) -> list[Any]:
+    """`count` rows of `query` from the `skip`th on, by next deadline and then id, cases with none
+    last (by id).
+
+    The dated and the undated cases are two statements, the second only when the page reaches past
+    the dated ones. Each is ordered as an index on (owner, status, next_due) is, so with one the
+    database reads a page's rows and stops; one statement ordered NULLS LAST cannot use it on SQLite
+    (which sorts NULLs first) and sorts every matching case to show fifty."""
+    dated = query.where(Case.next_due.is_not(None))
+    rows = list(
+        session.execute(dated.order_by(Case.next_due, Case.id).limit(count).offset(skip)).all()
+    )
+    if len(rows) == count:
+        return rows
+    if rows or not skip:
+        before = skip + len(rows)  # every dated case is on this page or an earlier one
+    else:
+        before = session.scalar(select(func.count()).select_from(dated.subquery())) or 0
+    undated = (
+        query.where(Case.next_due.is_(None))
+        .order_by(Case.id)
+        .limit(count - len(rows))
+        .offset(max(0, skip - before))
+    )
+    return rows + list(session.execute(undated).all())
 
 
 def open_cases_matching(
@@ -314,7 +345,7 @@ def open_cases_matching(
         wanted.append(same(Case.contract, contract))
     if not wanted:
         return []
-    owner = aliased(User)
+    owner = OWNER
     with app.db.read() as session:
         query = (
             select(*ROW_COLUMNS, Case.contract, owner.name.label("owner_name"))
@@ -379,15 +410,39 @@ def _row(
     }
 
 
+# The track states of a page of cases: the ids as one expanding parameter, not fifty bound values
+# to coerce per request.
+_STATES = select(CaseTrack.case_id, CaseTrack.track, CaseTrack.state).where(
+    CaseTrack.case_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _states(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
     result: dict[int, dict[str, str]] = {}
     if ids:
-        query = select(CaseTrack.case_id, CaseTrack.track, CaseTrack.state).where(
-            CaseTrack.case_id.in_(ids)
-        )
-        for case_id, track, state in session.execute(query):
+        for case_id, track, state in session.execute(_STATES, {"ids": ids}):
             result.setdefault(case_id, {})[track] = state
     return result
+
+
+# What is due for one owner, in one statement per timer status an open item may have (`me`, `last`
+# and `status` bound): with the status fixed, the owner's index (owner, status, day) yields the rows
+# in order and the statement stops at the limit. One statement with both statuses reads and sorts
+# every item up to Sunday, thousands for a busy officer, to show the first 200.
+_DUE_ITEMS = (
+    select(Timer.id, Timer.label, Timer.kind, Timer.track, Timer.due_on, Case.ref, Case.tenant_name)
+    .join(Case, Case.id == Timer.case_id)
+    .where(
+        Timer.owner_id == bindparam("me"),  # a timer's owner is its case's: the index finds them
+        Case.owner_id == bindparam("me"),
+        Case.status == "open",
+        Timer.due_on <= bindparam("last"),
+        Timer.status == bindparam("status"),
+        open_item(),
+    )
+    .order_by(Timer.due_on, Timer.id)
+    .limit(DUE_LIMIT)
+)
 
 
 def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, Any]]:
@@ -397,28 +452,12 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
     today = local_day(now, app.zone)
     with app.db.read() as session:
         me = _user_id_now(session, principal.username)
-        query = (
-            select(
-                Timer.id,
-                Timer.label,
-                Timer.kind,
-                Timer.track,
-                Timer.due_on,
-                Case.ref,
-                Case.tenant_name,
-            )
-            .join(Case, Case.id == Timer.case_id)
-            .where(
-                Timer.owner_id == me,  # a timer's owner is its case's: the index finds the rows
-                Case.owner_id == me,
-                Case.status == "open",
-                Timer.due_on <= week_end(today),
-                open_item(),
-            )
-            .order_by(Timer.due_on, Timer.id)
-            .limit(DUE_LIMIT)
-        )
-        rows = session.execute(query).all()
+        last = week_end(today)
+        parts = [
+            session.execute(_DUE_ITEMS, {"me": me, "last": last, "status": status}).all()
+            for status in OPEN_ITEM_STATUSES
+        ]
+    rows = list(heapq.merge(*parts, key=lambda row: (row.due_on, row.id)))[:DUE_LIMIT]
     return [
         {
             "id": row.id,

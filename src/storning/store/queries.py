@@ -36,6 +36,25 @@ _PARENTS = select(JournalEntry.id, JournalEntry.caused_by).where(
     JournalEntry.case_id == bindparam("case_id")
 )
 
+# The same lists as read-only rows for the case document (`presenters`), which only reads them: no
+# ORM objects to build and track per request, and a letter's PDF is not read to show its status.
+_COMPLAINANT, _TIMER, _LETTER = table(Complainant), table(Timer), table(Letter)
+_COMPLAINANT_ROWS = (
+    select(_COMPLAINANT)
+    .where(_COMPLAINANT.c.case_id == bindparam("case_id"))
+    .order_by(_COMPLAINANT.c.id)
+)
+_TIMER_ROWS = (
+    select(_TIMER)
+    .where(_TIMER.c.case_id == bindparam("case_id"))
+    .order_by(_TIMER.c.due_at, _TIMER.c.id)
+)
+_LETTER_ROWS = (
+    select(*(column for column in _LETTER.c if column.key != "pdf"))
+    .where(_LETTER.c.case_id == bindparam("case_id"))
+    .order_by(_LETTER.c.id)
+)
+
 # An incident as read: a read-only row with the columns of `incidents` as attributes
 # (id, at, ends_at, time_known, kind, text, place, verified_by, reporter, corrected_at, …).
 IncidentRow = Row[Any]
@@ -62,6 +81,28 @@ def timers_of(session: Session, case_id: int) -> list[Timer]:
     return list(session.scalars(_TIMERS, {"case_id": case_id}))
 
 
+def complainant_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    """`complainants_of` as read-only rows (the columns of `complainants` as attributes)."""
+    return list(_rows(session, _COMPLAINANT_ROWS, case_id))
+
+
+def timer_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    """`timers_of` as read-only rows (the columns of `timers` as attributes)."""
+    return list(_rows(session, _TIMER_ROWS, case_id))
+
+
+def letter_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    """`letters_of` as read-only rows: every column of `letters` but the PDF."""
+    return list(_rows(session, _LETTER_ROWS, case_id))
+
+
+def _rows(session: Session, statement: Any, case_id: int) -> Any:
+    # Core reads skip the ORM's autoflush: flush first, so rows added in this transaction (an event's
+    # letters and timers, before the document is returned) are read as the ORM would read them.
+    session.flush()
+    return session.connection().execute(statement, {"case_id": case_id})
+
+
 def journal_parents(session: Session, case_id: int) -> dict[int, int | None]:
     """Each of the case's journal entries and the entry that set it off (`caused_by`)."""
     return {entry: cause for entry, cause in session.execute(_PARENTS, {"case_id": case_id})}
@@ -69,9 +110,12 @@ def journal_parents(session: Session, case_id: int) -> dict[int, int | None]:
 
 __all__ = [
     "IncidentRow",
+    "complainant_rows",
     "complainants_of",
     "incidents_of",
     "journal_parents",
+    "letter_rows",
     "letters_of",
+    "timer_rows",
     "timers_of",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from storning.definitions.model import Workflow
 from storning.web import labels
-from storning.web.diagrams import path_taken, track_svg, track_text
+from storning.web.diagrams import path_taken, track_svg, track_text, track_text_html
 
 INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "int": "number", "amount": "text"}
 
@@ -200,6 +200,7 @@ def case_view(
             "actions": by_track.get(name, []),
             "svg": track_svg(workflow, name, track["state"], titles),
             "map_text": track_text(workflow, name, track["state"], titles),
+            "map_html": track_text_html(workflow, name, track["state"], titles),
             "path": path_taken(document, workflow, name),
         }
         for name, track in document["tracks"].items()

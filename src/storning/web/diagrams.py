@@ -22,6 +22,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import Markup
+
 from storning.definitions.graph import compact_dot, outline, svg
 from storning.definitions.model import Workflow
 from storning.errors import InvalidInput
@@ -29,6 +31,7 @@ from storning.errors import InvalidInput
 _cache: dict[tuple[str, int, str, str], str] = {}
 # The map as text, kept like the pictures (the templates only read it).
 _text_cache: dict[tuple[str, int, str, str], dict[str, Any]] = {}
+_html_cache: dict[tuple[str, int, str, str], Markup] = {}
 _lock = threading.Lock()
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
@@ -98,6 +101,29 @@ def track_text(
             _text_cache.clear()
         _text_cache[key] = text
     return text
+
+
+def track_text_html(
+    workflow: Workflow, track: str, current: str = "", titles: Mapping[str, str] | None = None
+) -> Markup:
+    """`track_text` as `_diagram_text.html` shows it, rendered once per process and kept like the
+    picture (it depends on nothing else: no request, principal or token)."""
+    key = (workflow.id, workflow.version, track, current)
+    cached = _html_cache.get(key)
+    if cached is not None:
+        return cached
+    from storning.web.rendering import ENV  # (rendering is the pages' module, not the diagrams')
+
+    values = {
+        "title": workflow.tracks[track].title,
+        "map_text": track_text(workflow, track, current, titles),
+    }
+    html = Markup(ENV.get_template("_diagram_text.html").render(t=values))
+    with _lock:
+        if len(_html_cache) > 2000:
+            _html_cache.clear()
+        _html_cache[key] = html
+    return html
 
 
 def path_taken(document: dict[str, Any], workflow: Workflow, track: str) -> list[dict[str, Any]]:

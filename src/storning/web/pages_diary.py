@@ -363,15 +363,21 @@ def case_evidence(context: Context, ref: str) -> list[dict[str, Any]] | None:
 
 @pass_context
 def case_diary_links(context: Context, ref: str) -> list[dict[str, Any]]:
-    """The case's diary links for `_case_complainants.html` (only for those who may act)."""
+    """The case's diary links for `_case_complainants.html` (only for those who may act); asked
+    once per request, though every complainant's card shows its own."""
     request: Any = context.get("request")
     principal: Any = context.get("principal")
     if principal is None or not isinstance(request, Request):
         return []
-    try:
-        return diary.list_links(app_of(request), principal.username, request_now(request), ref)
-    except (StorningError, SQLAlchemyError):
-        return []
+    asked: dict[str, list[dict[str, Any]]] = getattr(request.state, "diary_links", {})
+    found = asked.get(ref)
+    if found is None:
+        try:
+            found = diary.list_links(app_of(request), principal.username, request_now(request), ref)
+        except (StorningError, SQLAlchemyError):
+            found = []
+        request.state.diary_links = {**asked, ref: found}
+    return found
 
 
 @pass_context

@@ -75,6 +75,8 @@ def worklist(request: Request) -> Response:
         "wanted": wanted,
         "page": page,
         "due": due,
+        "due_groups": _due_groups(due),
+        "track_columns": TRACK_COLUMNS,
         "case_types": reference(request, "case_types", lambda: readmodel.case_types(ctx.app)),
         "states": reference(request, "states", lambda: _state_options(ctx)),
         "teams": reference(request, "teams", lambda: readmodel.teams(ctx.app)),
@@ -82,6 +84,22 @@ def worklist(request: Request) -> Response:
         "query": dict(request.query_params),
     }
     return render(request, "worklist.html", context)
+
+
+# The worklist's groups of what is due (by the item's `when`), and its columns of track states.
+DUE_GROUPS = (("overdue", "Försenat"), ("today", "I dag"), ("week", "Senare i veckan"))
+TRACK_COLUMNS = tuple(
+    (track, labels.TRACK_TITLES.get(track, track)) for track in ("legal", "authority", "customer")
+)
+
+
+def _due_groups(due: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """The due items by group, each group in the order of `due` (once, not a filter per group)."""
+    groups: dict[str, list[dict[str, Any]]] = {group: [] for group, _heading in DUE_GROUPS}
+    for item in due:
+        if item["when"] in groups:
+            groups[item["when"]].append(item)
+    return [(group, heading, groups[group]) for group, heading in DUE_GROUPS]
 
 
 def _people(request: Request, ctx: Ctx) -> list[access.Principal]:

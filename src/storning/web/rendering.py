@@ -6,12 +6,14 @@ request's time and a one-shot flash message to the context.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -41,6 +43,18 @@ def long_day(value: date | datetime | str | None) -> str:
         return "–"
     moment = date.fromisoformat(value[:10]) if isinstance(value, str) else value
     return f"{WEEKDAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def described(name: str, hint: str, errors: Mapping[str, str]) -> Markup:
+    """The attributes that tie a form field's input to its hint and its error (`_fields.html`):
+    ` aria-describedby="<name>-hint <name>-error"` and ` aria-invalid="true"`, as they apply. (A
+    function, not a macro: every field of every form asks it.)"""
+    failed = bool(errors.get(name))
+    ids = [f"{name}-hint"] if hint else []
+    if failed:
+        ids.append(f"{name}-error")
+    html = f' aria-describedby="{escape(" ".join(ids))}"' if ids else ""
+    return Markup(html + (' aria-invalid="true"' if failed else ""))
 
 
 def pager(query: dict[str, str], page: int) -> str:
@@ -73,6 +87,7 @@ def _environment() -> Environment:
         CHOICES=labels.CHOICES,
         ROLES=labels.ROLES,
         co_tenant_lines=_co_tenant_lines,
+        described=described,
         form_token=new_form_token,
     )
     return env
