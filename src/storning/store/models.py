@@ -139,7 +139,8 @@ class Case(Base):
         "version_id_col": version,
         "version_id_generator": False,
     }
-    __table_args__ = (Index("ix_cases_owner_status", "owner_id", "status"),)
+    # the worklist: an officer's open cases by next deadline, read in index order (migration 0018)
+    __table_args__ = (Index("ix_cases_owner_status_due", "owner_id", "status", "next_due"),)
 
     def track_state(self, track: str) -> CaseTrack:
         for row in self.tracks:
