@@ -324,7 +324,10 @@ def _by_next_due(session: Session, query: Any, skip: int, count: int) -> list[An
         .limit(count - len(rows))
         .offset(max(0, skip - before))
     )
-    return rows + list(session.execute(undated).all())
+    # (on PostgreSQL the two statements may see different commits: a case whose last deadline was
+    # removed in between is shown once)
+    dated_ids = {row.id for row in rows}
+    return rows + [row for row in session.execute(undated).all() if row.id not in dated_ids]
 
 
 def open_cases_matching(
