@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from storning import services
 from storning.due import next_due
 from storning.journal import append_journal
 from storning.store.cases import load_case
-from storning.store.models import Case, JournalEntry, Timer
+from storning.store.models import Case, JournalEntry, Letter, Timer
 from tests.conftest import at
 from tests.helpers import open_storning
 
@@ -75,3 +75,35 @@ def test_each_step_stores_the_next_deadline_computed_from_the_cases_timers(app):
             select(Case.next_due, next_due()).where(Case.ref == ref)
         ).one()
     assert stored is not None and stored == computed
+
+
+def test_a_sqlite_writer_begins_immediately_where_cursor_listeners_see_it(sqlite_app):
+    """The writer's BEGIN IMMEDIATE runs on the cursor (no execution context) yet through
+    SQLAlchemy's cursor path: a listener that watches every statement (the web's off-the-loop check)
+    sees it, and the transaction holds the write lock from its start."""
+    seen: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(sqlite_app.db.engine, "before_cursor_execute", watch)
+    try:
+        with sqlite_app.db.write() as session:
+            session.connection()
+            raw = session.connection().connection.dbapi_connection
+            assert raw.in_transaction  # the lock is taken before any statement of ours
+    finally:
+        event.remove(sqlite_app.db.engine, "before_cursor_execute", watch)
+    assert seen == ["BEGIN IMMEDIATE"]
+
+
+def test_a_step_drafting_letters_to_several_complainants_gives_each_its_own(app):
+    ref = open_storning(app, complainants=[("Anna Ek", False), ("Bo Lind", False)])["ref"]
+    with app.db.read() as session:
+        case_id = session.scalar(select(Case.id).where(Case.ref == ref))
+        drafts = session.execute(
+            select(Letter.template, Letter.data).where(Letter.case_id == case_id)
+        ).all()
+    confirmations = [data for template, data in drafts if template == "bekraftelse"]
+    assert len(confirmations) == 2
+    assert len({data["complainant_id"] for data in confirmations}) == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,11 @@ _CANCEL_STATE = Prepared(
 )
 
 
+# A timer's period as written in the workflow ("15 working days"), read once: starting a timer is part
+# of a hot step, and the texts are a handful per workflow.
+_period = lru_cache(maxsize=256)(parse_period)
+
+
 class TimerBook:
     """Starting and cancelling timer rows in the event's transaction; `run_due` (below) fires them."""
 
@@ -103,7 +109,7 @@ class TimerBook:
         """The rows of timer `name` started now (its deadline fact is set on the case)."""
         definition = ctx.track.timers[name]
         start = self._start_day(ctx, name, definition)
-        due_on = self.calendar.due(start, parse_period(definition.after), definition.calendar)
+        due_on = self.calendar.due(start, _period(definition.after), definition.calendar)
         if definition.deadline_fact:
             ctx.set_fact(definition.deadline_fact, due_on)
         state = ctx.case.track_state(ctx.track.name).state
@@ -202,7 +208,7 @@ class TimerBook:
                 )
             )
         for text in definition.before:
-            day = self.days_before(due_on, parse_period(text))
+            day = self.days_before(due_on, _period(text))
             rows.append(
                 ("before", day, at_local(day, REMINDER_TIME, self.zone), list(definition.reminds))
             )

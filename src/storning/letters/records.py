@@ -7,6 +7,7 @@ from sqlalchemy import insert
 from storning.context import EventContext
 from storning.household import contract_holders
 from storning.store.models import Letter, table
+from storning.store.prepared import Prepared
 
 SENDING_METHODS: dict[str, str] = {
     "vanligt": "Vanligt brev",
@@ -20,13 +21,18 @@ SENDING_METHODS: dict[str, str] = {
 
 
 _INSERT_LETTERS = insert(table(Letter)).returning(table(Letter).c.id, sort_by_parameter_order=True)
+_INSERT_LETTER = Prepared(
+    insert(table(Letter)).returning(table(Letter).c.id),
+    ("case_id", "template", "status", "created_at", "created_by", "journal_id", "data"),
+)
 
 
 def create_draft(ctx: EventContext, template: str) -> list[int]:
     """Drafts of `template` for the case, linked to the journal entry of the event that asked for them;
     returns their ids. A letter to complainants is one letter per complainant, each naming only its
-    own recipient; a letter marked `each_holder` is one letter per contract holder. (One prepared Core
-    insert for all of them: drafts are made inside hot events.)"""
+    own recipient; a letter marked `each_holder` is one letter per contract holder. (Drafts are made
+    inside hot events: one letter, the usual case, is a prepared insert (`store.prepared`); several
+    are one Core insert, one round trip.)"""
     from storning.letters import TEMPLATE_CATALOG
 
     base: dict[str, object] = {"event": ctx.event, "track": ctx.track.name}
@@ -53,9 +59,11 @@ def create_draft(ctx: EventContext, template: str) -> list[int]:
         "created_by": ctx.actor.username,
         "journal_id": ctx.journal_id,
     }
+    if len(datas) == 1:
+        return [int(_INSERT_LETTER.scalar(ctx.session, {**row, "data": datas[0]}))]
     if not datas:
         return []
-    # One round trip for all of them (one row per complainant or holder); ids in the rows' order.
+    # ids in the rows' order
     result = ctx.session.connection().execute(
         _INSERT_LETTERS, [{**row, "data": data} for data in datas]
     )

@@ -14,6 +14,7 @@ from storning import access, household, validation
 from storning.access import principal_of
 from storning.app import App
 from storning.clock import local_day, parse_day
+from storning.definitions.model import Workflow
 from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied, cli
 from storning.journal import append_journal
 from storning.services import outcomes
@@ -311,11 +312,7 @@ def _resolve_track(app: App, session: Session, case: Case, event: str, track: st
     if track is not None:
         return track
     workflow = app.engine.workflow_of(session, case)
-    having = [
-        name
-        for name, t in workflow.tracks.items()
-        if any(x.event == event and not x.system for x in t.transitions)
-    ]
+    having = _tracks_with(workflow, event)
     if not having:
         raise NotFound(f"Ärendetypen {case.case_type} har ingen händelse '{event}'.")
     if len(having) == 1:
@@ -330,6 +327,27 @@ def _resolve_track(app: App, session: Session, case: Case, event: str, track: st
     raise InvalidInput(
         f"Händelsen '{event}' finns i flera spår ({', '.join(having)}); ange spåret{cli(' med --track')}."
     )
+
+
+# (workflow id, event) -> (the workflow, its tracks where an officer may fire the event): every step
+# asks, and a workflow's definition never changes once loaded (the workflow is kept to rule out a
+# reused id).
+_TRACKS_WITH: dict[tuple[int, str], tuple[Workflow, tuple[str, ...]]] = {}
+
+
+def _tracks_with(workflow: Workflow, event: str) -> tuple[str, ...]:
+    known = _TRACKS_WITH.get((id(workflow), event))
+    if known is not None and known[0] is workflow:
+        return known[1]
+    having = tuple(
+        name
+        for name, t in workflow.tracks.items()
+        if any(x.event == event and not x.system for x in t.transitions)
+    )
+    if len(_TRACKS_WITH) >= 1024:  # workflows reloaded many times over (tests): start again
+        _TRACKS_WITH.clear()
+    _TRACKS_WITH[(id(workflow), event)] = (workflow, having)
+    return having
 
 
 def _next_ref(session: Session, prefix: str, year: int) -> str:

@@ -22,9 +22,25 @@ from storning.clock import fact_instant, is_bare_date, iso
 from storning.errors import InvalidInput, NotFound
 from storning.services.common import _change, _record
 from storning.store.models import Case, Incident, User, table
+from storning.store.prepared import Prepared
 from storning.vocabulary import INCIDENT_FIELDS, INCIDENT_KINDS, VERIFICATION
 
-_INSERT_INCIDENT = insert(table(Incident)).returning(table(Incident).c.id)
+_INSERT_INCIDENT = Prepared(
+    insert(table(Incident)).returning(table(Incident).c.id),
+    (
+        "case_id",
+        "at",
+        "ends_at",
+        "time_known",
+        "kind",
+        "text",
+        "place",
+        "verified_by",
+        "reporter",
+        "recorded_at",
+        "recorded_by",
+    ),
+)
 CORRECTABLE = INCIDENT_FIELDS
 
 
@@ -114,9 +130,7 @@ def add_incident(
         }
         # A prepared Core insert (incidents arrive in bulk from the störningsjour); the guards see a
         # transient copy of the row.
-        incident = Incident(
-            id=session.connection().execute(_INSERT_INCIDENT, values).scalar_one(), **values
-        )
+        incident = Incident(id=_INSERT_INCIDENT.scalar(session, values), **values)
         entry = _record(
             session,
             case,

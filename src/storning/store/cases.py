@@ -134,9 +134,10 @@ def _loaded(mapper: Mapper[M], keys: tuple[str, ...], values: Sequence[Any], **m
     obj: M = mapper.class_manager.new_instance()
     loaded = obj.__dict__
     loaded.update(zip(keys, values, strict=True))
-    loaded.update(more)
+    if more:
+        loaded.update(more)
     instance_state(obj).key = mapper.identity_key_from_primary_key(
-        tuple(loaded[key] for key in _PRIMARY_KEYS[mapper.class_])
+        tuple(map(loaded.__getitem__, _PRIMARY_KEYS[mapper.class_]))
     )
     return obj
 

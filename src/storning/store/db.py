@@ -231,7 +231,14 @@ def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        # On the DBAPI cursor, through SQLAlchemy's cursor path: the cursor events see it and a busy
+        # database is translated (`_watch`) as for any statement, without the ~25 µs of an
+        # execution context that `exec_driver_sql` builds (every write pays it).
+        cursor = conn.connection.cursor()
+        try:
+            conn._cursor_execute(cursor, f"BEGIN {mode}".strip(), ())
+        finally:
+            cursor.close()
 
 
 def _watch(engine: Engine, availability: Availability) -> None:
@@ -335,8 +342,16 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction that writes: commits on success, rolls back everything on any error."""
-        with _pool_bounded(), self._writer() as session, session.begin():
-            yield session
+        # What `with maker() as session, session.begin()` does, without its two context managers
+        # (every step pays for them): closing a session whose transaction did not commit rolls it
+        # back.
+        session = self._writer()
+        try:
+            with _pool_bounded():
+                yield session
+                session.commit()
+        finally:
+            session.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

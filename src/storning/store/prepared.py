@@ -18,8 +18,9 @@ Python-side defaults are computed here).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine.interfaces import Dialect
@@ -41,12 +42,36 @@ class _Compiled:
     constants: tuple[Any, ...]  # each slot's constant (unused where a key is given)
     processors: tuple[Any, ...]  # each slot's bind processor or None
     result_types: tuple[Any, ...]  # the type of each column the statement returns
+    # Derived from the above, for `parameters` (a step converts a few dozen values: this is its loop).
+    _keyed: tuple[int, ...] = field(init=False)  # the slots the caller gives
+    _fetch: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(init=False)
+    _converting: tuple[tuple[int, Any], ...] = field(init=False)  # (slot, its bind processor)
+
+    def __post_init__(self) -> None:
+        keyed = tuple(i for i, key in enumerate(self.keys) if key is not None)
+        names = [key for key in self.keys if key is not None]
+        fetch: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+        if len(names) > 1:
+            fetch = itemgetter(*names)
+        else:  # itemgetter of one key gives the value itself, of none is not allowed
+            fetch = lambda values: tuple(values[name] for name in names)  # noqa: E731
+        converting = tuple((i, p) for i, p in enumerate(self.processors) if p is not None)
+        object.__setattr__(self, "_keyed", keyed)
+        object.__setattr__(self, "_fetch", fetch)
+        object.__setattr__(self, "_converting", converting)
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        converted = []
-        for key, constant, process in zip(self.keys, self.constants, self.processors):  # noqa: B905
-            value = constant if key is None else values[key]
-            converted.append(value if process is None else process(value))
+        """The DBAPI parameters for the caller's `values`: each slot's value (or the statement's
+        constant) passed through its bind processor."""
+        given = self._fetch(values)
+        if len(self._keyed) == len(self.keys):
+            converted = list(given)
+        else:
+            converted = list(self.constants)
+            for i, value in zip(self._keyed, given, strict=True):
+                converted[i] = value
+        for i, process in self._converting:
+            converted[i] = process(converted[i])
         if self.positional:
             return converted
         return dict(zip(self.slots, converted, strict=True))
