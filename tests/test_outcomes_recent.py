@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -144,9 +144,9 @@ def test_when_the_background_process_dies_the_dashboard_computes_and_starts_a_ne
     outcomes.wait_for_refreshes(eager)
     cache = _cache_of(eager)
     assert cache.pool is not None
-    cache.pool.submit(os._exit, 1)  # the process dies (killed, out of memory …)
-    outcomes.wait_for_refreshes(eager)
-    time.sleep(0.5)  # the pool notices
+    dying = cache.pool.submit(os._exit, 1)  # the process dies (killed, out of memory …)
+    with pytest.raises(BrokenProcessPool):
+        dying.result(timeout=60)  # the pool has noticed
     open_storning(eager, "alice", at(0, hours=4))
     shown = outcomes.stats(eager, "carl", at(0, hours=5), PERIOD, recent=True)
     assert (shown.current, _opened(shown)) == (True, 3)  # computed while waiting: no error
