@@ -109,6 +109,33 @@ def test_the_web_worklist_counts_what_its_overdue_filter_shows(app):
         assert table.count("Försenad</strong>") == len(in_table)
 
 
+def test_the_cli_and_the_api_list_what_the_worklist_has_to_do_this_week(app, db_url, monkeypatch):
+    """ "Att göra" (overdue items include reminders sent whose task is open) is the same through the
+    service, `storning timers due` and `GET /api/due`, and its overdue part is the web's "Försenat"."""
+    from tests.doors import open_doors
+    from tests.web.conftest import TestClient, login
+
+    load_demo(app, DEMO_NOW)
+    run_due(app, LATER)
+    items = services.due_items(app, "anna", LATER)
+    assert any(i["when"] == "overdue" for i in items)
+    with open_doors(app, db_url, monkeypatch) as doors:
+        later = LATER.isoformat()
+        via_cli = doors.cli_json("timers", "due", now=later, user="anna")
+        via_api = doors.api("anna", "GET", "/api/due", now=later)
+        assert via_api.status_code == 200, via_api.text
+        assert via_cli == via_api.json() == items
+        text = doors.cli("timers", "due", now=later, user="anna").stdout
+        overdue = [i for i in items if i["when"] == "overdue"]
+        assert text.count("Försenat") == len(overdue)
+        doors.clock.now = LATER
+        with TestClient(doors.web, base_url="http://testserver", follow_redirects=False) as client:
+            login(client, "anna", DEMO_PASSWORD)
+            page = client.get("/").text
+        heading = re.search(r"Försenat <span class=\"count\">\((\d+)\)", page)
+        assert heading and int(heading.group(1)) == len(overdue)
+
+
 def test_a_reminder_sent_and_not_done_is_the_cases_next_deadline_and_sorts_first(app):
     first = open_storning(app, "alice", at(0))["ref"]  # first contact within five working days
     later = open_storning(app, "alice", at(9), tenant="Sam Senare")["ref"]

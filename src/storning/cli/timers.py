@@ -42,6 +42,28 @@ def _timer_lines(rows: list[dict[str, Any]]) -> str:
     )
 
 
+@timers.command("due")
+@json_option
+@click.pass_obj
+@handles_errors
+def due_this_week(obj: Ctx, as_json: bool) -> None:
+    """Att göra i dina ärenden denna vecka, som arbetslistan visar det: försenat först (även skickade
+    påminnelser vars uppgift inte är gjord), sedan i dag och resten av veckan till och med söndag."""
+    emit(services.due_items(obj.app, obj.actor, obj.now), as_json, _due_lines)
+
+
+WHEN_LABELS = {"overdue": "Försenat", "today": "I dag", "week": "Denna vecka"}
+
+
+def _due_lines(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return "Inget att göra denna vecka."
+    return "\n".join(
+        f"{WHEN_LABELS.get(i['when'], i['when']):<12} {i['due_on']}  {i['ref']:<13} {i['label']}"
+        for i in items
+    )
+
+
 @timers.command("run")
 @json_option
 @click.pass_obj

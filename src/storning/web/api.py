@@ -324,6 +324,14 @@ def list_timers(
     )
 
 
+@router.get(
+    "/due",
+    summary="Att göra i dina ärenden denna vecka (som arbetslistan): försenat, i dag, denna vecka",
+)
+def due_this_week(ctx: Auth) -> list[dict[str, Any]]:
+    return services.due_items(ctx.app, ctx.principal.username, ctx.now)
+
+
 @router.get("/me", summary="Vem du är inloggad som")
 def me(ctx: Auth) -> JSONResponse:
     p = ctx.principal
