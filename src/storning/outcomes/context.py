@@ -78,12 +78,8 @@ class Context:
         """Case id → when (naive UTC) it first reached `milestone` (all time, for the visible
         cases)."""
         if milestone not in self._firsts:
-            query = (
-                select(JournalEntry.case_id, func.min(raw_column(JournalEntry.at)))
-                .join(Case, Case.id == JournalEntry.case_id)
-                .where(milestone_rows(milestone), self.cases)
-                .group_by(JournalEntry.case_id)
-            )
+            query = first_reached(milestone).join(Case, Case.id == JournalEntry.case_id)
+            query = query.where(self.cases)
             self._firsts[milestone] = {
                 cid: naive(at) for cid, at in self.rows(query) if at is not None
             }
@@ -162,6 +158,16 @@ class Context:
                 for r in self.rows(query)
             }
         return self._info
+
+
+def first_reached(milestone: str) -> Any:
+    """(case id, the stored time it first reached `milestone`) per case: the measures narrow it to
+    the visible cases, the export rows to theirs (one query, answered from the milestone index)."""
+    return (
+        select(JournalEntry.case_id, func.min(raw_column(JournalEntry.at)))
+        .where(milestone_rows(milestone))
+        .group_by(JournalEntry.case_id)
+    )
 
 
 class LocalDays:

@@ -20,82 +20,35 @@ Every call writes one access-log row (`stats_view`, `stats_cases`, `stats_export
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storning import access
-from storning.access import CaseScope, Principal, principal_of
+from storning.access import Principal, principal_of
 from storning.app import App
 from storning.clock import EARLIEST_YEAR, LATEST_YEAR, local_day
 from storning.errors import InvalidInput, PermissionDenied
-from storning.outcomes.context import LocalDays, naive, raw_column
 from storning.outcomes.measures import (
     MEASURE_KEYS,
     Stats,
     StatsFilter,
-    outcome_of,
 )
-from storning.outcomes.milestones import MILESTONES
 from storning.readmodel import _visible  # the worklist's own visibility clause: one rule for both
-from storning.security import new_secret
 from storning.services.common import _actor, _change, _record, log_access, refuse, unit
+from storning.services.outcome_rows import CaseRow as CaseRow
+from storning.services.outcome_rows import pseudonym as pseudonym
+from storning.services.outcome_rows import rows_for
 from storning.services.outcomes_cache import measures_for
 from storning.services.outcomes_cache import stop_refreshing as stop_refreshing
 from storning.services.outcomes_cache import wait_for_refreshes as wait_for_refreshes
-from storning.store.models import AppSecret, Case, CaseTrack, JournalEntry, User
+from storning.store.models import Case, User
 from storning.vocabulary import CASE_TYPES, COMPLAINT_SOURCES, OUTCOMES
 
-PSEUDONYM_KEY = "outcomes_pseudonym_key"
 ExportFormat = Literal["csv", "xlsx", "json"]
-
-
-@dataclass
-class CaseRow:
-    """One case behind a number, as the viewer may see it: never a complainant, never a personnummer;
-    `tenant` is the name or a pseudonym (`named` says which)."""
-
-    ref: str
-    case_type: str
-    team: str | None
-    owner: str
-    tenant: str
-    named: bool
-    status: str
-    source: str | None
-    children: int | None
-    outcome: str | None
-    legal_state: str
-    opened_on: date
-    closed_on: date | None
-    milestones: dict[str, date | None] = field(default_factory=dict)
-    legal_label: str = ""  # the legal state as its workflow names it ("Uppmaning given")
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (days as ÅÅÅÅ-MM-DD); built by hand: exports call it for every row."""
-        return {
-            "ref": self.ref,
-            "case_type": self.case_type,
-            "team": self.team,
-            "owner": self.owner,
-            "tenant": self.tenant,
-            "named": self.named,
-            "status": self.status,
-            "source": self.source,
-            "children": self.children,
-            "outcome": self.outcome,
-            "legal_state": self.legal_state,
-            "legal_state_label": self.legal_label or self.legal_state,
-            "opened_on": self.opened_on.isoformat(),
-            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
-            "milestones": {k: (v.isoformat() if v else None) for k, v in self.milestones.items()},
-        }
 
 
 # --- the measures ------------------------------------------------------------------------------------
@@ -204,7 +157,7 @@ def cases_behind(
                 ids |= result.cases_behind(m.key)
         else:
             ids = set(result.cases_behind(measure, value))
-        rows = _rows(app, session, principal, ids)
+        rows = rows_for(app, session, principal, ids)
         detail = f"{_detail(flt)} {measure or '*'}:{value or '*'} ({len(rows)} ärenden)"
         log_access(session, principal.username, now, None, "stats_cases", detail[:400])
         return CasesBehind(rows, result.computed_at, result.current)
@@ -271,155 +224,6 @@ def _detail(flt: StatsFilter) -> str:
         if v
     ]
     return " ".join(parts)
-
-
-# --- the case rows -----------------------------------------------------------------------------------
-
-
-# Up to this many cases are named in the SQL (IN …); more are filtered here: tens of thousands of
-# bound ids cost more to send and compile than reading the few other rows.
-FEW_IDS = 2000
-
-
-def _rows(app: App, session: Session, principal: Principal, ids: set[int]) -> list[CaseRow]:
-    """The rows of the cases `ids`, oldest first: read through Core with the stored (naive UTC)
-    times, as an export of 100,000 rows needs."""
-    if not ids:
-        return []
-    query = (
-        select(
-            Case.id,
-            Case.ref,
-            Case.case_type,
-            Case.team,
-            User.username,
-            Case.tenant_name,
-            Case.status,
-            Case.source,
-            Case.children,
-            Case.outcome,
-            CaseTrack.state,
-            raw_column(Case.opened_at),
-            raw_column(Case.closed_at),
-            Case.workflow_version,
-        )
-        .join(User, User.id == Case.owner_id)
-        .join(CaseTrack, (CaseTrack.case_id == Case.id) & (CaseTrack.track == "legal"))
-        # the cases the principal may read now: a list from an earlier computation never shows a
-        # case that has since moved out of the viewer's sight
-        .where(_visible(session, principal))
-        .order_by(Case.opened_at, Case.id)
-    )
-    if len(ids) <= FEW_IDS:
-        query = query.where(Case.id.in_(ids))
-    day = LocalDays(app.zone)
-    firsts = _milestone_days(session, ids, day)
-    key = _pseudonym_key(app, session) if not principal.is_admin else b""
-    may_name: dict[tuple[str, str | None], bool] = {}
-    label_of = _legal_labels(app, session)
-    rows = []
-    for (
-        cid,
-        ref,
-        case_type,
-        team,
-        owner,
-        tenant,
-        status,
-        source,
-        children,
-        outcome,
-        state,
-        opened_at,
-        closed_at,
-        version,
-    ) in session.connection().execute(query):
-        if cid not in ids:
-            continue
-        named = may_name.get((owner, team))
-        if named is None:
-            named = may_name[(owner, team)] = access.can_act(principal, CaseScope(owner, team))
-        rows.append(
-            CaseRow(
-                ref=ref,
-                case_type=case_type,
-                team=team,
-                owner=owner,
-                tenant=tenant if named else pseudonym(key, cid),
-                named=named,
-                status=status,
-                source=source,
-                children=children,
-                outcome=outcome_of(outcome, state) if status == "closed" else None,
-                legal_state=state,
-                opened_on=day(naive(opened_at)),
-                closed_on=day(naive(closed_at)) if closed_at else None,
-                milestones={m: firsts.get((cid, m)) for m in MILESTONES},
-                legal_label=label_of(case_type, version, state),
-            )
-        )
-    return rows
-
-
-def _legal_labels(app: App, session: Session) -> Any:
-    """(case type, workflow version, legal state) → the state's name in that workflow, looked up
-    once per triple."""
-    known: dict[tuple[str, int, str], str] = {}
-
-    def label_of(case_type: str, version: int, state: str) -> str:
-        key = (case_type, version, state)
-        if key not in known:
-            legal = app.registry.get(session, case_type, version).tracks.get("legal")
-            known[key] = legal.label(state) if legal and state in legal.states else state
-        return known[key]
-
-    return label_of
-
-
-def _milestone_days(session: Session, ids: set[int], day: LocalDays) -> dict[tuple[int, str], date]:
-    """(case id, milestone) → the local day the case first reached it, for the cases `ids`."""
-    from storning.outcomes.milestones import milestone_rows
-
-    found: dict[tuple[int, str], date] = {}
-    for key in MILESTONES:
-        query = (
-            select(JournalEntry.case_id, func.min(raw_column(JournalEntry.at)))
-            .where(milestone_rows(key))
-            .group_by(JournalEntry.case_id)
-        )
-        if len(ids) <= FEW_IDS:
-            query = query.where(JournalEntry.case_id.in_(ids))
-        for cid, at in session.connection().execute(query):
-            if cid in ids and at is not None:
-                found[(cid, key)] = day(naive(at))
-    return found
-
-
-def pseudonym(key: bytes, case_id: int) -> str:
-    """A tenant's stable pseudonym in exports for those who may not see names."""
-    digest = hmac.new(key, str(case_id).encode(), hashlib.sha256).hexdigest()
-    return f"H-{digest[:8]}"
-
-
-def _pseudonym_key(app: App, session: Session) -> bytes:
-    """The per-database secret behind the pseudonyms, made on first use (inside the caller's
-    transaction: a concurrent first use is retried by reading the other's)."""
-    stored = session.get(AppSecret, PSEUDONYM_KEY)
-    if stored is None:
-        try:
-            with session.begin_nested():
-                stored = AppSecret(name=PSEUDONYM_KEY, value=new_secret(), created_at=_now_utc())
-                session.add(stored)
-        except IntegrityError:
-            stored = session.get(AppSecret, PSEUDONYM_KEY)
-            assert stored is not None
-    return stored.value.encode()
-
-
-def _now_utc() -> datetime:
-    from storning.clock import system_now
-
-    return system_now()
 
 
 # --- the facts the measures need ---------------------------------------------------------------------
@@ -596,7 +400,9 @@ def export(
         else:
             for m in result.measures:
                 ids |= result.cases_behind(m.key)
-        rows = [] if fmt == "csv" and table == "measures" else _rows(app, session, principal, ids)
+        rows = (
+            [] if fmt == "csv" and table == "measures" else rows_for(app, session, principal, ids)
+        )
         named = sum(1 for r in rows if r.named)
         detail = f"{_detail(flt)} {fmt} {table} ({len(rows)} ärenden, {named} med namn)"
         log_access(session, principal.username, now, None, "stats_export", detail[:400])
