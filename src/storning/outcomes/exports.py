@@ -15,8 +15,10 @@ from typing import Any, Protocol
 
 import xlsxwriter
 
+from storning.outcomes import sheet_rows
 from storning.outcomes.measures import GROUPS, UNITS, Measure, Stats
 from storning.outcomes.milestones import MILESTONES
+from storning.outcomes.sheet_rows import EXCEL_EPOCH
 from storning.vocabulary import CASE_TYPES, COMPLAINT_SOURCES, OUTCOMES
 
 MEASURE_HEADERS: tuple[str, ...] = (
@@ -149,8 +151,9 @@ def _csv_cell(value: Any) -> Any:
 
 
 def to_xlsx(stats: Stats, cases: Iterable[CaseLike], *, title: str) -> bytes:
-    """A workbook: the measures, the cases behind them, and the definitions. Written in constant
-    memory (xlsxwriter's row-by-row mode): 100,000 case rows stay well within the benchmark."""
+    """A workbook: the measures, the cases behind them, and the definitions. xlsxwriter writes the
+    workbook in constant memory; the case rows (100,000 of them in the benchmark) are written into
+    their sheet by `sheet_rows`, which costs a tenth of xlsxwriter's generic cell writer."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,
@@ -160,8 +163,12 @@ def to_xlsx(stats: Stats, cases: Iterable[CaseLike], *, title: str) -> bytes:
         {"title": title, "author": "Storning", "comments": "Inga personuppgifter om anmälare."}
     )
     bold = book.add_format({"bold": True})
-    _sheet(book, "Mått", MEASURE_HEADERS, measure_rows(stats), bold)
-    _sheet(book, "Ärenden", case_headers(), case_table(cases), bold)
+    day_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    _sheet(book, "Mått", MEASURE_HEADERS, measure_rows(stats), bold, day_format)
+    headers = case_headers()
+    case_sheet = _sheet(book, "Ärenden", headers, [], bold, day_format)
+    # the days: opened, closed and the milestones (the last columns)
+    case_sheet.set_column(list(CASE_HEADERS).index("opened_on"), len(headers) - 1, 11, day_format)
     definitions = [
         [GROUPS.get(m.group, m.group), m.key, m.label, UNITS.get(m.unit, m.unit), m.definition]
         for m in stats.measures
@@ -172,13 +179,20 @@ def to_xlsx(stats: Stats, cases: Iterable[CaseLike], *, title: str) -> bytes:
         ["Grupp", "Mått", "Benämning", "Enhet", "Definition"],
         definitions,
         bold,
+        day_format,
     )
     book.close()
-    return buffer.getvalue()
-
-
-# Excel's day 0 (a serial date counts days from it; 1900's leap-year bug lies before any date here)
-EXCEL_EPOCH = date(1899, 12, 30)
+    # the date format's style number is known once the workbook is written (its column uses it)
+    day_style = day_format.xf_index
+    if day_style is None:
+        raise RuntimeError("the date format has no style number in the workbook")
+    return sheet_rows.splice_rows(
+        buffer.getvalue(),
+        f"xl/worksheets/sheet{case_sheet.index + 1}.xml",
+        case_table(cases),
+        first_row=2,
+        day_style=day_style,
+    )
 
 
 def _sheet(
@@ -187,13 +201,13 @@ def _sheet(
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     bold: Any,
-) -> None:
+    day_format: Any,
+) -> Any:
+    """A sheet with a bold, frozen header row and `rows` in typed writes (no cell for nothing; a
+    day as a serial number with a date format, so it sorts and filters as a date)."""
     sheet = book.add_worksheet(name)
     sheet.write_row(0, 0, list(headers), bold)
     sheet.freeze_panes(1, 0)
-    day_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    # typed writes, and no empty cells at all: the generic write_row costs most of an export; a day
-    # is a serial number with a date format (sorts and filters as a date, and is cheaper to write)
     write_string, write_number = sheet.write_string, sheet.write_number
     date_columns: set[int] = set()
     for number, row in enumerate(rows, start=1):
@@ -211,6 +225,7 @@ def _sheet(
                 write_string(number, column, str(cell))
     for column in date_columns:
         sheet.set_column(column, column, 11)
+    return sheet
 
 
 def stats_json(stats: Stats) -> dict[str, Any]:
