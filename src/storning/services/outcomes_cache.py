@@ -45,6 +45,8 @@ from storning.store.models import Case, JournalEntry
 _log = logging.getLogger(__name__)
 
 CACHE_SIZE = 32
+# the longest a view waits for the computation of it under way before computing itself
+_WAIT_FOR_UNDER_WAY = 120.0
 _LOCK = threading.Lock()
 
 ViewKey = tuple[Any, ...]
@@ -89,13 +91,50 @@ def measures_for(
                 cache.views.move_to_end(key)
                 return _narrowed(found.result, only)
         if recent:
-            last = cache.views.get(whole) or cache.views.get(view)
+            last = last_of(cache, whole, view)
             slow = last is not None and last.seconds * 1000 > app.settings.stats_wait_ms
             if last is not None and slow and _refresh_later(app, cache, view, principal, flt, now):
                 return replace(_narrowed(last.result, only), current=False)
+        under_way = None if last_of(cache, whole, view) else _under_way(cache, whole, view)
+    if under_way is not None:  # computed ahead (services.outcomes_warmup): wait for it, not twice
+        try:
+            computed = under_way.result(timeout=_WAIT_FOR_UNDER_WAY)
+        except Exception:  # it failed or takes too long: compute here, as without it
+            computed = None
+        # the dashboard shows it, marked if the data changed meanwhile; the API and the CLI only
+        # what is current
+        if computed is not None and (recent or computed.version == version):
+            current = computed.version == version
+            return replace(_narrowed(computed.result, only), current=current)
     computed = computed_now(app, session, principal, flt, now, only, version)
     _keep(cache, view, computed)
     return computed.result
+
+
+def refresh_in_background(app: App, principal: Principal, flt: StatsFilter, now: datetime) -> int:
+    """Have the background process compute every measure of a view of `principal` (the warm-up of
+    services.outcomes_warmup): 1 when asked, 0 when it is kept for this day already or under way."""
+    view = _view_key(app, principal, flt, now, None)
+    cache = _cache_of(app)
+    with _LOCK:
+        if view in cache.views or view in cache.refreshing:
+            return 0
+        return int(_refresh_later(app, cache, view, principal, flt, now))
+
+
+def last_of(cache: _Cache, *views: ViewKey) -> Computed | None:
+    """The last computation kept of any of `views` (called with the lock held)."""
+    for view in views:
+        if view in cache.views:
+            return cache.views[view]
+    return None
+
+
+def _under_way(cache: _Cache, *views: ViewKey) -> Future[Computed] | None:
+    for view in views:
+        if view in cache.refreshing:
+            return cache.refreshing[view]
+    return None
 
 
 def computed_now(

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from storning.app import App
 from storning.clock import system_now
 from storning.services import accounts, outcomes, throttling
+from storning.services.outcomes_warmup import DailyWarmUp
 from storning.web import (
     api,
     api_intake,
@@ -65,7 +66,10 @@ def create_app(
         # A few threads serve the pages: more only make them fight over the GIL (bench/web.py).
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.threads
+        # the dashboard's first views of the day, computed ahead at a large database
+        warm_up = DailyWarmUp(app, web.state.clock).start()
         yield
+        warm_up.stop()
         outcomes.stop_refreshing(app, wait=False)  # the dashboard's background process, if any
 
     web = FastAPI(
