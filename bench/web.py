@@ -69,6 +69,9 @@ def settings_for(url: str) -> Settings:
         workflows_dir=ROOT / "workflows",
         letters_dir=ROOT / "letters",
         now=NOW.isoformat(),
+        # the pages measured here, not the dashboard's views computed ahead at start (which would
+        # use a core, and count as the web processes' CPU, while the first sessions run)
+        stats_warm_up=False,
     )
 
 

@@ -108,3 +108,18 @@ def test_the_next_warm_up_is_a_minute_after_local_midnight(eager, now, seconds):
 
     utc = now.replace(tzinfo=ZoneInfo("UTC"))
     assert outcomes_warmup.seconds_to_next_day(eager, utc) == seconds
+
+
+def test_an_operator_may_turn_the_warm_up_off(db_url, monkeypatch):
+    from storning.config import Settings
+
+    assert Settings.from_env({}).stats_warm_up is True
+    assert Settings.from_env({"STORNING_STATS_WARM_UP": "false"}).stats_warm_up is False
+    monkeypatch.setattr(outcomes_warmup, "WARM_FROM_CASES", 1)
+    application = App.create(replace(base_settings(db_url), stats_warm_up=False))
+    try:
+        open_storning(application, "alice", at(0))
+        assert outcomes_warmup.warm_up(application, at(0, hours=1)) == 0
+        assert _cache_of(application).pool is None
+    finally:
+        application.db.dispose()

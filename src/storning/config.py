@@ -221,6 +221,14 @@ SETTINGS: tuple[Setting, ...] = (
         "görs i en egen bakgrundsprocess; 600000 = räkna alltid om medan användaren väntar.",
         "stats_wait_ms",
     ),
+    Setting(
+        "STORNING_STATS_WARM_UP",
+        "true",
+        "Räkna fram Utfalls vyer I år och Senaste 12 månaderna i förväg (när webbprocessen startar "
+        "och efter midnatt) för alla som får se Utfall, när databasen har minst 2 000 ärenden "
+        "(true/false).",
+        "stats_warm_up",
+    ),
     # issue 16: the complainant's diary links, evidence files, webhooks
     Setting(
         "STORNING_DATA_DIR",
@@ -484,6 +492,7 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For is believed
     web_threads: int = 8
     stats_wait_ms: int = 200  # the dashboard may show its last computation beyond this (services)
+    stats_warm_up: bool = True  # compute the dashboard's first views of a day ahead (services)
     # issue 16: evidence files, diary links, webhooks
     data_dir: Path | None = None  # None: beside the SQLite file, else ./storning-data
     evidence_storage: str = "file"  # file | db
@@ -555,6 +564,7 @@ class Settings:
             trusted_proxies=_networks("STORNING_TRUSTED_PROXIES", raw["STORNING_TRUSTED_PROXIES"]),
             web_threads=_int("STORNING_WEB_THREADS", raw["STORNING_WEB_THREADS"], 1, 200),
             stats_wait_ms=_int("STORNING_STATS_WAIT_MS", raw["STORNING_STATS_WAIT_MS"], 0, 600_000),
+            stats_warm_up=_bool("STORNING_STATS_WARM_UP", raw["STORNING_STATS_WARM_UP"]),
             data_dir=Path(raw["STORNING_DATA_DIR"].strip())
             if raw["STORNING_DATA_DIR"].strip()
             else None,

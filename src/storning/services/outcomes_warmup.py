@@ -8,7 +8,9 @@ when it starts and just after each local midnight. A view asked for while its co
 way waits for that computation instead of starting a second one.
 
 Below WARM_FROM_CASES cases a computation takes well under the dashboard's wait
-(STORNING_STATS_WAIT_MS) and nothing is computed ahead.
+(STORNING_STATS_WAIT_MS) and nothing is computed ahead; STORNING_STATS_WARM_UP=false turns it off
+(each web process computes its own views: with many processes an operator may rather have the first
+viewer wait).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ AFTER_MIDNIGHT = timedelta(minutes=1)
 def warm_up(app: App, now: datetime) -> int:
     """Have the background process compute the first views of `now`'s day (see the module's
     text); the number of views asked for (0 for a small database, or when all are computed)."""
+    if not app.settings.stats_warm_up:
+        return 0
     day = local_day(now, app.zone)
     asked = 0
     with unit(app, write=False) as session:
