@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, true
@@ -432,20 +432,34 @@ def _states(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
 # and `status` bound): with the status fixed, the owner's index (owner, status, day) yields the rows
 # in order and the statement stops at the limit. One statement with both statuses reads and sorts
 # every item up to Sunday, thousands for a busy officer, to show the first 200.
+_DUE_WHERE = (
+    Timer.owner_id == bindparam("me"),  # a timer's owner is its case's: the index finds them
+    Case.owner_id == bindparam("me"),
+    Case.status == "open",
+    Timer.due_on <= bindparam("last"),
+    open_item(),
+)
 _DUE_ITEMS = (
     select(Timer.id, Timer.label, Timer.kind, Timer.track, Timer.due_on, Case.ref, Case.tenant_name)
     .join(Case, Case.id == Timer.case_id)
-    .where(
-        Timer.owner_id == bindparam("me"),  # a timer's owner is its case's: the index finds them
-        Case.owner_id == bindparam("me"),
-        Case.status == "open",
-        Timer.due_on <= bindparam("last"),
-        Timer.status == bindparam("status"),
-        open_item(),
-    )
+    .where(*_DUE_WHERE, Timer.status == bindparam("status"), Timer.due_on >= bindparam("first"))
     .order_by(Timer.due_on, Timer.id)
-    .limit(DUE_LIMIT)
+    .limit(bindparam("limit"))
 )
+# how many there are in each part (overdue, today, the rest of the week), however many: the same
+# rows, counted from the same index
+_DUE_COUNTS = (
+    select(
+        func.count().filter(Timer.due_on < bindparam("today")),
+        func.count().filter(Timer.due_on == bindparam("today")),
+        func.count().filter(Timer.due_on > bindparam("today")),
+    )
+    .select_from(Timer)
+    .join(Case, Case.id == Timer.case_id)
+    .where(*_DUE_WHERE, Timer.status.in_(OPEN_ITEM_STATUSES))
+)
+DUE_PARTS = ("overdue", "today", "week")
+_EARLIEST = date(1900, 1, 1)
 
 
 def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, Any]]:
@@ -455,25 +469,60 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
     today = local_day(now, app.zone)
     with app.db.read() as session:
         me = _user_id_now(session, principal.username)
-        last = week_end(today)
-        parts = [
-            session.execute(_DUE_ITEMS, {"me": me, "last": last, "status": status}).all()
-            for status in OPEN_ITEM_STATUSES
-        ]
-    rows = list(heapq.merge(*parts, key=lambda row: (row.due_on, row.id)))[:DUE_LIMIT]
-    return [
-        {
-            "id": row.id,
-            "ref": row.ref,
-            "tenant": row.tenant_name,
-            "label": row.label,
-            "kind": row.kind,
-            "track": row.track,
-            "due_on": row.due_on.isoformat(),
-            "when": when(row.due_on, today),
+        rows = _due_rows(session, me, _EARLIEST, week_end(today), DUE_LIMIT)
+    return [_due_item(row, today) for row in rows]
+
+
+def due_overview(
+    app: App, principal: Principal, now: datetime, shown: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
+    of the week), and how many each part has, however many (one read)."""
+    today = local_day(now, app.zone)
+    last = week_end(today)
+    bounds = {
+        "overdue": (_EARLIEST, today - timedelta(days=1)),
+        "today": (today, today),
+        "week": (today + timedelta(days=1), last),
+    }
+    with app.db.read() as session:
+        me = _user_id_now(session, principal.username)
+        parts = {
+            part: [_due_item(row, today) for row in _due_rows(session, me, first, end, shown)]
+            for part, (first, end) in bounds.items()
         }
-        for row in rows
+        found = session.connection().execute(_DUE_COUNTS, {"me": me, "last": last, "today": today})
+        counts = dict(zip(DUE_PARTS, found.one(), strict=True))
+    return parts, counts
+
+
+def _due_rows(session: Session, me: int, first: date, last: date, limit: int) -> list[Any]:
+    """The open items due from `first` to `last`, the nearest `limit` (one statement per status, so
+    that each is read in the index's order and stops at the limit)."""
+    if first > last:
+        return []
+    execute = session.connection().execute
+    parts = [
+        execute(
+            _DUE_ITEMS,
+            {"me": me, "first": first, "last": last, "status": status, "limit": limit},
+        ).all()
+        for status in OPEN_ITEM_STATUSES
     ]
+    return list(heapq.merge(*parts, key=lambda row: (row.due_on, row.id)))[:limit]
+
+
+def _due_item(row: Any, today: date) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "ref": row.ref,
+        "tenant": row.tenant_name,
+        "label": row.label,
+        "kind": row.kind,
+        "track": row.track,
+        "due_on": row.due_on.isoformat(),
+        "when": when(row.due_on, today),
+    }
 
 
 def timers(

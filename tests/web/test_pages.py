@@ -81,6 +81,31 @@ def test_the_worklist_shows_my_open_cases_with_what_is_due_overdue_first(app, cl
     assert "Bobs Hyresgäst" not in page
 
 
+def test_att_gora_lists_the_nearest_of_each_part_under_its_true_number(app, client, clock):
+    # the workflow's first contact is due five working days after the complaint: 25 cases opened
+    # on Monday 2 March are due Monday 9 March, one opened on Tuesday 3 March is due Tuesday 10 March
+    late = [open_storning(app, tenant=f"Sen Hyresgäst {n}")["ref"] for n in range(25)]
+    clock.advance(days=1)
+    fresh = open_storning(app, now=clock.now, tenant="Ny Hyresgäst")["ref"]
+    clock.advance(days=7)  # Tuesday 10 March: the 25 are a day late, the new one is due today
+    items = services.due_items(app, "alice", clock.now)
+    overdue = [i for i in items if i["when"] == "overdue"]
+    assert {i["ref"] for i in overdue} == set(late) and len(overdue) >= 25
+    login(client, "alice")
+    page = client.get("/").text
+    section = page.split('id="att-gora"', 1)[1].split("</section>", 1)[0]
+    late_part = section.split("due-heading due-overdue", 1)[1].split("</ul>", 1)[0]
+    # the true number in the heading, the nearest 20 listed, and a sentence saying so
+    assert f'Försenat <span class="count">({len(overdue)})</span>' in section
+    listed = re.findall(r'<a href="/arenden/([A-Z0-9-]+)">', late_part)
+    assert listed == [i["ref"] for i in overdue[:20]]
+    assert f"Visar de 20 närmaste av {len(overdue)}." in section
+    # what is due today is listed although more than the listed number are overdue
+    today_part = section.split("due-heading due-today", 1)[1].split("</ul>", 1)[0]
+    assert 'I dag <span class="count">(1)</span>' in section and fresh in today_part
+    assert "Visar de" not in today_part
+
+
 def test_the_worklist_filters_and_searches(app, client):
     first = open_storning(app, tenant="Kim Hyresgäst", address="Storgatan 1")["ref"]
     second = open_storning(app, tenant="Sam Granne", address="Parkvägen 7")["ref"]

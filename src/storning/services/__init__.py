@@ -34,6 +34,7 @@ from storning.services.letters import (
 )
 from storning.services.lists import (
     due_items,
+    due_overview,
     list_cases,
     list_timers,
     owner_candidates,
@@ -61,6 +62,7 @@ __all__ = [
     "count_cases",
     "create_letter",
     "due_items",
+    "due_overview",
     "fire_event",
     "init_database",
     "letter_pdf",

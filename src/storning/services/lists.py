@@ -63,6 +63,14 @@ def due_items(app: App, actor: str, now: datetime) -> list[dict[str, Any]]:
     return readmodel.due_items(app, principal(app, actor), now)
 
 
+def due_overview(
+    app: App, actor: str, now: datetime, shown: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The first `shown` items of each part of `due_items` (overdue, today, the rest of the week)
+    and how many each part has, however many: the worklist lists the nearest under the number."""
+    return readmodel.due_overview(app, principal(app, actor), now, shown)
+
+
 def open_cases_like(
     app: App,
     actor: str,
