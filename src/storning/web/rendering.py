@@ -62,8 +62,26 @@ def pager(query: dict[str, str], page: int) -> str:
     return urlencode({**query, "sida": str(page)})
 
 
+# what `name.attr` finds on a dict before its items (Jinja tries the attribute first)
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PageEnvironment(Environment):
+    """Jinja's environment, with `doc.key` on a plain dict (the documents the pages show) answered
+    by the item at once. Jinja tries the attribute first and the item after an AttributeError:
+    the same answer, but a raised exception for each of the thousand look-ups of a case page."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def _environment() -> Environment:
-    env = Environment(
+    env = PageEnvironment(
         loader=FileSystemLoader(TEMPLATES),
         # Compiled once per process and kept: the templates ship with the code (a new version is a
         # restart), and checking every included file's modification time cost a `stat` per include
