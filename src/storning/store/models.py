@@ -611,7 +611,8 @@ class EvidenceFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     storage: Mapped[str] = mapped_column(String(10))  # file | db
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # deferred: lists of evidence show metadata; only a download reads the bytes
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     note: Mapped[str | None] = mapped_column(Text)
     uploaded_at: Mapped[datetime]
     uploaded_by: Mapped[str] = mapped_column(String(80))
