@@ -220,3 +220,48 @@ def test_the_annual_report_downloads_as_a_pdf(world, client):
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert client.get("/utfall/arsrapport.pdf?year=tjugo").status_code == 400
+
+
+EXPORT_LINK = re.compile(r'<a href="(/utfall/export\?[^"]+)" download>([^<]+)</a>')
+
+
+def test_the_page_offers_its_period_as_excel_and_csv_with_the_viewers_rights(world, client):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, "lisa")  # a reader of team norr: norr's cases, tenants as pseudonyms
+    page = client.get("/utfall?preset=12m&type=storning").text
+    links = {label: unescape(href) for href, label in EXPORT_LINK.findall(page)}
+    assert set(links) == {
+        "Excel: måtten, ärendena bakom dem och definitionerna",
+        "CSV: måtten",
+        "CSV: ärendena bakom måtten",
+    }
+    start, end = _period()
+    for href in links.values():  # the page's period and case type, not a default
+        query = parse_qs(urlsplit(href).query)
+        assert (query["from"], query["to"], query["type"]) == (
+            [start.isoformat()],
+            [end.isoformat()],
+            ["storning"],
+        )
+    book = client.get(links["Excel: måtten, ärendena bakom dem och definitionerna"])
+    assert book.status_code == 200
+    assert book.headers["content-disposition"].startswith('attachment; filename="storning-matt-')
+    sheets = load_workbook(io.BytesIO(book.content), read_only=True)
+    rows = list(sheets["Ärenden"].iter_rows(values_only=True))
+    header, cases = rows[0], rows[1:]
+    refs = {r[header.index("Ärende")] for r in cases}
+    assert refs and _teams_of(world, refs) == {"norr"}
+    assert {r[header.index("Ärendetyp")] for r in cases} == {"Störning"}
+    with world.db.read() as session:
+        names = {c.tenant_name for c in session.scalars(select(Case).where(Case.ref.in_(refs)))}
+    assert not names & {r[header.index("Hyresgäst")] for r in cases}  # pseudonyms only
+    listed = client.get(links["CSV: ärendena bakom måtten"])
+    assert listed.status_code == 200 and listed.headers["content-type"].startswith("text/csv")
+    text = listed.content.decode("utf-8-sig")
+    assert PROTECTED not in text
+    assert {row[0] for row in list(csv.reader(io.StringIO(text), delimiter=";"))[1:]} == refs
+    assert client.get("/utfall/export?format=pdf&table=cases").status_code == 400

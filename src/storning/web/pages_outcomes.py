@@ -48,6 +48,13 @@ router = APIRouter(route_class=FormOnce)
 DASHBOARD = "/utfall"
 CASES = "/utfall/arenden"
 REPORT = "/utfall/arsrapport.pdf"
+EXPORT = "/utfall/export"
+# what the page offers to download: (format, table) → the link's text
+EXPORTS: dict[tuple[str, str], str] = {
+    ("xlsx", "measures"): "Excel: måtten, ärendena bakom dem och definitionerna",
+    ("csv", "measures"): "CSV: måtten",
+    ("csv", "cases"): "CSV: ärendena bakom måtten",
+}
 # The measures shown as charts (with their tables) rather than as a table of their own.
 CHARTED = frozenset({"inflow"})
 VALUE_LABELS = {"median": "Median", "p90": "90:e percentilen", "total": "Totalt", **OUTCOMES}
@@ -130,6 +137,10 @@ def dashboard(request: Request) -> Response:
         "figures": shown,
         "groups": groups,
         "inflow": _measure_view(found.measure("inflow"), period),
+        "exports": [
+            {"href": f"{EXPORT}?" + period.query(format=fmt, table=table), "label": label}
+            for (fmt, table), label in EXPORTS.items()
+        ],
         "years": [today.year, today.year - 1, today.year - 2],
         "report_year": today.year - 1 if today.month < 3 else today.year,
         "computed_at": _clock_time(ctx.app.zone, found.computed_at),
@@ -193,6 +204,32 @@ def cases_behind(request: Request) -> Response:
         "current": found.current,
     }
     return render(request, "outcomes_cases.html", context)
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+
+@router.get(EXPORT)
+def export(request: Request) -> Response:
+    """The measures of the page's filter, and the cases behind them, as a file: what the API's
+    /api/stats.csv|xlsx and `storning stats --format` give, for the logged-in viewer (the service
+    decides which cases count, whose names show, and logs the export)."""
+    ctx = page_ctx(request)
+    q = request.query_params
+    fmt, table = q.get("format", "xlsx"), q.get("table", "measures")
+    if (fmt, table) not in EXPORTS:
+        raise InvalidInput(
+            "Välj en export som sidan erbjuder: Excel, CSV med måtten eller ärendena."
+        )
+    period = _period(ctx.app, ctx.now, q)
+    found = outcomes.export(
+        ctx.app, ctx.principal.username, ctx.now, period.stats_filter(), fmt, table=table
+    )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{_safe_name(found.filename)}"'},
+    )
 
 
 # --- the annual report -------------------------------------------------------------------------------
