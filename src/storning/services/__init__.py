@@ -5,6 +5,7 @@ principal what it may read, change, override or disclose, redacts what it may no
 log, validates the facts, and returns plain data (DESIGN invariant 9).
 """
 
+from storning.services.case_page import CasePage, case_page
 from storning.services.cases import (
     EDITABLE_FIELDS,
     NewCase,
@@ -39,7 +40,6 @@ from storning.services.lists import (
     list_timers,
     owner_candidates,
     principal,
-    reassign_candidates,
     worklist,
 )
 from storning.services.preview import letters_of_event, preview_event
@@ -51,12 +51,14 @@ __all__ = [
     "EDITABLE_FIELDS",
     "PROTECTED",
     "SYSTEM_USER",
+    "CasePage",
     "ComplainantDetails",
     "LetterPdf",
     "NewCase",
     "add_complainant",
     "add_incident",
     "add_user",
+    "case_page",
     "compile_report",
     "correct_incident",
     "count_cases",
@@ -79,7 +81,6 @@ __all__ = [
     "owner_candidates",
     "preview_event",
     "principal",
-    "reassign_candidates",
     "reassign_case",
     "reissue_letter",
     "show_case",

@@ -190,11 +190,16 @@ def list_links(app: App, actor: str, now: datetime, ref: str) -> list[dict[str, 
         user = _actor(app, session, actor)
         case = _case(session, ref)
         authorize(principal_of(user), case, "act", "diary_links")
-        key = links.signing_key(session, app.settings.secret_key, now, create=False)
-        rows = session.scalars(
-            select(DiaryLink).where(DiaryLink.case_id == case.id).order_by(DiaryLink.id.desc())
-        )
-        return [_link_view(app, row, key, now) for row in rows]
+        return links_of(app, session, case, now)
+
+
+def links_of(app: App, session: Session, case: Case, now: datetime) -> list[dict[str, Any]]:
+    """The diary links of a case the caller has authorized acting on, newest first."""
+    key = links.signing_key(session, app.settings.secret_key, now, create=False)
+    rows = session.scalars(
+        select(DiaryLink).where(DiaryLink.case_id == case.id).order_by(DiaryLink.id.desc())
+    )
+    return [_link_view(app, row, key, now) for row in rows]
 
 
 def _link_view(app: App, link: DiaryLink, key: bytes | None, now: datetime) -> dict[str, Any]:

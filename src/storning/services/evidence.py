@@ -121,7 +121,12 @@ def list_evidence(app: App, actor: str, now: datetime, ref: str) -> list[dict[st
         user = _actor(app, session, actor)
         case = _case(session, ref)
         authorize(principal_of(user), case, "read", "evidence_list")
-        return [_view(app, row) for row in _rows(session, case.id)]
+        return evidence_of(app, session, case)
+
+
+def evidence_of(app: App, session: Session, case: Case) -> list[dict[str, Any]]:
+    """The evidence files of a case the caller has authorized reading, oldest first (metadata)."""
+    return [_view(app, row) for row in _rows(session, case.id)]
 
 
 def get_evidence(

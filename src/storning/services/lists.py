@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storning import access, readmodel
-from storning.access import CaseScope, Principal
+from storning.access import Principal
 from storning.app import App
 from storning.errors import NotFound, cli
 from storning.readmodel import WorklistFilter, WorklistPage
@@ -135,19 +135,6 @@ def list_timers(
     with unit(app) as session:
         log_access(session, who.username, now, case_id, "timer_list", f"{len(rows)} frister")
     return rows
-
-
-def reassign_candidates(app: App, actor: str, ref: str) -> list[Principal]:
-    """The officers the actor may hand the case to (none for most)."""
-    who = principal(app, actor)
-    with app.db.read() as session:
-        case = _case(session, ref)
-        authorize(who, case, "read", "case_view")
-        scope = CaseScope(case.owner.username, case.team)
-    if not access.can_override(who, scope):
-        return []
-    pool = readmodel.people(app, None if who.is_admin else who.team)
-    return [p for p in pool if access.can_reassign(who, scope, p)]
 
 
 def owner_candidates(app: App, actor: str) -> list[Principal]:

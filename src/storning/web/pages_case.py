@@ -49,17 +49,17 @@ def show(
     errors: dict[str, str] | None = None,
 ) -> Response:
     app = ctx.app
-    document = services.show_case(app, ctx.principal.username, ctx.now, ref)
-    with app.db.read() as session:
-        workflow = app.registry.get(session, document["type"], document["workflow_version"])
+    page = services.case_page(app, ctx.principal.username, ctx.now, ref)
+    document, workflow = page.document, page.workflow
     titles = labels.letter_titles(app.settings.letters_dir)
     view = case_view(document, workflow, titles)
     name_letters(view, workflow, document, titles)
-    owners = services.reassign_candidates(app, ctx.principal.username, document["ref"])
     context = {
         **view,
         "nav": "case",
-        "owners": owners,
+        "owners": page.owners,
+        "evidence": page.evidence,
+        "diary_links": page.diary_links,
         "step_groups": step_groups(view["letters"]),
         "new_letters": _new_letters(app.settings.letters_dir, document["type"]),
         "error": error,

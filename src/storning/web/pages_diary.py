@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import APIRouter
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -343,41 +342,7 @@ def attachment(meta: dict[str, Any], data: bytes) -> Response:
     )
 
 
-# --- what the case page asks (template globals, like the menu's unread count) -----------------------
-
-
-@pass_context
-def case_evidence(context: Context, ref: str) -> list[dict[str, Any]] | None:
-    """The case's evidence files for `_case_evidence.html`; None when they cannot be shown."""
-    request: Any = context.get("request")
-    principal: Any = context.get("principal")
-    if principal is None or not isinstance(request, Request):
-        return None
-    try:
-        return evidence.list_evidence(
-            app_of(request), principal.username, request_now(request), ref
-        )
-    except (StorningError, SQLAlchemyError):
-        return None
-
-
-@pass_context
-def case_diary_links(context: Context, ref: str) -> list[dict[str, Any]]:
-    """The case's diary links for `_case_complainants.html` (only for those who may act); asked
-    once per request, though every complainant's card shows its own."""
-    request: Any = context.get("request")
-    principal: Any = context.get("principal")
-    if principal is None or not isinstance(request, Request):
-        return []
-    asked: dict[str, list[dict[str, Any]]] = getattr(request.state, "diary_links", {})
-    found = asked.get(ref)
-    if found is None:
-        try:
-            found = diary.list_links(app_of(request), principal.username, request_now(request), ref)
-        except (StorningError, SQLAlchemyError):
-            found = []
-        request.state.diary_links = {**asked, ref: found}
-    return found
+# --- template globals --------------------------------------------------------------------------------
 
 
 @pass_context
@@ -386,8 +351,6 @@ def evidence_limit_mb(context: Context) -> int:
     return app_of(request).settings.evidence_max_mb if isinstance(request, Request) else 25
 
 
-ENV.globals["case_evidence"] = case_evidence
-ENV.globals["case_diary_links"] = case_diary_links
 ENV.globals["evidence_limit_mb"] = evidence_limit_mb
 ENV.globals["DIARY_DELIVERIES"] = {
     "manual": "Visa länken",
