@@ -22,6 +22,7 @@ AWKWARD: list[list[Any]] = [
     [" inledande", "avslutande ", "\ttabb", "rad\nbrytning", True, False, -7, 1e-7],
     ["=SUMMA(A1)", "+46 70", "-1", "@hem", "<r><t>rå</t></r>", "🙂 emoji", "'citat'", '"dubbel"'],
     ["x" * 40_000, "🙂" * 20_000, "_x005F_x0041_", "&amp;", "]]>", None, None, 123456789012],
+    ["u\ufffe", "t\uffff", None, None, None, None, None, None],  # no characters in XML
 ]
 
 
@@ -79,13 +80,14 @@ def test_the_rows_read_back_as_xlsxwriter_writes_them_awkward_strings_included()
     assert values[4][:4] == ["=SUMMA(A1)", "+46 70", "-1", "@hem"]
     assert len(values[5][0]) == 32_767 and len(values[5][1]) == 32_767 // 2
     assert values[5][2:5] == ["_x005F_x005F_x0041_", "&amp;", "]]>"]
+    assert values[6][:2] == ["u_xFFFE_", "t_xFFFF_"]
 
 
 def test_the_sheet_dimension_covers_every_row_and_the_widest_one():
     content = written_through_sheet_rows(AWKWARD)
     sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
-    # the header row is row 1 and the five rows follow: 2 to 6; the widest row has 8 cells (A–H)
-    assert '<dimension ref="A1:H6"/>' in sheet_xml
+    # the header row is row 1 and the six rows follow: 2 to 7; the widest row has 8 cells (A–H)
+    assert '<dimension ref="A1:H7"/>' in sheet_xml
     assert sheet_xml.count("<sheetData>") == 1 and sheet_xml.count("</sheetData>") == 1
     empty = written_through_sheet_rows([])
     assert load_workbook(io.BytesIO(empty))["Ärenden"].max_row == 1

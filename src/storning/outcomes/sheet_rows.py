@@ -27,12 +27,13 @@ EXCEL_EPOCH = date(1899, 12, 30)
 MAX_CELL_CHARACTERS = 32_767
 # what needs more than the plain path: XML's special characters, control characters (Excel's
 # `_xHHHH_` escape) and text that already looks like such an escape (its underscore is escaped)
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9A-Fa-f]{4}_")
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _ESCAPE_LOOKALIKE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+# (U+FFFE and U+FFFF are no characters in XML either: xlsxwriter escapes them the same way)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 # a plain string is written as it is: one search finds what is not plain (the above, and edge
 # whitespace, which needs xml:space="preserve")
-_NOT_PLAIN = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f]|_x[0-9A-Fa-f]{4}_").search
+_NOT_PLAIN = re.compile(r"^\s|\s$|[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_").search
 _ROWS_PER_WRITE = 2_000
 
 
@@ -133,7 +134,7 @@ def splice_rows(
                 continue
             entry = zipfile.ZipInfo(part, info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(entry, "w", force_zip64=True) as f:
+            with target.open(entry, "w") as f:  # (a sheet of Excel's most rows is well below 2 GB)
                 f.write(head.encode("utf-8"))
                 for start in range(0, len(rows), _ROWS_PER_WRITE):
                     chunk = rows[start : start + _ROWS_PER_WRITE]

@@ -191,18 +191,22 @@ def pseudonym(key: bytes, case_id: int) -> str:
 
 
 def _pseudonym_key(app: App, session: Session) -> bytes:
-    """The per-database secret behind the pseudonyms, made on first use (inside the caller's
-    transaction: a concurrent first use is retried by reading the other's)."""
+    """The per-database secret behind the pseudonyms, made on first use in a transaction of its own
+    (the caller's only reads; a concurrent first use is settled by reading the other's)."""
     stored = session.get(AppSecret, PSEUDONYM_KEY)
-    if stored is None:
-        try:
-            with session.begin_nested():
-                stored = AppSecret(name=PSEUDONYM_KEY, value=new_secret(), created_at=_now_utc())
-                session.add(stored)
-        except IntegrityError:
-            stored = session.get(AppSecret, PSEUDONYM_KEY)
-            assert stored is not None
-    return stored.value.encode()
+    if stored is not None:
+        return stored.value.encode()
+    with app.db.write() as writing:
+        made = writing.get(AppSecret, PSEUDONYM_KEY)
+        if made is None:
+            try:
+                with writing.begin_nested():
+                    made = AppSecret(name=PSEUDONYM_KEY, value=new_secret(), created_at=_now_utc())
+                    writing.add(made)
+            except IntegrityError:
+                made = writing.get(AppSecret, PSEUDONYM_KEY)
+                assert made is not None
+        return made.value.encode()
 
 
 def _now_utc() -> datetime:

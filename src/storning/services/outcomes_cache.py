@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -45,8 +45,6 @@ from storning.store.models import Case, JournalEntry
 _log = logging.getLogger(__name__)
 
 CACHE_SIZE = 32
-# the longest a view waits for the computation of it under way before computing itself
-_WAIT_FOR_UNDER_WAY = 120.0
 _LOCK = threading.Lock()
 
 ViewKey = tuple[Any, ...]
@@ -95,17 +93,6 @@ def measures_for(
             slow = last is not None and last.seconds * 1000 > app.settings.stats_wait_ms
             if last is not None and slow and _refresh_later(app, cache, view, principal, flt, now):
                 return replace(_narrowed(last.result, only), current=False)
-        under_way = None if last_of(cache, whole, view) else _under_way(cache, whole, view)
-    if under_way is not None:  # computed ahead (services.outcomes_warmup): wait for it, not twice
-        try:
-            computed = under_way.result(timeout=_WAIT_FOR_UNDER_WAY)
-        except Exception:  # it failed or takes too long: compute here, as without it
-            computed = None
-        # the dashboard shows it, marked if the data changed meanwhile; the API and the CLI only
-        # what is current
-        if computed is not None and (recent or computed.version == version):
-            current = computed.version == version
-            return replace(_narrowed(computed.result, only), current=current)
     computed = computed_now(app, session, principal, flt, now, only, version)
     _keep(cache, view, computed)
     return computed.result
@@ -127,13 +114,6 @@ def last_of(cache: _Cache, *views: ViewKey) -> Computed | None:
     for view in views:
         if view in cache.views:
             return cache.views[view]
-    return None
-
-
-def _under_way(cache: _Cache, *views: ViewKey) -> Future[Computed] | None:
-    for view in views:
-        if view in cache.refreshing:
-            return cache.refreshing[view]
     return None
 
 
@@ -242,6 +222,8 @@ def _refresh_later(
     def done(finished: Future[Computed]) -> None:
         try:
             _keep(cache, view, finished.result())
+        except CancelledError:  # the web process is stopping: what was queued is dropped
+            pass
         except BrokenProcessPool:
             _log.error("outcomes: the background process stopped; the next view starts a new one")
             with _LOCK:

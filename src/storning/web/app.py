@@ -67,7 +67,7 @@ def create_app(
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.threads
         # the dashboard's first views of the day, computed ahead at a large database
-        warm_up = DailyWarmUp(app, web.state.clock).start()
+        warm_up = web.state.warm_up = DailyWarmUp(app, web.state.clock).start()
         yield
         warm_up.stop()
         outcomes.stop_refreshing(app, wait=False)  # the dashboard's background process, if any
