@@ -35,7 +35,6 @@ from storning.services.common import (
     _actor,
     _change,
     _record,
-    _user_or_none,
     log_access,
     scope_of,
     unit,
@@ -198,16 +197,11 @@ def show_item(app: App, actor: str, now: datetime, item_id: int) -> dict[str, An
         return item_document(app, item, case, principal)
 
 
-def open_count(app: App, username: str) -> int:
-    """How many open items the user sees (the menu's badge); 0 for an unknown user."""
-    with unit(app, write=False) as session:
-        user = _user_or_none(session, username)
-        if user is None:
-            return 0
-        principal = principal_of(user)
-        if not (access.may_act_at_all(principal) or "lasare" in principal.roles):
-            return 0
-        return queue.open_count(session, principal.team, _everything(principal))
+def open_in(session: Session, principal: Principal) -> int:
+    """How many open items the principal sees (the menu's badge: services.menu)."""
+    if not (access.may_act_at_all(principal) or "lasare" in principal.roles):
+        return 0
+    return queue.open_count(session, principal.team, _everything(principal))
 
 
 def _visible_item(

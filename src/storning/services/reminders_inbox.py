@@ -57,10 +57,13 @@ def unread_count(app: App, actor: str) -> int:
     who = principal(app, actor)
     with app.db.read() as session:
         user_id = session.scalar(select(User.id).where(User.username == who.username))
-        if user_id is None:
-            return 0
-        rows = _rows(session, user_id, include_read=False)
-        timers = _timers(session, {r.timer_id for r in rows if r.timer_id is not None})
+        return 0 if user_id is None else unread_in(session, user_id)
+
+
+def unread_in(session: Session, user_id: int) -> int:
+    """`unread_count` of a user, in the caller's transaction."""
+    rows = _rows(session, user_id, include_read=False)
+    timers = _timers(session, {r.timer_id for r in rows if r.timer_id is not None})
     return len({_key(row, timers) for row in rows})
 
 

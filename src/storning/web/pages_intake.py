@@ -9,9 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from jinja2 import pass_context
-from jinja2.runtime import Context
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,10 +16,10 @@ from starlette.responses import RedirectResponse, Response
 from storning.errors import StorningError
 from storning.services import intake as intake_service
 from storning.services import register as register_service
-from storning.web.context import app_of, checked_form, form_text, page_ctx
+from storning.web.context import checked_form, form_text, page_ctx
 from storning.web.errors import status_of
 from storning.web.idempotency import FormOnce
-from storning.web.rendering import ENV, flash, render
+from storning.web.rendering import flash, render
 
 router = APIRouter(route_class=FormOnce)
 PAGE = "/inkorg"
@@ -94,21 +91,3 @@ def _act(request: Request, ctx: Any, item_id: int, action: str, form: Any) -> Re
     except StorningError as error:
         return _show(request, ctx, error=str(error), status=status_of(error))
     return RedirectResponse(PAGE, status_code=303)
-
-
-@pass_context
-def open_intake(context: Context) -> int | None:
-    """The number of open items for the menu (`base.html`), like the reminders' unread count."""
-    from storning.web.pages_team import _on_event_loop
-
-    principal: Any = context.get("principal")
-    request: Any = context.get("request")
-    if principal is None or not isinstance(request, Request) or _on_event_loop():
-        return None
-    try:
-        return intake_service.open_count(app_of(request), principal.username)
-    except (StorningError, SQLAlchemyError):
-        return None
-
-
-ENV.globals["open_intake"] = open_intake

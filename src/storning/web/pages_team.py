@@ -21,7 +21,8 @@ from starlette.responses import RedirectResponse, Response
 from storning import readmodel
 from storning.access import Principal
 from storning.errors import StorningError
-from storning.services import overview, reminders_inbox
+from storning.services import menu, overview, reminders_inbox
+from storning.services.menu import MenuCounts
 from storning.web.context import app_of, checked_form, form_text, page_ctx
 from storning.web.idempotency import FormOnce
 from storning.web.rendering import ENV, flash, render
@@ -93,20 +94,20 @@ async def reminder_read(request: Request, reminder_id: Id) -> Response:
     return RedirectResponse("/paminnelser", status_code=303)
 
 
-# --- the menu's unread count ------------------------------------------------------------------------
+# --- the menu's numbers -------------------------------------------------------------------------------
 
 
 @pass_context
-def unread_reminders(context: Context) -> int | None:
-    """The number of unread reminder tasks for the menu (`base.html`); None when it cannot be told
-    without harm: no one logged in, or the page is rendered on the event loop (error pages, where a
-    database query would block every request, or wait for a database that is down)."""
+def menu_counts(context: Context) -> MenuCounts | None:
+    """The menu's unread reminders and open inbox items (`base.html`), in one read; None when they
+    cannot be told without harm: no one logged in, or the page is rendered on the event loop (error
+    pages, where a database query would block every request, or wait for a database that is down)."""
     principal: Any = context.get("principal")
     request: Any = context.get("request")
     if principal is None or not isinstance(request, Request) or _on_event_loop():
         return None
     try:
-        return reminders_inbox.unread_count(app_of(request), principal.username)
+        return menu.menu_counts(app_of(request), principal.username)
     except (StorningError, SQLAlchemyError):
         return None
 
@@ -120,5 +121,5 @@ def _on_event_loop() -> bool:
 
 
 # The menu in base.html asks these on every page (it skips them when they are not registered).
-ENV.globals["unread_reminders"] = unread_reminders
+ENV.globals["menu_counts"] = menu_counts
 ENV.globals["shows_team_overview"] = overview.may_see_team_overview
