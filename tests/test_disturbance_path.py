@@ -39,6 +39,21 @@ def test_it_blocks_an_uppmaning_without_any_incident(app):
         services.fire_event(app, "alice", at(1), ref, "issue_uppmaning")
     assert [r.guard for r in blocked.value.reasons] == ["has_incident", "own_verification"]
     assert "12 kap. 25 a § jordabalken" in str(blocked.value)
+    # the action is named as the officer knows it, with the code the CLI takes
+    assert str(blocked.value).startswith(
+        "Åtgärden 'Skicka uppmaning (rättelseanmaning)' (issue_uppmaning) är spärrad:"
+    )
+
+
+def test_an_action_not_open_in_the_current_state_is_named_as_the_officer_knows_it(app):
+    ref = open_storning(app)["ref"]
+    services.fire_event(app, "alice", at(1), ref, "record_contact", params={"channel": "phone"})
+    with pytest.raises(EventNotAvailable) as refused:  # contact is taken: not a second time
+        services.fire_event(app, "alice", at(2), ref, "record_contact", params={"channel": "sms"})
+    assert str(refused.value).startswith(
+        "Åtgärden 'Registrera kontakt' (record_contact) kan inte utföras i läget 'Kontakt tagen' "
+        "(kundprocess); se ärendets möjliga åtgärder"
+    )
 
 
 def test_it_blocks_an_uppmaning_resting_only_on_a_neighbours_report_unless_a_chef_overrides(app):

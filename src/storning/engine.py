@@ -374,9 +374,11 @@ class Engine:
             return None
         if not any(t.event == ctx.event and not t.system for t in track.transitions):
             raise NotFound(f"Spåret '{track.name}' har ingen händelse '{ctx.event}'.")
+        label = track.event_label(ctx.event)
+        named = f"'{label}' ({ctx.event})" if label else f"'{ctx.event}'"
         raise EventNotAvailable(
-            f"Händelsen '{ctx.event}' kan inte utföras när {track.title.lower()} är i läget "
-            f"'{track.label(state)}'; se ärendets möjliga åtgärder"
+            f"Åtgärden {named} kan inte utföras i läget '{track.label(state)}' "
+            f"({track.title.lower()}); se ärendets möjliga åtgärder"
             f"{cli(f' med storning case show {ctx.case.ref}')}."
         )
 
@@ -394,7 +396,7 @@ class Engine:
         if transition.system:
             return None
         if any(not g.overridable for g in blocked) or not (override or "").strip():
-            raise GuardBlocked(ctx.event, [g.reason(ctx) for g in blocked])
+            raise GuardBlocked(ctx.event, [g.reason(ctx) for g in blocked], transition.label)
         self._require_override_role(actor)
         return [g.id for g in blocked]
 

@@ -107,11 +107,13 @@ class GuardBlocked(StorningError):
 
     code = "blocked"
 
-    def __init__(self, event: str, reasons: list[BlockedReason]) -> None:
+    def __init__(self, event: str, reasons: list[BlockedReason], label: str = "") -> None:
         self.event = event
+        self.label = label
         self.reasons = reasons
         joined = " ".join(f"[{r.guard}] {r.sentence()}" for r in reasons)
-        super().__init__(f"Händelsen '{event}' är spärrad: {joined}")
+        named = f"Åtgärden '{label}' ({event})" if label else f"Händelsen '{event}'"
+        super().__init__(f"{named} är spärrad: {joined}")
 
 
 class PermissionDenied(StorningError):

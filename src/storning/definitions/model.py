@@ -121,6 +121,10 @@ class Track:
     def label(self, state: str) -> str:
         return self.states[state].label
 
+    def event_label(self, event: str) -> str:
+        """The officer's name of an event ("Registrera kontakt"); "" when it has none."""
+        return next((t.label for t in self.transitions if t.event == event and t.label), "")
+
     @cached_property
     def machine(self) -> Machine:
         machine = Machine(

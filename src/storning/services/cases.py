@@ -299,9 +299,9 @@ def _fire_checked(
     except GuardBlocked as blocked:
         if gap is None:
             raise
-        raise GuardBlocked(event, [*blocked.reasons, gap]) from None
+        raise GuardBlocked(event, [*blocked.reasons, gap], blocked.label) from None
     if gap is not None:  # the whole change rolls back: no letter is drafted that cannot be produced
-        raise GuardBlocked(event, [gap])
+        raise GuardBlocked(event, [gap], workflow.tracks[name].event_label(event))
     outcomes.set_outcome(session, case, user, now, event, outcome)
 
 
