@@ -332,3 +332,23 @@ def test_odd_input_is_one_sentence_not_a_traceback(run, args):
     result = run(*args)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_init_says_whether_it_made_upgraded_or_found_the_schema(run, db_url, tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from storning.store.schema import alembic_config, head_revision
+
+    head = head_revision()
+    assert f"Schemat är redan det senaste (version {head})." in run("init").output
+    engine = create_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:  # as a database of the version before the newest
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    engine.dispose()
+    before = f"{int(head) - 1:04d}"
+    assert f"Schemat uppgraderades från version {before} till {head}." in run("init").output
+    fresh = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'ny.db'}", "init"])
+    assert fresh.exit_code == 0 and f"Schemat skapades (version {head})." in fresh.output

@@ -153,8 +153,15 @@ def init(obj: Ctx) -> None:
     """
     # a migration may rewrite a large table: no statement timeout (the connect timeout stays)
     obj.settings = _replace(obj.settings, db_statement_timeout=0)
+    before, newest = services.schema_revisions(obj.app)
     for workflow_id, version, status in services.init_database(obj.app, obj.now):
         click.echo(f"{workflow_id} version {version}: {status}")
+    if before is None:
+        click.echo(f"Schemat skapades (version {newest}).")
+    elif before != newest:
+        click.echo(f"Schemat uppgraderades från version {before} till {newest}.")
+    else:
+        click.echo(f"Schemat är redan det senaste (version {newest}).")
     click.echo(f"Databasen är klar: {obj.settings.db_url}")
 
 

@@ -44,7 +44,7 @@ from storning.services.lists import (
 )
 from storning.services.preview import letters_of_event, preview_event
 from storning.services.reports import compile_report
-from storning.services.setup import add_user, init_database, migrate_cases
+from storning.services.setup import add_user, init_database, migrate_cases, schema_revisions
 
 __all__ = [
     "ALL_ROLES",
@@ -83,6 +83,7 @@ __all__ = [
     "principal",
     "reassign_case",
     "reissue_letter",
+    "schema_revisions",
     "show_case",
     "update_case",
     "update_complainant",

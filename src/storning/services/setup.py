@@ -23,7 +23,12 @@ from storning.store.models import (
     Case,
     User,
 )
-from storning.store.schema import upgrade
+from storning.store.schema import current_revision, head_revision, upgrade
+
+
+def schema_revisions(app: App) -> tuple[str | None, str]:
+    """(the schema's revision in the database, None when there is none; the newest one known)."""
+    return current_revision(app.db.engine), head_revision()
 
 
 def init_database(app: App, now: datetime) -> list[tuple[str, int, str]]:
