@@ -13,18 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from storning import access, readmodel
-from storning.access import Principal, principal_of
+from storning.access import Principal
 from storning.app import App
 from storning.definitions.model import Workflow
-from storning.services.common import (
-    _actor,
-    _case,
-    authorize,
-    document_for,
-    log_access,
-    scope_of,
-    unit,
-)
+from storning.services.common import scope_of, unit, viewed_document
 from storning.services.diary import links_of
 from storning.services.evidence import evidence_of
 
@@ -44,12 +36,7 @@ class CasePage:
 def case_page(app: App, actor: str, now: datetime, ref: str) -> CasePage:
     """What the case page shows `actor`; the view is written to the access log (`case_view`)."""
     with unit(app) as session:
-        user = _actor(app, session, actor)
-        principal = principal_of(user)
-        case = _case(session, ref)
-        authorize(principal, case, "read", "case_view")
-        log_access(session, user.username, now, case.id, "case_view")
-        document = document_for(app, session, case, user, principal, now)
+        case, principal, document = viewed_document(app, session, actor, now, ref)
         workflow = app.registry.get(session, case.case_type, case.workflow_version)
         scope = scope_of(case)
         acts = access.can_act(principal, scope)

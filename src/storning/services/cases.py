@@ -21,16 +21,14 @@ from storning.services import outcomes
 from storning.services.common import (
     Need,
     _actor,
-    _case,
     _change,
     _record,
     _user_or_none,
-    authorize,
     document_for,
-    log_access,
     refuse,
     scope_of,
     unit,
+    viewed_document,
 )
 from storning.services.complainants import ComplainantDetails, as_details
 from storning.services.complainants import checked as checked_complainant
@@ -201,12 +199,7 @@ def _checked_facts(new: NewCase, today: date) -> dict[str, Any]:
 def show_case(app: App, actor: str, now: datetime, ref: str) -> dict[str, Any]:
     """The case document as the actor may see it; the read is written to the access log."""
     with unit(app) as session:
-        user = _actor(app, session, actor)
-        principal = principal_of(user)
-        case = _case(session, ref)
-        authorize(principal, case, "read", "case_view")
-        log_access(session, user.username, now, case.id, "case_view")
-        return document_for(app, session, case, user, principal, now)
+        return viewed_document(app, session, actor, now, ref)[2]
 
 
 def fire_event(

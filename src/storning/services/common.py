@@ -170,6 +170,19 @@ def redact(document: dict[str, Any], *, see_protected: bool) -> dict[str, Any]:
     return result
 
 
+def viewed_document(
+    app: App, session: Session, actor: str, now: datetime, ref: str
+) -> tuple[Case, Principal, dict[str, Any]]:
+    """The case `ref` and its document as `actor` may see it, the view written to the access log
+    (`case_view`): what showing a case always is."""
+    user = _actor(app, session, actor)
+    principal = principal_of(user)
+    case = _case(session, ref)
+    authorize(principal, case, "read", "case_view")
+    log_access(session, user.username, now, case.id, "case_view")
+    return case, principal, document_for(app, session, case, user, principal, now)
+
+
 def document_for(
     app: App, session: Session, case: Case, user: User, principal: Principal, now: datetime
 ) -> dict[str, Any]:
