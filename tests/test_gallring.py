@@ -33,6 +33,7 @@ from storning.jobs import scheduled_jobs
 from storning.records import gallring
 from storning.records.policy import PolicyError, parse_policy
 from storning.services import retention
+from storning.services.evidence import list_evidence
 from storning.store.models import AccessLog, Base
 from storning.timers import run_due
 from tests.conftest import ROOT, ZONE, at, base_settings
@@ -522,6 +523,12 @@ def test_an_erased_case_answers_through_every_door_and_refuses_a_hold(
             assert pdf.status_code < 500, pdf.text[:300]
         assert doors.api("carl", "GET", f"/api/cases/{ref}", now=now).status_code == 200
         assert doors.cli("report", ref, "-o", "/dev/null", now=now, user="carl").exit_code in (0, 1)
+        # the erased evidence file is listed without a link and is gone, in one sentence (was 500)
+        evidence = list_evidence(app, "carl", RUN_AT, ref)
+        assert evidence and all(e["erased"] for e in evidence)
+        assert f'href="/bevis/{evidence[0]["id"]}"' not in page.text
+        gone = doors.browser("carl", now=now).get(f"/bevis/{evidence[0]['id']}", now=now)
+        assert gone.status_code == 404 and "är gallrad" in page_text(gone.text)
 
         refused = cli_refused(
             doors.cli("case", "hold", ref, "--reason", "Tvist", now=now, user="carl")

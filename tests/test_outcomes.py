@@ -245,6 +245,14 @@ def test_a_reader_of_another_team_sees_nothing_of_ours(app, world):
     # a team whose cases bob cannot read is refused, not answered with zeros under its name
     with pytest.raises(PermissionDenied, match="ser inga ärenden i team norr"):
         outcomes.stats(app, "bob", NOW, StatsFilter(PERIOD.start, PERIOD.end, team="norr"))
+    # and the refusal is in the access log, as every refusal is
+    from sqlalchemy import select
+
+    from storning.store.models import AccessLog
+
+    with app.db.read() as session:
+        actions = session.scalars(select(AccessLog.action).where(AccessLog.actor == "bob")).all()
+    assert "stats_view_refused" in actions
 
 
 def test_a_team_filter_a_type_filter_and_a_period_narrow_the_measures(app, world):

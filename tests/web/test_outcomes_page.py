@@ -249,7 +249,12 @@ def test_the_page_offers_its_period_as_excel_and_csv_with_the_viewers_rights(wor
         )
     book = client.get(links["Excel: måtten, ärendena bakom dem och definitionerna"])
     assert book.status_code == 200
-    assert book.headers["content-disposition"].startswith('attachment; filename="storning-matt-')
+    # the file's name says what it holds: the period and the case type
+    assert book.headers["content-disposition"] == (
+        f'attachment; filename="storning-matt-{start}-{end}-storning.xlsx"'
+    )
+    # and the page says whose cases: a reader's own team
+    assert f"({start} – {end}, team norr, störning)" in unescape(page)
     sheets = load_workbook(io.BytesIO(book.content), read_only=True)
     rows = list(sheets["Ärenden"].iter_rows(values_only=True))
     header, cases = rows[0], rows[1:]

@@ -99,7 +99,7 @@ def test_att_gora_lists_the_nearest_of_each_part_under_its_true_number(app, clie
     assert f'Försenat <span class="count">({len(overdue)})</span>' in section
     listed = re.findall(r'<a href="/arenden/([A-Z0-9-]+)">', late_part)
     assert listed == [i["ref"] for i in overdue[:20]]
-    assert f"Visar de 20 närmaste av {len(overdue)}." in section
+    assert f"Visar de 20 mest försenade av {len(overdue)} uppgifter." in section
     # what is due today is listed although more than the listed number are overdue
     today_part = section.split("due-heading due-today", 1)[1].split("</ul>", 1)[0]
     assert 'I dag <span class="count">(1)</span>' in section and fresh in today_part
@@ -292,3 +292,16 @@ def test_a_sent_reminder_stays_on_the_list_until_the_task_is_done(app, client, c
     assert "I dag" in page and "Ta första kontakt med hyresgästen" in page
     services.fire_event(app, "alice", clock.now, ref, "record_contact", params={"channel": "phone"})
     assert "Ta första kontakt med hyresgästen" not in client.get("/").text
+
+
+def test_numbers_and_file_sizes_are_written_as_swedish_reads_them():
+    from storning.web.rendering import file_size, thousands
+
+    assert [thousands(n) for n in (7, 1234, 1234567)] == ["7", "1\u00a0234", "1\u00a0234\u00a0567"]
+    # a byte count under a kilobyte as bytes, then one decimal with a decimal comma
+    assert [file_size(n) for n in (45, 1024, 3500, 5 * 1024**2 + 1)] == [
+        "45 byte",
+        "1,0 kB",
+        "3,4 kB",
+        "5,0 MB",
+    ]

@@ -23,6 +23,7 @@ from storning.access import principal_of
 from storning.app import App
 from storning.errors import EventNotAvailable, NotFound
 from storning.intake import evidence as files
+from storning.records.gallring import TOMBSTONE
 from storning.services.common import _actor, _case, _change, _record, authorize, log_access, unit
 from storning.store.models import Case, EvidenceFile, Incident
 
@@ -142,6 +143,11 @@ def get_evidence(
         case = session.get(Case, row.case_id)
         assert case is not None
         authorize(principal_of(user), case, "read", "evidence_download", unknown=unknown)
+        if row.filename == TOMBSTONE:  # erased with the case's personal data (gallring)
+            raise NotFound(
+                f"Bevisfil {row.id} är gallrad: innehållet raderades när ärendets personuppgifter "
+                "gallrades."
+            )
         log_access(session, user.username, now, case.id, "evidence_download", f"bevis {row.id}")
         data = row.data if row.storage == "db" else files.read_stored(app.settings, row.sha256)
         assert data is not None
@@ -178,4 +184,5 @@ def _view(app: App, row: EvidenceFile) -> dict[str, Any]:
         "note": row.note,
         "uploaded_at": row.uploaded_at.astimezone(app.zone).isoformat(timespec="seconds"),
         "uploaded_by": row.uploaded_by,
+        "erased": row.filename == TOMBSTONE,
     }

@@ -212,9 +212,14 @@ def _check_team(session: Session, principal: Principal, team: str) -> None:
     if access.visibility(principal) != "all" and team != principal.team:
         visible = select(Case.id).where(Case.team == team, _visible(session, principal)).limit(1)
         if session.scalar(visible) is None:
-            raise PermissionDenied(
-                f"Användaren {principal.username} ser inga ärenden i team {team[:80]}; välj "
-                f"team {principal.team} eller inget team."
+            raise refuse(
+                PermissionDenied(
+                    f"Användaren {principal.username} ser inga ärenden i team {team[:80]}; välj "
+                    f"team {principal.team} eller inget team."
+                ),
+                principal.username,
+                None,
+                "stats_view",
             )
 
 
@@ -414,7 +419,12 @@ def export(
     named = sum(1 for r in rows if r.named)
     detail = f"{_detail(flt)} {fmt} {table} ({len(rows)} ärenden, {named} med namn)"
     _logged(app, principal.username, now, "stats_export", detail)
-    stem = f"storning-matt-{flt.start}-{flt.end}"
+    # the file's name says what it holds, in characters every door can put in a header
+    parts = ("storning-matt", str(flt.start), str(flt.end), flt.team, flt.case_type)
+    stem = "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
+        for c in "-".join(part for part in parts if part)
+    )
     if fmt == "csv":
         if table == "cases":
             content = exports.to_csv(exports.case_headers(), exports.case_table(rows))

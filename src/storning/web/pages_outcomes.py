@@ -137,6 +137,8 @@ def dashboard(request: Request) -> Response:
         "figures": shown,
         "groups": groups,
         "inflow": _measure_view(found.measure("inflow"), period),
+        # the team the exported files cover: the one chosen, else the viewer's own when they see no other
+        "export_team": outcomes.viewed_team(ctx.app, ctx.principal.username, period.team or None),
         "exports": [
             {"href": f"{EXPORT}?" + period.query(format=fmt, table=table), "label": label}
             for (fmt, table), label in EXPORTS.items()

@@ -57,6 +57,21 @@ def described(name: str, hint: str, errors: Mapping[str, str]) -> Markup:
     return Markup(html + (' aria-invalid="true"' if failed else ""))
 
 
+def thousands(number: int) -> str:
+    """12345 → "12 345" (a no-break space between the thousands, as Swedish writes them)."""
+    return f"{number:,}".replace(",", "\u00a0")
+
+
+def file_size(size: int) -> str:
+    """A file's size as an officer reads it: "45 byte", "3,4 kB", "12,5 MB"."""
+    if size < 1024:
+        return f"{size} byte"
+    for unit, scale in (("kB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        if size < scale * 1024 or unit == "GB":
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    raise AssertionError("unreachable")
+
+
 def pager(query: dict[str, str], page: int) -> str:
     """The current query string with another page number."""
     return urlencode({**query, "sida": str(page)})
@@ -92,7 +107,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, day=day, long_day=long_day, pager=pager)
+    env.filters.update(
+        when=when, day=day, long_day=long_day, pager=pager, thousands=thousands, file_size=file_size
+    )
     env.globals.update(
         CASE_TYPES=labels.CASE_TYPES,
         INCIDENT_KINDS=labels.INCIDENT_KINDS,
