@@ -446,17 +446,16 @@ _DUE_ITEMS = (
     .order_by(Timer.due_on, Timer.id)
     .limit(bindparam("limit"))
 )
-# how many there are in each part (overdue, today, the rest of the week), however many: the same
-# rows, counted from the same index
-_DUE_COUNTS = (
-    select(
-        func.count().filter(Timer.due_on < bindparam("today")),
-        func.count().filter(Timer.due_on == bindparam("today")),
-        func.count().filter(Timer.due_on > bindparam("today")),
-    )
-    .select_from(Timer)
+# how many items a part has, counted up to DUE_COUNT_MOST, as many as `storning timers due` lists (a
+# busy officer's thousands are read no further: counting 1,000 cost 4 ms of a worklist at 100,000
+# cases), and only for a part whose first items fill the list
+DUE_COUNT_MOST = DUE_LIMIT
+_DUE_COUNT = select(func.count()).select_from(
+    select(Timer.id)
     .join(Case, Case.id == Timer.case_id)
-    .where(*_DUE_WHERE, Timer.status.in_(OPEN_ITEM_STATUSES))
+    .where(*_DUE_WHERE, Timer.status.in_(OPEN_ITEM_STATUSES), Timer.due_on >= bindparam("first"))
+    .limit(bindparam("most"))
+    .subquery()
 )
 DUE_PARTS = ("overdue", "today", "week")
 _EARLIEST = date(1900, 1, 1)
@@ -477,22 +476,23 @@ def due_overview(
     app: App, principal: Principal, now: datetime, shown: int
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
-    of the week), and how many each part has, however many (one read)."""
+    of the week), and how many each part has, up to DUE_COUNT_MOST (one read)."""
     today = local_day(now, app.zone)
-    last = week_end(today)
     bounds = {
         "overdue": (_EARLIEST, today - timedelta(days=1)),
         "today": (today, today),
-        "week": (today + timedelta(days=1), last),
+        "week": (today + timedelta(days=1), week_end(today)),
     }
     with app.db.read() as session:
         me = _user_id_now(session, principal.username)
-        parts = {
-            part: [_due_item(row, today) for row in _due_rows(session, me, first, end, shown)]
-            for part, (first, end) in bounds.items()
-        }
-        found = session.connection().execute(_DUE_COUNTS, {"me": me, "last": last, "today": today})
-        counts = dict(zip(DUE_PARTS, found.one(), strict=True))
+        parts, counts = {}, {}
+        for part, (first, end) in bounds.items():
+            rows = _due_rows(session, me, first, end, shown)
+            parts[part] = [_due_item(row, today) for row in rows]
+            counts[part] = len(rows)
+            if len(rows) == shown:  # the list is full: there may be more
+                bound = {"me": me, "first": first, "last": end, "most": DUE_COUNT_MOST}
+                counts[part] = session.connection().execute(_DUE_COUNT, bound).scalar_one()
     return parts, counts
 
 

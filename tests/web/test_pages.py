@@ -9,7 +9,7 @@ from tests.conftest import at
 from tests.helpers import letter_id, open_storning
 from tests.web.conftest import csrf_of, login, post_form, version_on_page
 
-from storning import services
+from storning import readmodel, services
 
 
 def test_pages_ask_for_a_login_and_come_back_after_it(client):
@@ -81,7 +81,9 @@ def test_the_worklist_shows_my_open_cases_with_what_is_due_overdue_first(app, cl
     assert "Bobs Hyresgäst" not in page
 
 
-def test_att_gora_lists_the_nearest_of_each_part_under_its_true_number(app, client, clock):
+def test_att_gora_lists_the_nearest_of_each_part_under_its_true_number(
+    app, client, clock, monkeypatch
+):
     # the workflow's first contact is due five working days after the complaint: 25 cases opened
     # on Monday 2 March are due Monday 9 March, one opened on Tuesday 3 March is due Tuesday 10 March
     late = [open_storning(app, tenant=f"Sen Hyresgäst {n}")["ref"] for n in range(25)]
@@ -104,6 +106,11 @@ def test_att_gora_lists_the_nearest_of_each_part_under_its_true_number(app, clie
     today_part = section.split("due-heading due-today", 1)[1].split("</ul>", 1)[0]
     assert 'I dag <span class="count">(1)</span>' in section and fresh in today_part
     assert "Visar de" not in today_part
+    # a busy officer's thousands are counted no further than a bound, and said to be at least that
+    monkeypatch.setattr(readmodel, "DUE_COUNT_MOST", 22)
+    section = client.get("/").text.split('id="att-gora"', 1)[1].split("</section>", 1)[0]
+    assert 'Försenat <span class="count">(minst 22)</span>' in section
+    assert "Visar de 20 mest försenade av minst 22 uppgifter." in section
 
 
 def test_the_worklist_filters_and_searches(app, client):

@@ -75,6 +75,7 @@ def worklist(request: Request) -> Response:
         "wanted": wanted,
         "page": page,
         "due_anything": any(due_counts.values()),
+        "due_count_most": readmodel.DUE_COUNT_MOST,
         "due_groups": _due_groups(due, due_counts),
         "track_columns": TRACK_COLUMNS,
         "case_types": reference(request, "case_types", lambda: readmodel.case_types(ctx.app)),
