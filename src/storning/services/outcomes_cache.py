@@ -89,7 +89,7 @@ def measures_for(
                 cache.views.move_to_end(key)
                 return _narrowed(found.result, only)
         if recent:
-            last = last_of(cache, whole, view)
+            last = cache.views.get(whole) or cache.views.get(view)
             slow = last is not None and last.seconds * 1000 > app.settings.stats_wait_ms
             if last is not None and slow and _refresh_later(app, cache, view, principal, flt, now):
                 return replace(_narrowed(last.result, only), current=False)
@@ -107,14 +107,6 @@ def refresh_in_background(app: App, principal: Principal, flt: StatsFilter, now:
         if view in cache.views or view in cache.refreshing:
             return 0
         return int(_refresh_later(app, cache, view, principal, flt, now))
-
-
-def last_of(cache: _Cache, *views: ViewKey) -> Computed | None:
-    """The last computation kept of any of `views` (called with the lock held)."""
-    for view in views:
-        if view in cache.views:
-            return cache.views[view]
-    return None
 
 
 def computed_now(

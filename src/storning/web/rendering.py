@@ -66,10 +66,12 @@ def file_size(size: int) -> str:
     """A file's size as an officer reads it: "45 byte", "3,4 kB", "12,5 MB"."""
     if size < 1024:
         return f"{size} byte"
-    for unit, scale in (("kB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
-        if size < scale * 1024 or unit == "GB":
-            return f"{size / scale:.1f} {unit}".replace(".", ",")
-    raise AssertionError("unreachable")
+    value, unit = size / 1024, "kB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}".replace(".", ",")
 
 
 def pager(query: dict[str, str], page: int) -> str:
