@@ -30,6 +30,7 @@ import io
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -42,6 +43,9 @@ from argon2 import PasswordHasher
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+# Starlette 1.x prefers httpx2 for its TestClient; the project's `web` extra installs httpx, which
+# still works (tests/web/conftest.py says the same)
+warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
 from starlette.testclient import TestClient  # noqa: E402
 
 from benchdb import database  # noqa: E402

@@ -266,6 +266,40 @@ def test_a_team_filter_a_type_filter_and_a_period_narrow_the_measures(app, world
     assert values(arrears, "terminations")["total"] == 0
 
 
+def test_the_rows_milestones_are_the_same_whether_the_measures_are_computed_or_kept(
+    app, world, monkeypatch
+):
+    from storning.services import outcome_rows
+
+    read = []
+    reached = outcome_rows.first_reached
+    monkeypatch.setattr(outcome_rows, "first_reached", lambda key: read.append(key) or reached(key))
+    computed = outcomes.case_rows(app, "carl", NOW, PERIOD)  # the first call computes
+    # the rows took the milestones the computation read; only the complaint (which no measure
+    # reads from the journal) was read for them
+    assert read == ["complaint"]
+    read.clear()
+    kept = outcomes.case_rows(app, "carl", NOW, PERIOD)  # the second is answered from the cache
+    assert len(read) == 7
+    assert computed == kept
+    # B's days, from build_world: opened Monday 22 June; uppmaning and the notice to
+    # socialnämnden (sent 11:00) Tuesday 23 June; terminated Thursday 25 June; application to
+    # Kronofogden Friday 26 June; first contact Monday 29 June; evicted Friday 10 July
+    b = next(r for r in kept if r.ref == world["B"])
+    assert b.milestones == {
+        "complaint": date(2026, 6, 22),
+        "first_contact": date(2026, 6, 29),
+        "uppmaning": date(2026, 6, 23),
+        "social_notice": date(2026, 6, 23),
+        "termination": date(2026, 6, 25),
+        "kronofogden": date(2026, 6, 26),
+        "eviction": date(2026, 7, 10),
+    }
+    # C reached no termination: the milestones it did not reach are there, as None
+    c = next(r for r in kept if r.ref == world["C"])
+    assert c.milestones["termination"] is None and c.milestones["uppmaning"] == date(2026, 6, 3)
+
+
 def test_readers_get_pseudonyms_and_officers_names_never_a_complainant(app, world):
     by_lisa = outcomes.case_rows(app, "lisa", NOW, PERIOD, measure="terminations")
     by_carl = outcomes.case_rows(app, "carl", NOW, PERIOD, measure="terminations")

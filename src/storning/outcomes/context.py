@@ -49,7 +49,12 @@ class Context:
     landlord's local day."""
 
     def __init__(
-        self, session: Session, cases: ColumnElement[bool], flt: StatsFilter, setting: Setting
+        self,
+        session: Session,
+        cases: ColumnElement[bool],
+        flt: StatsFilter,
+        setting: Setting,
+        firsts: dict[str, dict[int, datetime]] | None = None,
     ) -> None:
         self.session = session
         self.connection = session.connection()
@@ -58,7 +63,9 @@ class Context:
         self.setting = setting
         self.lo = naive_utc(utc_start(flt.start, setting.zone))
         self.hi = naive_utc(utc_start(flt.end + timedelta(days=1), setting.zone))
-        self._firsts: dict[str, dict[int, datetime]] = {}
+        # milestone → case id → first reached: the caller may pass a dict to keep them (an export
+        # reads its rows' milestones from it instead of from the journal again)
+        self._firsts: dict[str, dict[int, datetime]] = {} if firsts is None else firsts
         self._info: dict[int, CaseInfo] | None = None
         self._workdays = WorkdayIndex(setting.calendar)
         self.day = LocalDays(setting.zone)

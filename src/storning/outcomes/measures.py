@@ -15,6 +15,7 @@ closed days excluded); the working days from A to B are those in (A, B], as `add
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
@@ -42,9 +43,12 @@ def compute(
     setting: Setting,
     *,
     only: Iterable[str] | None = None,
+    firsts: dict[str, dict[int, datetime]] | None = None,
 ) -> Stats:
-    """Every measure (or `only` those keys) for the cases matching `visible` and `flt`."""
-    ctx = Context(session, case_clause(visible, flt), flt, setting)
+    """Every measure (or `only` those keys) for the cases matching `visible` and `flt`. `firsts`,
+    when given, receives what was read of when each case first reached each milestone (milestone →
+    case id → naive UTC time; all time, for those cases)."""
+    ctx = Context(session, case_clause(visible, flt), flt, setting, firsts)
     wanted = set(only) if only is not None else None
     measures = []
     for spec in MEASURES:

@@ -127,14 +127,18 @@ def splice_rows(
         widest = max(len(cells) for cells in rows)
         head = _widened(head, first_row + len(rows) - 1, widest)
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    # the rows' part is compressed at zlib's fastest level: at 100,000 rows a quarter of the time of
+    # the default level (0.2 s against 0.7 s), for a file a third larger (8.8 MB against 6.6 MB);
+    # the other parts are copied as xlsxwriter compressed them
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for info in source.infolist():
             if info.filename != part:
                 target.writestr(info, source.read(info.filename))
                 continue
-            entry = zipfile.ZipInfo(part, info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(entry, "w") as f:  # (a sheet of Excel's most rows is well below 2 GB)
+            # (named by its path, the entry takes the archive's level and the zip format's first
+            # day as its time, as xlsxwriter's own parts have; Excel's largest sheet is far below
+            # the 2 GB that would need zip64)
+            with target.open(part, "w") as f:
                 f.write(head.encode("utf-8"))
                 for start in range(0, len(rows), _ROWS_PER_WRITE):
                     chunk = rows[start : start + _ROWS_PER_WRITE]

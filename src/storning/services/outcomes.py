@@ -148,16 +148,16 @@ def cases_behind(
         _check_keys([measure])
     with unit(app, write=False) as session:
         principal = _stats_principal(app, session, actor, flt)
-        result = measures_for(
-            app, session, principal, flt, now, [measure] if measure else None, recent=recent
-        )
+        only = [measure] if measure else None
+        firsts: dict[str, dict[int, datetime]] = {}  # as in `export`
+        result = measures_for(app, session, principal, flt, now, only, recent=recent, firsts=firsts)
         if measure is None:
             ids: set[int] = set()
             for m in result.measures:
                 ids |= result.cases_behind(m.key)
         else:
             ids = set(result.cases_behind(measure, value))
-        rows = rows_for(app, session, principal, ids)
+        rows = rows_for(app, session, principal, ids, firsts)
     detail = f"{_detail(flt)} {measure or '*'}:{value or '*'} ({len(rows)} ärenden)"
     _logged(app, principal.username, now, "stats_cases", detail)
     return CasesBehind(rows, result.computed_at, result.current)
@@ -406,7 +406,9 @@ def export(
         _check_keys([measure])
     with unit(app, write=False) as session:
         principal = _stats_principal(app, session, actor, flt)
-        result = measures_for(app, session, principal, flt, now, None)
+        # the milestones the measures read (when computed now) serve the rows too
+        firsts: dict[str, dict[int, datetime]] = {}
+        result = measures_for(app, session, principal, flt, now, None, firsts=firsts)
         ids: set[int] = set()
         if measure is not None:
             ids = set(result.cases_behind(measure, value))
@@ -414,7 +416,9 @@ def export(
             for m in result.measures:
                 ids |= result.cases_behind(m.key)
         rows = (
-            [] if fmt == "csv" and table == "measures" else rows_for(app, session, principal, ids)
+            []
+            if fmt == "csv" and table == "measures"
+            else rows_for(app, session, principal, ids, firsts)
         )
     named = sum(1 for r in rows if r.named)
     detail = f"{_detail(flt)} {fmt} {table} ({len(rows)} ärenden, {named} med namn)"

@@ -75,9 +75,11 @@ def measures_for(
     only: list[str] | None,
     *,
     recent: bool = False,
+    firsts: dict[str, dict[int, datetime]] | None = None,
 ) -> Stats:
     """The measures of one view: kept if the data has not changed; for the dashboard (`recent`)
-    the last ones, marked, when computing anew takes too long (see the module's text)."""
+    the last ones, marked, when computing anew takes too long (see the module's text). `firsts`:
+    as `compute`'s, filled only when the measures are computed in this call."""
     view = _view_key(app, principal, flt, now, only)
     whole = (*view[:-1], None)  # the same view with every measure: it answers for any of them
     version = data_version(session)
@@ -93,7 +95,7 @@ def measures_for(
             slow = last is not None and last.seconds * 1000 > app.settings.stats_wait_ms
             if last is not None and slow and _refresh_later(app, cache, view, principal, flt, now):
                 return replace(_narrowed(last.result, only), current=False)
-    computed = computed_now(app, session, principal, flt, now, only, version)
+    computed = computed_now(app, session, principal, flt, now, only, version, firsts)
     _keep(cache, view, computed)
     return computed.result
 
@@ -117,11 +119,12 @@ def computed_now(
     now: datetime,
     only: list[str] | None,
     version: tuple[Any, ...],
+    firsts: dict[str, dict[int, datetime]] | None = None,
 ) -> Computed:
     """The measures computed from the data (whose `version` the caller read before)."""
     started = time.perf_counter()
     setting = Setting(app.zone, app.engine.calendar, now)
-    result = compute(session, _visible(session, principal), flt, setting, only=only)
+    result = compute(session, _visible(session, principal), flt, setting, only=only, firsts=firsts)
     result.computed_at = now
     return Computed(result, version, time.perf_counter() - started)
 
