@@ -112,6 +112,27 @@ def test_the_cli_writes_the_report(db_url, tmp_path, monkeypatch):
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_the_report_is_named_after_its_year_and_team_in_characters_safe_in_any_door(
+    history, db_url, tmp_path, monkeypatch
+):
+    from storning import services
+
+    # a team may be named with a slash and Swedish letters; the file is still one file in the
+    # folder the officer is in, and the same name is the web's download name
+    services.add_user(history, "nina", "Nina Norr", ["chef"], team="Öst/Väst")
+    report = annual.build(history, "admin", NOW, NOW.year, team="Öst/Väst")
+    assert report.filename == "arsrapport-2026-_st_V_st.pdf"
+    assert annual.build(history, "admin", NOW, NOW.year).filename == "arsrapport-2026.pdf"
+    monkeypatch.setenv("STORNING_WORKFLOWS", str(ROOT / "workflows"))
+    monkeypatch.setenv("STORNING_LETTERS_DIR", str(ROOT / "letters"))
+    monkeypatch.chdir(tmp_path)
+    prefix = ["--db", db_url, "--now", "2026-12-27T09:00"]
+    result = CliRunner().invoke(main, [*prefix, "arsrapport", "2026", "--team", "Öst/Väst"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.glob("*.pdf")] == ["arsrapport-2026-_st_V_st.pdf"]
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == []  # no folder made of the team's "/"
+
+
 def test_a_chart_is_svg_without_script_with_its_text_escaped():
     chart = Chart(
         "bar",

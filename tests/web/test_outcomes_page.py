@@ -219,6 +219,9 @@ def test_the_annual_report_downloads_as_a_pdf(world, client):
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    # named by the service (`AnnualReport.filename`), as the CLI names the file it writes
+    disposition = f'attachment; filename="arsrapport-{NOW.year}.pdf"'
+    assert response.headers["content-disposition"] == disposition
     assert client.get("/utfall/arsrapport.pdf?year=tjugo").status_code == 400
 
 

@@ -29,8 +29,8 @@ def arsrapport(obj: Ctx, year: int, output: Path | None, team: str | None) -> No
 
     Exempel: storning arsrapport 2026 -o arsrapport-2026.pdf --team city
     """
-    target = output or Path(f"arsrapport-{year}{'-' + team if team else ''}.pdf")
-    pdf = annual.annual_report(obj.app, obj.actor, obj.now, year, team=team or None)
+    report = annual.build(obj.app, obj.actor, obj.now, year, team=team or None)
+    target, pdf = output or Path(report.filename), report.pdf
     try:  # written only when the report is made: a refused or failed report leaves no file
         target.write_bytes(pdf)
     except OSError as error:

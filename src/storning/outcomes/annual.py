@@ -70,6 +70,7 @@ class AnnualReport:
     pdf: bytes
     year: int
     title: str
+    filename: str  # arsrapport-2026.pdf, arsrapport-2026-norr.pdf: safe in a header and a folder
 
 
 def annual_report(
@@ -97,7 +98,8 @@ def build(
     )
     inputs = {f"figur{i}": render_svg(f.chart) for i, f in enumerate(shown)}
     pdf = _renderer(_directory(app)).render(context, inputs, today)
-    return AnnualReport(pdf, year, context["report"]["title"])
+    filename = outcomes.file_stem("arsrapport", str(year), team) + ".pdf"
+    return AnnualReport(pdf, year, context["report"]["title"], filename)
 
 
 def report_context(

@@ -32,6 +32,7 @@ from storning.access import Principal, principal_of
 from storning.app import App
 from storning.clock import EARLIEST_YEAR, LATEST_YEAR, local_day
 from storning.errors import InvalidInput, PermissionDenied
+from storning.outcomes.bulk import collector_paused
 from storning.outcomes.measures import (
     MEASURE_KEYS,
     Stats,
@@ -146,7 +147,7 @@ def cases_behind(
     check_filter(flt)
     if measure is not None:
         _check_keys([measure])
-    with unit(app, write=False) as session:
+    with collector_paused(), unit(app, write=False) as session:  # see storning.outcomes.bulk
         principal = _stats_principal(app, session, actor, flt)
         only = [measure] if measure else None
         firsts: dict[str, dict[int, datetime]] = {}  # as in `export`
@@ -391,10 +392,6 @@ def export(
     """The measures and the cases behind them as CSV (`table`: the measures or the cases), XLSX (both,
     with the definitions) or JSON (both). `measure`/`value` narrow the cases to those behind one
     number. No complainant data; tenant names only for those who may act on the case."""
-    import json
-
-    from storning.outcomes import exports
-
     if fmt not in MEDIA_TYPES:
         raise InvalidInput(f"Okänt format '{fmt}'; välj {', '.join(MEDIA_TYPES)}.")
     if table not in ("measures", "cases"):
@@ -404,6 +401,24 @@ def export(
     check_filter(flt)
     if measure is not None:
         _check_keys([measure])
+    with collector_paused():  # 100,000 rows: see storning.outcomes.bulk
+        return _export(app, actor, now, flt, fmt, table, measure, value)
+
+
+def _export(
+    app: App,
+    actor: str,
+    now: datetime,
+    flt: StatsFilter,
+    fmt: str,
+    table: str,
+    measure: str | None,
+    value: str | None,
+) -> Export:
+    import json
+
+    from storning.outcomes import exports
+
     with unit(app, write=False) as session:
         principal = _stats_principal(app, session, actor, flt)
         # the milestones the measures read (when computed now) serve the rows too
@@ -423,12 +438,7 @@ def export(
     named = sum(1 for r in rows if r.named)
     detail = f"{_detail(flt)} {fmt} {table} ({len(rows)} ärenden, {named} med namn)"
     _logged(app, principal.username, now, "stats_export", detail)
-    # the file's name says what it holds, in characters every door can put in a header
-    parts = ("storning-matt", str(flt.start), str(flt.end), flt.team, flt.case_type)
-    stem = "".join(
-        c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
-        for c in "-".join(part for part in parts if part)
-    )
+    stem = file_stem("storning-matt", str(flt.start), str(flt.end), flt.team, flt.case_type)
     if fmt == "csv":
         if table == "cases":
             content = exports.to_csv(exports.case_headers(), exports.case_table(rows))
@@ -443,6 +453,16 @@ def export(
     document["cases"] = [r.as_dict() for r in rows]
     content = json.dumps(document, ensure_ascii=False, indent=2).encode()
     return Export(f"{stem}.json", MEDIA_TYPES["json"], content)
+
+
+def file_stem(*parts: str | None) -> str:
+    """A file's name (without its ending) that says what it holds, in characters every door can use
+    as they are: in an HTTP header, and as a file in the current folder (no path separator, no
+    quote): the given parts joined by "-", every other character "_"."""
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
+        for c in "-".join(part for part in parts if part)
+    )
 
 
 def may_see_outcomes(principal: Principal) -> bool:

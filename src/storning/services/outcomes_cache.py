@@ -37,6 +37,7 @@ from storning.access import Principal, principal_of
 from storning.app import App
 from storning.clock import local_day
 from storning.config import Settings
+from storning.outcomes.bulk import collector_paused
 from storning.outcomes.measures import Setting, Stats, StatsFilter, compute
 from storning.readmodel import _visible  # the worklist's own visibility clause: one rule for both
 from storning.services.common import _actor, unit
@@ -124,7 +125,10 @@ def computed_now(
     """The measures computed from the data (whose `version` the caller read before)."""
     started = time.perf_counter()
     setting = Setting(app.zone, app.engine.calendar, now)
-    result = compute(session, _visible(session, principal), flt, setting, only=only, firsts=firsts)
+    with collector_paused():
+        result = compute(
+            session, _visible(session, principal), flt, setting, only=only, firsts=firsts
+        )
     result.computed_at = now
     return Computed(result, version, time.perf_counter() - started)
 

@@ -230,7 +230,7 @@ def export(request: Request) -> Response:
     return Response(
         found.content,
         media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{_safe_name(found.filename)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )
 
 
@@ -245,12 +245,11 @@ def annual_report(request: Request) -> Response:
     if not (year_text.isdigit() and len(year_text) == 4):
         raise InvalidInput("Ange året för årsrapporten med fyra siffror, till exempel 2026.")
     team = q.get("team", "")[:80] or None
-    pdf = annual.annual_report(ctx.app, ctx.principal.username, ctx.now, int(year_text), team=team)
-    name = f"arsrapport-{year_text}{'-' + team if team else ''}.pdf"
+    report = annual.build(ctx.app, ctx.principal.username, ctx.now, int(year_text), team=team)
     return Response(
-        pdf,
+        report.pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
     )
 
 
@@ -364,10 +363,6 @@ def _is_month(text: str) -> bool:
 
 
 MONTH_NUMBERS = frozenset(f"{n:02d}" for n in range(1, 13))
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
 # The menu in base.html asks this on every page (it skips it when it is not registered).
