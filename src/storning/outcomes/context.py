@@ -280,8 +280,9 @@ def naive(at: Any) -> Any:
     return at.astimezone(UTC).replace(tzinfo=None)
 
 
-def frozen_ids(items: Iterable[int]) -> frozenset[int]:
-    return frozenset(items)
+def frozen_ids(items: Iterable[int]) -> tuple[int, ...]:
+    """Case ids as a `Value` keeps them: each once, in order."""
+    return tuple(sorted(set(items)))
 
 
 def count_value(key: str, label: str, ids: Iterable[int], **dims: str) -> Value:
