@@ -287,16 +287,23 @@ def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) ->
 def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilter) -> WorklistPage:
     """One page of the cases the principal may see that match, by next deadline (so overdue first;
     cases with nothing due last)."""
-    today = local_day(now, app.zone)
     with app.db.read() as session:
-        query = _filtered(session, principal, wanted)
-        if wanted.overdue:
-            query = query.where(Case.status == "open", Case.next_due < today)
-        page = max(wanted.page, 1)
-        rows = _by_next_due(session, query, (page - 1) * wanted.page_size, wanted.page_size + 1)
-        shown = rows[: wanted.page_size]
-        states = _states(session, [row.id for row in shown])
-        result = [_row(app, session, row, states.get(row.id, {}), today) for row in shown]
+        return worklist_in(session, app, principal, now, wanted)
+
+
+def worklist_in(
+    session: Session, app: App, principal: Principal, now: datetime, wanted: WorklistFilter
+) -> WorklistPage:
+    """`worklist` in the caller's transaction."""
+    today = local_day(now, app.zone)
+    query = _filtered(session, principal, wanted)
+    if wanted.overdue:
+        query = query.where(Case.status == "open", Case.next_due < today)
+    page = max(wanted.page, 1)
+    rows = _by_next_due(session, query, (page - 1) * wanted.page_size, wanted.page_size + 1)
+    shown = rows[: wanted.page_size]
+    states = _states(session, [row.id for row in shown])
+    result = [_row(app, session, row, states.get(row.id, {}), today) for row in shown]
     return WorklistPage(result, len(rows) > wanted.page_size)
 
 
@@ -477,22 +484,29 @@ def due_overview(
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
     of the week), and how many each part has, up to DUE_COUNT_MOST (one read)."""
+    with app.db.read() as session:
+        return due_overview_in(session, app, principal, now, shown)
+
+
+def due_overview_in(
+    session: Session, app: App, principal: Principal, now: datetime, shown: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """`due_overview` in the caller's transaction."""
     today = local_day(now, app.zone)
     bounds = {
         "overdue": (_EARLIEST, today - timedelta(days=1)),
         "today": (today, today),
         "week": (today + timedelta(days=1), week_end(today)),
     }
-    with app.db.read() as session:
-        me = _user_id_now(session, principal.username)
-        parts, counts = {}, {}
-        for part, (first, end) in bounds.items():
-            rows = _due_rows(session, me, first, end, shown)
-            parts[part] = [_due_item(row, today) for row in rows]
-            counts[part] = len(rows)
-            if len(rows) == shown:  # the list is full: there may be more
-                bound = {"me": me, "first": first, "last": end, "most": DUE_COUNT_MOST}
-                counts[part] = session.connection().execute(_DUE_COUNT, bound).scalar_one()
+    me = _user_id_now(session, principal.username)
+    parts, counts = {}, {}
+    for part, (first, end) in bounds.items():
+        rows = _due_rows(session, me, first, end, shown)
+        parts[part] = [_due_item(row, today) for row in rows]
+        counts[part] = len(rows)
+        if len(rows) == shown:  # the list is full: there may be more
+            bound = {"me": me, "first": first, "last": end, "most": DUE_COUNT_MOST}
+            counts[part] = session.connection().execute(_DUE_COUNT, bound).scalar_one()
     return parts, counts
 
 

@@ -41,6 +41,7 @@ from storning.services.lists import (
     owner_candidates,
     principal,
     worklist,
+    worklist_view,
 )
 from storning.services.preview import letters_of_event, preview_event
 from storning.services.reports import compile_report
@@ -88,4 +89,5 @@ __all__ = [
     "update_case",
     "update_complainant",
     "worklist",
+    "worklist_view",
 ]

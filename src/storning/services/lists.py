@@ -6,35 +6,73 @@ and each list read is written to the access log with what was asked and how much
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from storning import access, readmodel
-from storning.access import Principal
+from storning.access import Principal, principal_of
 from storning.app import App
 from storning.errors import NotFound, cli
 from storning.readmodel import WorklistFilter, WorklistPage
 from storning.services.accounts import principal_by_username
-from storning.services.common import _case, authorize, log_access, unit
+from storning.services.common import SYSTEM_USER, _case, authorize, log_access, unit
 
 
 def principal(app: App, actor: str) -> Principal:
     """The acting user as a principal (an unknown or disabled user is refused)."""
     found = principal_by_username(app, actor)
     if found is None:
-        raise NotFound(
-            f"Okänd användare '{actor}'" + cli("; lägg till den med 'storning user add'") + "."
-        )
+        raise _unknown(actor)
     return found
+
+
+def _principal_in(app: App, session: Session, actor: str) -> Principal:
+    """`principal` in the caller's transaction."""
+    user = app.actor(session, actor)
+    if user is None or not user.active or actor == SYSTEM_USER:
+        raise _unknown(actor)
+    return principal_of(user)
+
+
+def _unknown(actor: str) -> NotFound:
+    return NotFound(
+        f"Okänd användare '{actor}'" + cli("; lägg till den med 'storning user add'") + "."
+    )
 
 
 def worklist(app: App, actor: str, now: datetime, wanted: WorklistFilter) -> WorklistPage:
     """One page of the cases the actor may read that match `wanted`, overdue first."""
-    who = principal(app, actor)
-    page = readmodel.worklist(app, who, now, wanted)
     with unit(app) as session:
+        who = _principal_in(app, session, actor)
+        page = readmodel.worklist_in(session, app, who, now, wanted)
         log_access(session, who.username, now, None, "case_list", _described(wanted, page))
     return page
+
+
+@dataclass(frozen=True)
+class WorklistView:
+    """What the worklist page shows: the page of cases, and the first items of each part of what
+    is due (`due_overview`) with how many each part has."""
+
+    page: WorklistPage
+    due: dict[str, list[dict[str, Any]]]
+    due_counts: dict[str, int]
+
+
+def worklist_view(
+    app: App, actor: str, now: datetime, wanted: WorklistFilter, due_shown: int
+) -> WorklistView:
+    """`worklist` and `due_overview` in the one transaction that logs the list (the web's
+    worklist page: one lookup of the actor, one transaction, not four)."""
+    with unit(app) as session:
+        who = _principal_in(app, session, actor)
+        page = readmodel.worklist_in(session, app, who, now, wanted)
+        due, counts = readmodel.due_overview_in(session, app, who, now, due_shown)
+        log_access(session, who.username, now, None, "case_list", _described(wanted, page))
+    return WorklistView(page, due, counts)
 
 
 def list_cases(

@@ -13,16 +13,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storning.access import Principal, principal_of
+from storning.access import Principal
 from storning.app import App
 from storning.config import Settings
 from storning.security import new_session_token, token_hash
 from storning.services.common import SYSTEM_USER, log_access
-from storning.store.models import User, WebSession
+from storning.store.models import User, WebSession, role_set
+from storning.store.prepared import Prepared
 
+# Every page asks it: one prepared statement (store.prepared), the columns the check needs
+_CURRENT = Prepared(
+    select(
+        WebSession.id,
+        WebSession.revoked_at,
+        WebSession.expires_at,
+        WebSession.last_seen_at,
+        WebSession.flash,
+        User.username,
+        User.roles,
+        User.team,
+        User.name,
+        User.active,
+    )
+    .join(User, User.id == WebSession.user_id)
+    .where(WebSession.token_hash == bindparam("token"))
+)
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often per session
 FORGET_AFTER = timedelta(days=30)  # ended sessions are deleted this long after their end
 
@@ -72,26 +90,24 @@ def current(app: App, token: str, now: datetime) -> Current | None:
     revoked, expired, idle too long, or its user is disabled). Notes the use, at most once a minute."""
     idle, _absolute = limits(app.settings)
     with app.db.read() as session:
-        found = session.execute(
-            select(WebSession, User)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == token_hash(token))
-        ).first()
-        if found is None:
-            return None
-        row, user = found
-        valid = (
-            row.revoked_at is None
-            and now < row.expires_at
-            and now < row.last_seen_at + idle
-            and user.active
-            and user.username != SYSTEM_USER
-        )
-        if not valid:
-            return None
-        result = Current(principal_of(user), row.flash)
-        session_id, stale = row.id, now - row.last_seen_at >= TOUCH_EVERY
-    if stale:
+        found = _CURRENT.rows(session, {"token": token_hash(token)})
+    if not found:
+        return None
+    session_id, revoked_at, expires_at, last_seen_at, flash, username, roles, team, name, active = (
+        found[0]
+    )
+    valid = (
+        revoked_at is None
+        and now < expires_at
+        and now < last_seen_at + idle
+        and active
+        and username != SYSTEM_USER
+    )
+    if not valid:
+        return None
+    principal = Principal(username, role_set(roles), team, name)
+    result = Current(principal, flash)
+    if now - last_seen_at >= TOUCH_EVERY:
         with app.db.write() as session:
             session.execute(
                 update(WebSession)

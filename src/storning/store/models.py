@@ -69,6 +69,11 @@ class WorkflowVersion(Base):
     loaded_at: Mapped[datetime]
 
 
+def role_set(roles: str) -> frozenset[str]:
+    """The roles of a user as stored in `users.roles` (comma-separated)."""
+    return frozenset(r for r in roles.split(",") if r)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +92,7 @@ class User(Base):
 
     @property
     def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+        return role_set(self.roles)
 
 
 class Case(Base):

@@ -65,8 +65,8 @@ def _state_options(ctx: Ctx) -> list[tuple[str, str]]:
 def worklist(request: Request) -> Response:
     ctx = page_ctx(request)
     wanted = _filter(request, ctx)
-    page = services.worklist(ctx.app, ctx.principal.username, ctx.now, wanted)
-    due, due_counts = services.due_overview(ctx.app, ctx.principal.username, ctx.now, DUE_SHOWN)
+    view = services.worklist_view(ctx.app, ctx.principal.username, ctx.now, wanted, DUE_SHOWN)
+    page, due, due_counts = view.page, view.due, view.due_counts
     today = local_day(ctx.now, ctx.app.zone)
     context = {
         "nav": "worklist",
