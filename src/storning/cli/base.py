@@ -15,11 +15,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from storning import services
 from storning.app import App
+from storning.cli import swedish
 from storning.clock import parse_instant, system_now
 from storning.config import Settings, settings_markdown
 from storning.errors import DefinitionError, InvalidInput, StorningError, file_reason
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+swedish.install()  # Click's own messages (usage errors, "Usage:", --help) in Swedish
 
 
 class Ctx:
