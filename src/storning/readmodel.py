@@ -21,7 +21,7 @@ import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -47,6 +47,7 @@ from storning.store.models import (
     User,
     WorkflowVersion,
 )
+from storning.store.prepared import Prepared
 
 PAGE_SIZE = 50
 # The worklist reads these columns only (not whole ORM objects: it is the busiest page).
@@ -173,14 +174,14 @@ def _user_id(username: str) -> ColumnElement[int]:
     return func.coalesce(select(User.id).where(User.username == username).scalar_subquery(), -1)
 
 
-_USER_ID = select(User.id).where(User.username == bindparam("username"))
+_USER_ID = Prepared(select(User.id).where(User.username == bindparam("username")))
 
 
 def _user_id_now(session: Session, username: str) -> int:
     """The user's id looked up first (-1 for an unknown user): a plain number lets the planner use
     the owner indexes (timers and cases by owner), which a subquery in the statement does not."""
-    found = session.scalar(_USER_ID, {"username": username})
-    return int(found) if found is not None else -1
+    found = _USER_ID.rows(session, {"username": username})
+    return int(found[0][0]) if found else -1
 
 
 def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
@@ -446,23 +447,43 @@ _DUE_WHERE = (
     Timer.due_on <= bindparam("last"),
     open_item(),
 )
-_DUE_ITEMS = (
+# The worklist runs these on every view (up to nine a view): prepared (store.prepared), each costs
+# the driver call, not SQLAlchemy's statement machinery around it.
+_DUE_ITEMS = Prepared(
     select(Timer.id, Timer.label, Timer.kind, Timer.track, Timer.due_on, Case.ref, Case.tenant_name)
     .join(Case, Case.id == Timer.case_id)
     .where(*_DUE_WHERE, Timer.status == bindparam("status"), Timer.due_on >= bindparam("first"))
     .order_by(Timer.due_on, Timer.id)
     .limit(bindparam("limit"))
 )
+
+
+class _DueRow(NamedTuple):
+    """A row of `_DUE_ITEMS`."""
+
+    id: int
+    label: str
+    kind: str
+    track: str
+    due_on: date
+    ref: str
+    tenant_name: str
+
+
 # how many items a part has, counted up to DUE_COUNT_MOST, as many as `storning timers due` lists (a
 # busy officer's thousands are read no further: counting 1,000 cost 4 ms of a worklist at 100,000
 # cases), and only for a part whose first items fill the list
 DUE_COUNT_MOST = DUE_LIMIT
-_DUE_COUNT = select(func.count()).select_from(
-    select(Timer.id)
-    .join(Case, Case.id == Timer.case_id)
-    .where(*_DUE_WHERE, Timer.status.in_(OPEN_ITEM_STATUSES), Timer.due_on >= bindparam("first"))
-    .limit(bindparam("most"))
-    .subquery()
+_DUE_COUNT = Prepared(
+    select(func.count()).select_from(
+        select(Timer.id)
+        .join(Case, Case.id == Timer.case_id)
+        .where(
+            *_DUE_WHERE, Timer.status.in_(OPEN_ITEM_STATUSES), Timer.due_on >= bindparam("first")
+        )
+        .limit(bindparam("most"))
+        .subquery()
+    )
 )
 DUE_PARTS = ("overdue", "today", "week")
 _EARLIEST = date(1900, 1, 1)
@@ -506,7 +527,7 @@ def due_overview_in(
         counts[part] = len(rows)
         if len(rows) == shown:  # the list is full: there may be more
             bound = {"me": me, "first": first, "last": end, "most": DUE_COUNT_MOST}
-            counts[part] = session.connection().execute(_DUE_COUNT, bound).scalar_one()
+            counts[part] = _DUE_COUNT.scalar(session, bound)
     return parts, counts
 
 
@@ -515,12 +536,14 @@ def _due_rows(session: Session, me: int, first: date, last: date, limit: int) ->
     that each is read in the index's order and stops at the limit)."""
     if first > last:
         return []
-    execute = session.connection().execute
     parts = [
-        execute(
-            _DUE_ITEMS,
-            {"me": me, "first": first, "last": last, "status": status, "limit": limit},
-        ).all()
+        [
+            _DueRow(*row)
+            for row in _DUE_ITEMS.rows(
+                session,
+                {"me": me, "first": first, "last": last, "status": status, "limit": limit},
+            )
+        ]
         for status in OPEN_ITEM_STATUSES
     ]
     return list(heapq.merge(*parts, key=lambda row: (row.due_on, row.id)))[:limit]
