@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from storning.access import principal_of
 from storning.app import App
-from storning.services.common import _user_or_none
 from storning.services.intake import open_in
 from storning.services.reminders_inbox import unread_in
 
@@ -21,7 +20,7 @@ class MenuCounts:
 def menu_counts(app: App, actor: str) -> MenuCounts:
     """The badges of `actor`'s menu; none for an unknown or disabled user."""
     with app.db.read() as session:
-        user = _user_or_none(session, actor)
+        user = app.actor(session, actor)  # (cached for a few seconds, as every action's actor)
         if user is None or not user.active:
             return MenuCounts(0, 0)
         return MenuCounts(unread_in(session, user.id), open_in(session, principal_of(user)))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storning.access import CaseScope, Principal, can_read
@@ -25,6 +25,7 @@ from storning.errors import NotFound
 from storning.services.common import log_access, unit
 from storning.services.lists import principal
 from storning.store.models import Case, Outbox, Timer, User
+from storning.store.prepared import Prepared
 
 LIMIT = 500
 _TIMER_KEY = re.compile(r"timer:(\d+):")
@@ -48,7 +49,8 @@ def _user_id(session: Session, who: Principal) -> int:
     return found
 
 
-def _mine(user_id: int) -> Any:
+def _mine(user_id: Any) -> Any:
+    """The user's in-app reminders (`user_id`: the id, or a bind parameter for it)."""
     return (Outbox.user_id == user_id) & (Outbox.channel == "inapp")
 
 
@@ -96,7 +98,7 @@ def inbox(
     return result
 
 
-def _rows(session: Session, user_id: int, *, include_read: bool) -> list[_Row]:
+def _rows_query(*, include_read: bool) -> Any:
     query = select(
         Outbox.id,
         Outbox.case_id,
@@ -104,13 +106,21 @@ def _rows(session: Session, user_id: int, *, include_read: bool) -> list[_Row]:
         Outbox.created_at,
         Outbox.status,
         Outbox.dedupe_key,
-    ).where(_mine(user_id))
+    ).where(_mine(bindparam("user_id")))
     if not include_read:
         query = query.where(Outbox.status == "pending")
-    found = session.execute(query.order_by(Outbox.id.desc()).limit(LIMIT))
+    return query.order_by(Outbox.id.desc()).limit(LIMIT)
+
+
+# the menu asks for the unread ones on every page: prepared (store.prepared), as is the whole list
+_ROWS = {flag: Prepared(_rows_query(include_read=flag)) for flag in (False, True)}
+
+
+def _rows(session: Session, user_id: int, *, include_read: bool) -> list[_Row]:
+    found = _ROWS[include_read].rows(session, {"user_id": user_id})
     return [
-        _Row(r.id, r.case_id, r.subject, r.created_at, r.status == "read", _timer_of(r.dedupe_key))
-        for r in found
+        _Row(rid, case_id, subject, created_at, status == "read", _timer_of(dedupe_key))
+        for rid, case_id, subject, created_at, status, dedupe_key in found
     ]
 
 
