@@ -172,3 +172,45 @@ def test_the_stored_next_deadline_is_the_computed_one_for_every_demo_case(app):
     assert mismatches() == []
     run_due(app, LATER + timedelta(days=60))
     assert mismatches() == []
+
+
+def test_officers_can_change_cases_while_someone_reads_the_worklist(app, monkeypatch):
+    """A search over 100,000 cases reads for a few hundred milliseconds; on SQLite a transaction
+    that writes holds the database's one write lock from its start, so the worklist reads in a
+    transaction that only reads and writes its access-log line after. Here an officer opens a case
+    in the middle of each door's worklist read."""
+    import threading
+
+    from sqlalchemy import select
+
+    from storning import readmodel
+    from storning.store.models import AccessLog
+
+    open_storning(app, "alice", at(0))
+    opened: list[str] = []
+    read = readmodel.worklist_in
+
+    def reading_while_an_officer_works(*args, **kwargs):
+        page = read(*args, **kwargs)  # the view's transaction has begun
+        worker = threading.Thread(
+            target=lambda: opened.append(open_storning(app, "bob", at(0, hours=1))["ref"])
+        )
+        worker.start()
+        worker.join(timeout=60)
+        return page
+
+    monkeypatch.setattr(readmodel, "worklist_in", reading_while_an_officer_works)
+    for view in (
+        lambda: services.worklist(app, "alice", at(0, hours=2), WorklistFilter(scope="team")),
+        lambda: services.worklist_view(app, "alice", at(0, hours=2), WorklistFilter(), 20),
+    ):
+        before = len(opened)
+        view()
+        assert len(opened) == before + 1  # the officer's change went through meanwhile
+    with app.db.read() as session:
+        logged = session.scalars(
+            select(AccessLog.action).where(
+                AccessLog.actor == "alice", AccessLog.action == "case_list"
+            )
+        ).all()
+    assert len(logged) == 2  # each view is still in the access log
