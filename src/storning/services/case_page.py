@@ -1,4 +1,4 @@
-"""Everything the case page shows, read in the one transaction that logs the view (issue 13).
+"""Everything the case page shows, read in one transaction before the view is logged (issue 13).
 
 The page used to ask six services, each with its own transaction, its own look-up of the actor and
 of the case: the document, the workflow, whom the case may be handed to, the evidence files and the
@@ -16,7 +16,7 @@ from storning import access, readmodel
 from storning.access import Principal
 from storning.app import App
 from storning.definitions.model import Workflow
-from storning.services.common import scope_of, unit, viewed_document
+from storning.services.common import scope_of, viewing_case
 from storning.services.diary import links_of
 from storning.services.evidence import evidence_of
 
@@ -35,14 +35,15 @@ class CasePage:
 
 def case_page(app: App, actor: str, now: datetime, ref: str) -> CasePage:
     """What the case page shows `actor`; the view is written to the access log (`case_view`)."""
-    with unit(app) as session:
-        case, principal, document = viewed_document(app, session, actor, now, ref)
+    with viewing_case(app, actor, now, ref) as viewed:
+        session, case, principal = viewed.session, viewed.case, viewed.principal
         workflow = app.registry.get(session, case.case_type, case.workflow_version)
         scope = scope_of(case)
         acts = access.can_act(principal, scope)
         evidence = evidence_of(app, session, case)
         diary_links = links_of(app, session, case, now) if acts else None
         overrides = access.can_override(principal, scope)
+    document = viewed.document
     owners: list[Principal] = []
     if overrides:
         pool = readmodel.people(app, None if principal.is_admin else principal.team)

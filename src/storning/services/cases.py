@@ -28,7 +28,7 @@ from storning.services.common import (
     refuse,
     scope_of,
     unit,
-    viewed_document,
+    viewing_case,
 )
 from storning.services.complainants import ComplainantDetails, as_details
 from storning.services.complainants import checked as checked_complainant
@@ -198,8 +198,9 @@ def _checked_facts(new: NewCase, today: date) -> dict[str, Any]:
 
 def show_case(app: App, actor: str, now: datetime, ref: str) -> dict[str, Any]:
     """The case document as the actor may see it; the read is written to the access log."""
-    with unit(app) as session:
-        return viewed_document(app, session, actor, now, ref)[2]
+    with viewing_case(app, actor, now, ref) as viewed:
+        document = viewed.document
+    return document
 
 
 def fire_event(

@@ -11,6 +11,7 @@ import copy
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -170,17 +171,35 @@ def redact(document: dict[str, Any], *, see_protected: bool) -> dict[str, Any]:
     return result
 
 
-def viewed_document(
-    app: App, session: Session, actor: str, now: datetime, ref: str
-) -> tuple[Case, Principal, dict[str, Any]]:
-    """The case `ref` and its document as `actor` may see it, the view written to the access log
-    (`case_view`): what showing a case always is."""
-    user = _actor(app, session, actor)
-    principal = principal_of(user)
-    case = _case(session, ref)
-    authorize(principal, case, "read", "case_view")
-    log_access(session, user.username, now, case.id, "case_view")
-    return case, principal, document_for(app, session, case, user, principal, now)
+@dataclass(frozen=True)
+class Viewed:
+    """A case being shown: its transaction (which only reads), the case, the viewer, and the case
+    document as the viewer may see it."""
+
+    session: Session
+    case: Case
+    principal: Principal
+    document: dict[str, Any]
+
+
+@contextmanager
+def viewing_case(app: App, actor: str, now: datetime, ref: str) -> Iterator[Viewed]:
+    """Show the case `ref` to `actor`: the case and its document as the actor may see it, read in a
+    transaction that only reads (the caller may read more in it); when the caller is done, the view
+    is written to the access log (`case_view`) in a short transaction of its own. What showing a
+    case always is. (On SQLite a transaction that writes holds the database's one write lock from
+    its start: the reads would keep every officer's change waiting.) A refusal is logged as every
+    refusal is; a view that fails is not logged as shown."""
+    with unit(app, write=False) as session:
+        user = _actor(app, session, actor)
+        principal = principal_of(user)
+        case = _case(session, ref)
+        authorize(principal, case, "read", "case_view")
+        document = document_for(app, session, case, user, principal, now)
+        yield Viewed(session, case, principal, document)
+        case_id = case.id
+    with unit(app) as session:
+        log_access(session, principal.username, now, case_id, "case_view")
 
 
 def document_for(

@@ -1,0 +1,70 @@
+"""What only reads does not keep officers' changes waiting: on SQLite a transaction that writes holds
+the database's one write lock from its start, so the worklist and the case page (every door) read in
+a transaction that only reads and write their access-log line after, in a short one of their own.
+Here an officer opens a case in the middle of each read; the read is still in the access log."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from storning import readmodel, services
+from storning.readmodel import WorklistFilter
+from storning.services import common
+from storning.store.models import AccessLog
+from tests.conftest import at
+from tests.helpers import open_storning
+
+
+def _meanwhile(app: Any, opened: list[str], read: Callable[..., Any]) -> Callable[..., Any]:
+    """`read`, with an officer opening a case after it has read (its transaction has begun)."""
+
+    def reading_while_an_officer_works(*args: Any, **kwargs: Any) -> Any:
+        result = read(*args, **kwargs)
+        worker = threading.Thread(
+            target=lambda: opened.append(open_storning(app, "bob", at(0, hours=1))["ref"])
+        )
+        worker.start()
+        worker.join(timeout=60)
+        return result
+
+    return reading_while_an_officer_works
+
+
+def _logged(app: Any, action: str) -> int:
+    with app.db.read() as session:
+        found = session.scalars(
+            select(AccessLog.id).where(AccessLog.actor == "alice", AccessLog.action == action)
+        ).all()
+    return len(found)
+
+
+def test_officers_can_change_cases_while_someone_reads_the_worklist(app, monkeypatch):
+    open_storning(app, "alice", at(0))
+    opened: list[str] = []
+    monkeypatch.setattr(readmodel, "worklist_in", _meanwhile(app, opened, readmodel.worklist_in))
+    for view in (
+        lambda: services.worklist(app, "alice", at(0, hours=2), WorklistFilter(scope="team")),
+        lambda: services.worklist_view(app, "alice", at(0, hours=2), WorklistFilter(), 20),
+    ):
+        before = len(opened)
+        view()
+        assert len(opened) == before + 1  # the officer's change went through meanwhile
+    assert _logged(app, "case_list") == 2  # each view is still in the access log
+
+
+def test_officers_can_change_cases_while_someone_reads_a_case(app, monkeypatch):
+    ref = open_storning(app, "alice", at(0))["ref"]
+    opened: list[str] = []
+    monkeypatch.setattr(common, "document_for", _meanwhile(app, opened, common.document_for))
+    for view in (
+        lambda: services.show_case(app, "alice", at(0, hours=2), ref),  # the CLI's and the API's
+        lambda: services.case_page(app, "alice", at(0, hours=2), ref),  # the web's
+    ):
+        before = len(opened)
+        view()
+        assert len(opened) == before + 1
+    assert _logged(app, "case_view") == 2
