@@ -285,11 +285,17 @@ def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) ->
     return query
 
 
+def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilter) -> WorklistPage:
+    """One page of the cases the principal may see that match, by next deadline (so overdue first;
+    cases with nothing due last)."""
+    with app.db.read() as session:
+        return worklist_in(session, app, principal, now, wanted)
+
+
 def worklist_in(
     session: Session, app: App, principal: Principal, now: datetime, wanted: WorklistFilter
 ) -> WorklistPage:
-    """One page of the cases the principal may see that match, by next deadline (so overdue first;
-    cases with nothing due last), in the caller's transaction."""
+    """`worklist` in the caller's transaction."""
     today = local_day(now, app.zone)
     query = _filtered(session, principal, wanted)
     if wanted.overdue:
@@ -494,11 +500,19 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
     return [_due_item(row, today) for row in rows]
 
 
+def due_overview(
+    app: App, principal: Principal, now: datetime, shown: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
+    of the week), and how many each part has, up to DUE_COUNT_MOST (one read)."""
+    with app.db.read() as session:
+        return due_overview_in(session, app, principal, now, shown)
+
+
 def due_overview_in(
     session: Session, app: App, principal: Principal, now: datetime, shown: int
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-    """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
-    of the week), and how many each part has, up to DUE_COUNT_MOST, in the caller's transaction."""
+    """`due_overview` in the caller's transaction."""
     today = local_day(now, app.zone)
     bounds = {
         "overdue": (_EARLIEST, today - timedelta(days=1)),
