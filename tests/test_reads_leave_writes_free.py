@@ -1,7 +1,8 @@
 """What only reads does not keep officers' changes waiting: on SQLite a transaction that writes holds
 the database's one write lock from its start, so the worklist and the case page (every door) read in
 a transaction that only reads and write their access-log line after, in a short one of their own.
-Here an officer opens a case in the middle of each read; the read is still in the access log."""
+Here an officer opens a case in the middle of each read; the read is still in the access log. And a
+transaction that only reads is declared so to the database: a write slipped into one fails at once."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError
 
 from storning import readmodel, services
+from storning.errors import StorningError
 from storning.readmodel import WorklistFilter
 from storning.services import common
 from storning.store.models import AccessLog
@@ -68,3 +72,18 @@ def test_officers_can_change_cases_while_someone_reads_a_case(app, monkeypatch):
         view()
         assert len(opened) == before + 1
     assert _logged(app, "case_view") == 2
+
+
+def test_a_transaction_that_reads_cannot_write(app):
+    row = {"at": at(0), "actor": "alice", "action": "case_list", "detail": ""}
+    before = _logged(app, "case_list")
+    # SQLite: query_only; PostgreSQL: READ ONLY
+    with pytest.raises(DBAPIError) as refused, app.db.read() as session:
+        session.execute(insert(AccessLog).values(row))
+    # a bug to see, not "the database is unavailable" (SQLite words it as for a read-only file)
+    assert not isinstance(refused.value, StorningError)
+    with app.db.write() as session:  # the same pooled connection writes again afterwards
+        session.execute(insert(AccessLog).values(row))
+    with app.db.engine.begin() as connection:  # and so does a plain transaction
+        connection.execute(insert(AccessLog).values(row))
+    assert _logged(app, "case_list") == before + 2

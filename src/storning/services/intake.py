@@ -434,7 +434,8 @@ def open_case_from_item(
 
     with unit(app, write=False) as session:
         principal = principal_of(_actor(app, session, actor))
-        _open_item_for_action(session, principal, item_id)
+        # a check before anything is opened, in a read: the item is locked when it is attached
+        _open_item_for_action(session, principal, item_id, lock=False)
     opened = open_case(app, actor, now, new)
     item_doc = attach_item(app, actor, now, item_id, opened["ref"])
     with unit(app) as session:
