@@ -40,7 +40,8 @@ ALLOWED = {
     # the store and the read model
     "store/cases": "the case aggregate's loader and its optimistic-locking save",
     "store/queries": "the read model of one case in a session: incidents, letters, complainants, timers",
-    "readmodel": "the read model of lists for a principal: worklist, search, due items, people, teams",
+    "readmodel": "the read model of lists for a principal: worklist, search, timers, people, teams",
+    "due_lists": "the read model of what is due for one officer: Att göra and `timers due`",
     "worklist": "the worklist's SQL expressions (open items, next deadline) used by the read model",
     "due": "due/overdue/next deadline as SQL expressions, the one definition the lists share",
     # the writers of a table of record (DESIGN.md invariant 10), reading what they are about to change

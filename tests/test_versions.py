@@ -187,7 +187,7 @@ def test_a_sent_reminder_whose_task_is_open_follows_the_case_to_its_new_owner(ap
     from sqlalchemy import select, update
 
     from storning.access import Principal
-    from storning.readmodel import due_items
+    from storning.due_lists import due_items
     from storning.store.models import Case, CaseTrack, Timer, User
     from storning.worklist import due_this_week
 

@@ -1,10 +1,11 @@
-"""The read model: the queries behind every list (the worklist with filters and search, what is due,
-pending timers, people, teams, case types). They never write.
+"""The read model: the queries behind every list (the worklist with filters and search, pending
+timers, people, teams, case types; what is due for one officer is `due_lists`). They never write:
+they run in `Database.read`, which the database itself holds to reading.
 
 Each list is restricted to what the principal may read (`access.visibility`); the services call these
 for a principal and write the access log, and every door (CLI, web, API) gets the same rows.
 
-The three words of the worklist are defined here once, and every list, count, filter, sort and badge
+The three words of the worklist are defined once (`due`), and every list, count, filter, sort and badge
 uses these definitions:
 
 - an **open item** of a case (`open_item`): a pending deadline or reminder (`DUE_KINDS`), or a
@@ -17,11 +18,10 @@ uses these definitions:
 
 from __future__ import annotations
 
-import heapq
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -37,7 +37,7 @@ from storning.access import (
 )
 from storning.app import App
 from storning.clock import iso, local_day
-from storning.due import open_item, week_end, when
+from storning.due import when
 from storning.store.models import (
     Case,
     CaseTrack,
@@ -67,9 +67,6 @@ MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
 # The case's owner in the lists' statements: one alias for the process (a new one per request made
 # every statement new to SQLAlchemy's statement cache).
 OWNER = aliased(User, name="owner_user")
-DUE_LIMIT = 200
-# The statuses of a timer that is an open item (`open_item`): pending, or a reminder already sent.
-OPEN_ITEM_STATUSES = ("pending", "fired")
 
 
 @dataclass(frozen=True)
@@ -177,7 +174,7 @@ def _user_id(username: str) -> ColumnElement[int]:
 _USER_ID = Prepared(select(User.id).where(User.username == bindparam("username")))
 
 
-def _user_id_now(session: Session, username: str) -> int:
+def user_id_now(session: Session, username: str) -> int:
     """The user's id looked up first (-1 for an unknown user): a plain number lets the planner use
     the owner indexes (timers and cases by owner), which a subquery in the statement does not."""
     found = _USER_ID.rows(session, {"username": username})
@@ -264,7 +261,7 @@ def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) ->
         .where(_visible(session, principal))
     )
     if wanted.scope == "mine":
-        query = query.where(Case.owner_id == _user_id_now(session, principal.username))
+        query = query.where(Case.owner_id == user_id_now(session, principal.username))
     if not wanted.include_closed:
         query = query.where(Case.status == "open")
     if wanted.case_type:
@@ -285,17 +282,11 @@ def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) ->
     return query
 
 
-def worklist(app: App, principal: Principal, now: datetime, wanted: WorklistFilter) -> WorklistPage:
-    """One page of the cases the principal may see that match, by next deadline (so overdue first;
-    cases with nothing due last)."""
-    with app.db.read() as session:
-        return worklist_in(session, app, principal, now, wanted)
-
-
 def worklist_in(
     session: Session, app: App, principal: Principal, now: datetime, wanted: WorklistFilter
 ) -> WorklistPage:
-    """`worklist` in the caller's transaction."""
+    """One page of the cases the principal may see that match, by next deadline (so overdue first;
+    cases with nothing due last), in the caller's transaction."""
     today = local_day(now, app.zone)
     query = _filtered(session, principal, wanted)
     if wanted.overdue:
@@ -434,132 +425,6 @@ def _states(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
         for case_id, track, state in session.execute(_STATES, {"ids": ids}):
             result.setdefault(case_id, {})[track] = state
     return result
-
-
-# What is due for one owner, in one statement per timer status an open item may have (`me`, `last`
-# and `status` bound): with the status fixed, the owner's index (owner, status, day) yields the rows
-# in order and the statement stops at the limit. One statement with both statuses reads and sorts
-# every item up to Sunday, thousands for a busy officer, to show the first 200.
-_DUE_WHERE = (
-    Timer.owner_id == bindparam("me"),  # a timer's owner is its case's: the index finds them
-    Case.owner_id == bindparam("me"),
-    Case.status == "open",
-    Timer.due_on <= bindparam("last"),
-    open_item(),
-)
-# The worklist runs these on every view (up to nine a view): prepared (store.prepared), each costs
-# the driver call, not SQLAlchemy's statement machinery around it.
-_DUE_ITEMS = Prepared(
-    select(Timer.id, Timer.label, Timer.kind, Timer.track, Timer.due_on, Case.ref, Case.tenant_name)
-    .join(Case, Case.id == Timer.case_id)
-    .where(*_DUE_WHERE, Timer.status == bindparam("status"), Timer.due_on >= bindparam("first"))
-    .order_by(Timer.due_on, Timer.id)
-    .limit(bindparam("limit"))
-)
-
-
-class _DueRow(NamedTuple):
-    """A row of `_DUE_ITEMS`."""
-
-    id: int
-    label: str
-    kind: str
-    track: str
-    due_on: date
-    ref: str
-    tenant_name: str
-
-
-# how many items a part has, counted up to DUE_COUNT_MOST, as many as `storning timers due` lists (a
-# busy officer's thousands are read no further: counting 1,000 cost 4 ms of a worklist at 100,000
-# cases), and only for a part whose first items fill the list
-DUE_COUNT_MOST = DUE_LIMIT
-_DUE_COUNT = Prepared(
-    select(func.count()).select_from(
-        select(Timer.id)
-        .join(Case, Case.id == Timer.case_id)
-        .where(
-            *_DUE_WHERE, Timer.status.in_(OPEN_ITEM_STATUSES), Timer.due_on >= bindparam("first")
-        )
-        .limit(bindparam("most"))
-        .subquery()
-    )
-)
-DUE_PARTS = ("overdue", "today", "week")
-_EARLIEST = date(1900, 1, 1)
-
-
-def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, Any]]:
-    """What the principal has to do on their own open cases up to `week_end`, overdue first, at most
-    `DUE_LIMIT`: the open items (`open_item`) of the cases they own, the same cases and days as the
-    worklist's "mine" with its next deadline and overdue filter."""
-    today = local_day(now, app.zone)
-    with app.db.read() as session:
-        me = _user_id_now(session, principal.username)
-        rows = _due_rows(session, me, _EARLIEST, week_end(today), DUE_LIMIT)
-    return [_due_item(row, today) for row in rows]
-
-
-def due_overview(
-    app: App, principal: Principal, now: datetime, shown: int
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-    """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
-    of the week), and how many each part has, up to DUE_COUNT_MOST (one read)."""
-    with app.db.read() as session:
-        return due_overview_in(session, app, principal, now, shown)
-
-
-def due_overview_in(
-    session: Session, app: App, principal: Principal, now: datetime, shown: int
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-    """`due_overview` in the caller's transaction."""
-    today = local_day(now, app.zone)
-    bounds = {
-        "overdue": (_EARLIEST, today - timedelta(days=1)),
-        "today": (today, today),
-        "week": (today + timedelta(days=1), week_end(today)),
-    }
-    me = _user_id_now(session, principal.username)
-    parts, counts = {}, {}
-    for part, (first, end) in bounds.items():
-        rows = _due_rows(session, me, first, end, shown)
-        parts[part] = [_due_item(row, today) for row in rows]
-        counts[part] = len(rows)
-        if len(rows) == shown:  # the list is full: there may be more
-            bound = {"me": me, "first": first, "last": end, "most": DUE_COUNT_MOST}
-            counts[part] = _DUE_COUNT.scalar(session, bound)
-    return parts, counts
-
-
-def _due_rows(session: Session, me: int, first: date, last: date, limit: int) -> list[Any]:
-    """The open items due from `first` to `last`, the nearest `limit` (one statement per status, so
-    that each is read in the index's order and stops at the limit)."""
-    if first > last:
-        return []
-    parts = [
-        [
-            _DueRow(*row)
-            for row in _DUE_ITEMS.rows(
-                session,
-                {"me": me, "first": first, "last": last, "status": status, "limit": limit},
-            )
-        ]
-        for status in OPEN_ITEM_STATUSES
-    ]
-    return list(heapq.merge(*parts, key=lambda row: (row.due_on, row.id)))[:limit]
-
-
-def _due_item(row: Any, today: date) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "ref": row.ref,
-        "tenant": row.tenant_name,
-        "label": row.label,
-        "kind": row.kind,
-        "track": row.track,
-        "due_on": row.due_on.isoformat(),
-        "when": when(row.due_on, today),
-    }
 
 
 def timers(

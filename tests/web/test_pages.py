@@ -9,7 +9,7 @@ from tests.conftest import at
 from tests.helpers import letter_id, open_storning
 from tests.web.conftest import csrf_of, login, post_form, version_on_page
 
-from storning import readmodel, services
+from storning import due_lists, services
 
 
 def test_pages_ask_for_a_login_and_come_back_after_it(client):
@@ -107,7 +107,7 @@ def test_att_gora_lists_the_nearest_of_each_part_under_its_true_number(
     assert 'I dag <span class="count">(1)</span>' in section and fresh in today_part
     assert "Visar de" not in today_part
     # a busy officer's thousands are counted no further than a bound, and said to be at least that
-    monkeypatch.setattr(readmodel, "DUE_COUNT_MOST", 22)
+    monkeypatch.setattr(due_lists, "DUE_COUNT_MOST", 22)
     section = client.get("/").text.split('id="att-gora"', 1)[1].split("</section>", 1)[0]
     assert 'Försenat <span class="count">(minst 22)</span>' in section
     assert "Visar de 20 mest försenade av minst 22 uppgifter." in section

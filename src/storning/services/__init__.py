@@ -35,7 +35,6 @@ from storning.services.letters import (
 )
 from storning.services.lists import (
     due_items,
-    due_overview,
     list_cases,
     list_timers,
     owner_candidates,
@@ -65,7 +64,6 @@ __all__ = [
     "count_cases",
     "create_letter",
     "due_items",
-    "due_overview",
     "fire_event",
     "init_database",
     "letter_pdf",

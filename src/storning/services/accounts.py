@@ -64,7 +64,12 @@ class Login:
 def principal_by_username(app: App, username: str) -> Principal | None:
     """The active user of that name (cached for a few seconds by `App.actor`), else None."""
     with app.db.read() as session:
-        user = app.actor(session, username)
+        return principal_in(app, session, username)
+
+
+def principal_in(app: App, session: Session, username: str) -> Principal | None:
+    """`principal_by_username` in the caller's transaction."""
+    user = app.actor(session, username)
     if user is None or not user.active or username == SYSTEM_USER:
         return None
     return principal_of(user)

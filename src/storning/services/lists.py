@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storning import access, readmodel
-from storning.access import Principal, principal_of
+from storning import access, due_lists, readmodel
+from storning.access import Principal
 from storning.app import App
 from storning.errors import NotFound, cli
 from storning.readmodel import WorklistFilter, WorklistPage
-from storning.services.accounts import principal_by_username
-from storning.services.common import SYSTEM_USER, _case, authorize, log_access, unit
+from storning.services.accounts import principal_by_username, principal_in
+from storning.services.common import _case, authorize, log_access, unit
 
 
 def principal(app: App, actor: str) -> Principal:
@@ -31,10 +31,10 @@ def principal(app: App, actor: str) -> Principal:
 
 def _principal_in(app: App, session: Session, actor: str) -> Principal:
     """`principal` in the caller's transaction."""
-    user = app.actor(session, actor)
-    if user is None or not user.active or actor == SYSTEM_USER:
+    found = principal_in(app, session, actor)
+    if found is None:
         raise _unknown(actor)
-    return principal_of(user)
+    return found
 
 
 def _unknown(actor: str) -> NotFound:
@@ -65,7 +65,7 @@ def _log_list(
 @dataclass(frozen=True)
 class WorklistView:
     """What the worklist page shows: the page of cases, and the first items of each part of what
-    is due (`due_overview`) with how many each part has."""
+    is due (`due_lists.due_overview_in`) with how many each part has."""
 
     page: WorklistPage
     due: dict[str, list[dict[str, Any]]]
@@ -75,12 +75,13 @@ class WorklistView:
 def worklist_view(
     app: App, actor: str, now: datetime, wanted: WorklistFilter, due_shown: int
 ) -> WorklistView:
-    """`worklist` and `due_overview` read in one transaction, then logged as `worklist` is (the
-    web's worklist page: one lookup of the actor, two transactions, not four)."""
+    """`worklist` and what is due (`due_lists.due_overview_in`) read in one transaction, then
+    logged as `worklist` is (the web's worklist page: one lookup of the actor, two transactions,
+    not four)."""
     with unit(app, write=False) as session:
         who = _principal_in(app, session, actor)
         page = readmodel.worklist_in(session, app, who, now, wanted)
-        due, counts = readmodel.due_overview_in(session, app, who, now, due_shown)
+        due, counts = due_lists.due_overview_in(session, app, who, now, due_shown)
     _log_list(app, who, now, wanted, page)
     return WorklistView(page, due, counts)
 
@@ -106,17 +107,9 @@ def list_cases(
 
 
 def due_items(app: App, actor: str, now: datetime) -> list[dict[str, Any]]:
-    """What the actor has to do this week on their own cases (`readmodel.due_items`), overdue
+    """What the actor has to do this week on their own cases (`due_lists.due_items`), overdue
     first; each item's `when` is overdue, today or week, as the worklist's badges and filter."""
-    return readmodel.due_items(app, principal(app, actor), now)
-
-
-def due_overview(
-    app: App, actor: str, now: datetime, shown: int
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
-    """The first `shown` items of each part of `due_items` (overdue, today, the rest of the week)
-    and how many each part has, however many: the worklist lists the nearest under the number."""
-    return readmodel.due_overview(app, principal(app, actor), now, shown)
+    return due_lists.due_items(app, principal(app, actor), now)
 
 
 def open_cases_like(

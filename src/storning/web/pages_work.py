@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from storning import access, readmodel, services
+from storning import access, due_lists, readmodel, services
 from storning.clock import local_day
 from storning.due import week_end
 from storning.errors import PermissionDenied, StorningError
@@ -75,7 +75,7 @@ def worklist(request: Request) -> Response:
         "wanted": wanted,
         "page": page,
         "due_anything": any(due_counts.values()),
-        "due_count_most": readmodel.DUE_COUNT_MOST,
+        "due_count_most": due_lists.DUE_COUNT_MOST,
         "due_groups": _due_groups(due, due_counts),
         "track_columns": TRACK_COLUMNS,
         "case_types": reference(request, "case_types", lambda: readmodel.case_types(ctx.app)),
