@@ -11,6 +11,8 @@ and alice's supervisor; lisa only reads. Time is fixed: T0 is Monday 2 March 202
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import shutil
 import uuid
@@ -27,7 +29,7 @@ from sqlalchemy import create_engine, text
 from storning import services
 from storning.app import App
 from storning.config import Settings
-from storning.store.db import Database
+from storning.store.db import Database, DatabaseUnavailable
 from storning.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,9 +120,38 @@ def pg_schema() -> Iterator[str]:
 
 
 def _truncate(database: Database) -> None:
+    """Empty every table for the next test. A connection an earlier test dropped inside a
+    transaction, without closing it, holds its locks until Python's cycle collector frees it (it
+    may be kept alive only by a reference cycle), and TRUNCATE would wait for them until the
+    statement timeout: after a short wait the collector is run and the TRUNCATE tried again; if a
+    lock is still held the test fails naming what the holder last ran (its leak to find)."""
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with database.engine.begin() as conn:
-        conn.execute(text(f"truncate {tables} restart identity cascade"))
+    for attempt in (1, 2):
+        try:
+            with database.engine.begin() as conn:
+                conn.execute(text(f"set local lock_timeout = '{LOCK_WAIT}'"))
+                conn.execute(text(f"truncate {tables} restart identity cascade"))
+            return
+        except DatabaseUnavailable:
+            holders = _lock_holders(database)
+            if attempt == 2:
+                pytest.fail(f"the test schema's tables are still locked by {holders}")
+            logging.getLogger("tests").warning("a dropped connection held locks: %s", holders)
+            gc.collect()
+
+
+LOCK_WAIT = "3s"
+_HOLDERS = text(
+    "select distinct a.pid, a.state, a.xact_start, left(a.query, 300) from pg_locks l"
+    " join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace"
+    " join pg_stat_activity a on a.pid = l.pid"
+    " where n.nspname = current_schema() and l.granted and a.pid <> pg_backend_pid()"
+)
+
+
+def _lock_holders(database: Database) -> list[tuple[object, ...]]:
+    with database.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(_HOLDERS)]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
