@@ -251,3 +251,54 @@ def test_a_confirm_only_change_replaces_the_stored_definition_without_a_new_vers
     finally:
         changed.db.dispose()
         fresh.db.dispose()
+
+
+SHIPPED_YAML = sorted(
+    [
+        *(ROOT / "workflows").rglob("*.yaml"),
+        *(ROOT / "letters").glob("*.yaml"),
+        ROOT / "docs" / "examples" / "register-mapping.yaml",
+    ]
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: str(p.relative_to(ROOT)))
+def test_libyaml_reads_every_shipped_file_as_the_python_parser_does(path, monkeypatch):
+    """Definitions are read with libyaml's parser (several times faster: every cold CLI command and
+    worker reads them): the same values and the same line for every path as PyYAML's own parser,
+    so an error still names the line it did."""
+    import yaml
+
+    from storning.definitions import yamlsource
+
+    text = path.read_text(encoding="utf-8")
+    fast = yamlsource.load_located(text, path.name)
+    monkeypatch.setattr(yamlsource, "SAFE_LOADER", yaml.SafeLoader)
+    python = yamlsource.load_located(text, path.name)
+    assert fast.data == python.data and fast.data
+    assert fast.lines == python.lines
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    ["  : [unclosed", "\tindented: with a tab", "  key: 'never closed", "- a list where a map is"],
+)
+def test_a_syntax_error_names_the_same_line_with_libyaml(mistake, monkeypatch):
+    import yaml
+
+    from storning.definitions import yamlsource
+
+    lines = (ROOT / "workflows" / "storning.yaml").read_text(encoding="utf-8").splitlines()
+    at = next(n for n, text in enumerate(lines) if text.startswith("tracks:")) + 1
+    text = "\n".join([*lines[:at], mistake, *lines[at:]])
+
+    def line_named() -> str:
+        with pytest.raises(DefinitionError) as error:
+            load_text(text, "storning.yaml", ROOT / "letters")
+        found = re.search(r"storning\.yaml, rad (\d+)", str(error.value))
+        assert found, error.value
+        return found.group(1)
+
+    fast = line_named()
+    monkeypatch.setattr(yamlsource, "SAFE_LOADER", yaml.SafeLoader)
+    assert fast == line_named()

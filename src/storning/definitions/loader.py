@@ -16,7 +16,12 @@ import storning.arrears  # noqa: F401  (registers the rent-arrears guards and ef
 from storning.calendar import parse_period
 from storning.definitions.model import EffectCall, Track, Transition, Workflow
 from storning.definitions.schema import ANY_STATE, PRESENTATION_KEYS, TrackDef, WorkflowDef
-from storning.definitions.yamlsource import DuplicateKey, LocatedDocument, load_located
+from storning.definitions.yamlsource import (
+    SAFE_LOADER,
+    DuplicateKey,
+    LocatedDocument,
+    load_located,
+)
 from storning.effects import EFFECTS, LoadScope, validate_when
 from storning.errors import DefinitionError
 from storning.guards import GUARDS
@@ -205,7 +210,7 @@ def rules_digest(text: str) -> str:
     """A digest of what a definition decides: its document without comments, layout and the
     presentation-only transition keys (`PRESENTATION_KEYS`). Two texts with the same rules digest
     treat every case alike."""
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=SAFE_LOADER)
     for track in (data.get("tracks") or {}).values():
         for transition in (track or {}).get("transitions") or []:
             for key in PRESENTATION_KEYS:

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 import storning
+from storning.definitions.yamlsource import SAFE_LOADER
 from storning.letters.errors import LetterTemplateError
 
 AUDIENCES = ("tenant", "complainant", "social_services", "internal")
@@ -97,8 +98,8 @@ def load_catalog(letters_dir: Path | None = None) -> dict[str, TemplateInfo]:
 def _parse_catalog(path: Path, _stamp: int) -> dict[str, TemplateInfo]:
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
-        root = yaml.compose(text)
+        data = yaml.load(text, Loader=SAFE_LOADER) or {}
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as e:
         raise LetterTemplateError(f"Brevkatalogen {path} är inte giltig YAML: {e}") from None
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from storning.definitions.yamlsource import SAFE_LOADER
 from storning.letters.errors import LetterTemplateError
 
 KEYS = ("name", "address")
@@ -92,8 +93,8 @@ def _parse(path: Path, _stamp: int) -> dict[str, Socialnamnd]:
     where = f"Registret över socialnämnder {path}"
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except UnicodeDecodeError:
         raise LetterTemplateError(f"{where} är inte UTF-8-text; spara filen som UTF-8.") from None
     except yaml.YAMLError as error:
