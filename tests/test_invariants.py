@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from storning import services
 from storning.effects import EFFECTS, Effect
 from storning.errors import ClockError, StaleCase, StorningError
-from storning.journal import journal_of, replay_states
+from storning.journal import replay_states
 from storning.store.models import Case, CaseTrack, JournalEntry, Letter, Timer
+from storning.store.queries import journal_rows
 from tests.conftest import ROOT, at
 from tests.helpers import letter_id, open_storning, states
 
@@ -215,7 +216,7 @@ def test_random_event_sequences_never_corrupt_state_and_the_journal_replays(sqli
         case = session.scalar(select(Case).where(Case.ref == ref))
         workflow = app.engine.workflow_of(session, case)
         stored = {t.track: t.state for t in case.tracks}
-        assert replay_states(workflow, journal_of(session, case)) == stored
+        assert replay_states(workflow, journal_rows(session, case.id)) == stored
         for track, state in stored.items():
             assert state in workflow.tracks[track].states
         assert (case.status == "closed") == workflow.tracks["legal"].is_final(stored["legal"])

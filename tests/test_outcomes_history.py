@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from storning import services
 from storning.app import App
-from storning.journal import journal_of, replay_states
+from storning.journal import replay_states
 from storning.outcomes import history
 from storning.outcomes.history import PATHS, Step, check_paths, generate_history
 from storning.store.models import Case, Incident, JournalEntry, Timer
+from storning.store.queries import journal_rows
 from tests.conftest import at, base_settings, populate
 
 NOW = at(0)
@@ -74,7 +75,7 @@ def test_every_generated_case_replays_and_ends_as_the_engine_would(app):
         assert len(cases) == 300
         for case in cases:
             workflow = app.engine.workflow_of(session, case)
-            entries = journal_of(session, case)
+            entries = journal_rows(session, case.id)
             stored = {t.track: t.state for t in case.tracks}
             assert replay_states(workflow, entries) == stored, case.ref
             times = [e.at for e in entries]

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from storning.definitions.model import Workflow
-from storning.store.models import Case, JournalEntry, table
+from storning.store.models import JournalEntry, table
 from storning.store.prepared import Prepared
 
 _JOURNAL_COLUMNS = (
@@ -109,7 +109,9 @@ def erase_personal_fields(
     return changed
 
 
-def replay_states(workflow: Workflow, entries: list[JournalEntry]) -> dict[str, str]:
+def replay_states(
+    workflow: Workflow, entries: list[JournalEntry] | list[Row[Any]]
+) -> dict[str, str]:
     """Rebuild every track's state from the journal alone; raise ValueError on any inconsistency."""
     states = {name: track.initial for name, track in workflow.tracks.items()}
     for entry in entries:
@@ -130,8 +132,3 @@ def replay_states(workflow: Workflow, entries: list[JournalEntry]) -> dict[str, 
             )
         states[entry.track] = entry.to_state or entry.from_state
     return states
-
-
-def journal_of(session: Session, case: Case) -> list[JournalEntry]:
-    query = select(JournalEntry).where(JournalEntry.case_id == case.id).order_by(JournalEntry.id)
-    return list(session.scalars(query))

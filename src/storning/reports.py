@@ -9,17 +9,17 @@ import string
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from storning.app import App
 from storning.clock import local_day
 from storning.intake.evidence import evidence_for_report
-from storning.journal import journal_of
 from storning.letters import TEMPLATE_CATALOG
 from storning.letters.context import build_context
 from storning.letters.records import SENDING_METHODS
-from storning.store.models import Case, JournalEntry, Letter
-from storning.store.queries import incidents_of, letters_of
+from storning.store.models import Case, Letter
+from storning.store.queries import incidents_of, journal_rows, letters_of
 from storning.vocabulary import INCIDENT_FIELDS
 
 SOCIAL_SERVICES_LETTERS = (
@@ -58,7 +58,7 @@ def report_context(
         row["reporter_label"] = labels[reporter]
     workflow = app.engine.workflow_of(session, case)
     letters = letters_of(session, case.id)
-    journal = journal_of(session, case)
+    journal = journal_rows(session, case.id)
     context["report"] = {
         "disclosed": disclose,
         "tracks": [
@@ -99,7 +99,7 @@ def _letter_row(letter: Letter, zone: Any) -> dict[str, Any]:
     }
 
 
-def _correction_row(entry: JournalEntry, zone: Any) -> dict[str, Any]:
+def _correction_row(entry: Row[Any], zone: Any) -> dict[str, Any]:
     """A correction of an incident: when, by whom, what changed from what to what, and why."""
     params = entry.params or {}
     before, after = params.get("before", {}), params.get("after", {})
@@ -129,7 +129,7 @@ def _shown(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if "T" in text else text
 
 
-def _override_row(entry: JournalEntry, workflow: Any, zone: Any) -> dict[str, Any]:
+def _override_row(entry: Row[Any], workflow: Any, zone: Any) -> dict[str, Any]:
     track = workflow.tracks.get(entry.track) if entry.track else None
     labels = [t.label for t in track.transitions if t.event == entry.event] if track else []
     return {

@@ -21,9 +21,9 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from storning.notifications import Mailer
@@ -94,7 +94,7 @@ def link_of(session: Session, key: bytes | None, token: str, now: datetime) -> D
     return link
 
 
-def status_of(link: DiaryLink, now: datetime) -> str:
+def status_of(link: DiaryLink | Row[Any], now: datetime) -> str:
     """active, revoked or expired."""
     if link.revoked_at is not None:
         return "revoked"

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, cast, delete, func, literal, select, update
+from sqlalchemy import Row, String, Table, bindparam, cast, delete, func, literal, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -229,6 +229,21 @@ def _before(rule: Rule, now: datetime) -> datetime:
 
 def _count(session: Session, t: Table, where: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(t).where(where)) or 0)
+
+
+_HOLD = table(LegalHold)
+_ACTIVE_HOLD_ROW = (
+    select(_HOLD)
+    .where(_HOLD.c.case_id == bindparam("case_id"), _HOLD.c.lifted_at.is_(None))
+    .order_by(_HOLD.c.id.desc())
+    .limit(1)
+)
+
+
+def active_hold_row(session: Session, case_id: int) -> Row[Any] | None:
+    """`active_hold` as a read-only row, for the case page."""
+    session.flush()  # a Core read skips the ORM's autoflush: a hold placed in this transaction
+    return session.connection().execute(_ACTIVE_HOLD_ROW, {"case_id": case_id}).first()
 
 
 def active_hold(session: Session, case_id: int) -> LegalHold | None:

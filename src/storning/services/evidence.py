@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from storning import validation
@@ -26,6 +26,7 @@ from storning.intake import evidence as files
 from storning.records.gallring import TOMBSTONE
 from storning.services.common import _actor, _case, _change, _record, authorize, log_access, unit
 from storning.store.models import Case, EvidenceFile, Incident
+from storning.store.queries import evidence_rows
 
 
 def add_evidence(
@@ -127,7 +128,7 @@ def list_evidence(app: App, actor: str, now: datetime, ref: str) -> list[dict[st
 
 def evidence_of(app: App, session: Session, case: Case) -> list[dict[str, Any]]:
     """The evidence files of a case the caller has authorized reading, oldest first (metadata)."""
-    return [_view(app, row) for row in _rows(session, case.id)]
+    return [_view(app, row) for row in evidence_rows(session, case.id)]
 
 
 def get_evidence(
@@ -154,14 +155,6 @@ def get_evidence(
         return _view(app, row), data
 
 
-def _rows(session: Session, case_id: int) -> list[EvidenceFile]:
-    return list(
-        session.scalars(
-            select(EvidenceFile).where(EvidenceFile.case_id == case_id).order_by(EvidenceFile.id)
-        )
-    )
-
-
 def _incident(session: Session, case: Case, incident_id: int) -> Incident:
     found = session.scalar(
         select(Incident).where(Incident.id == incident_id, Incident.case_id == case.id)
@@ -171,7 +164,7 @@ def _incident(session: Session, case: Case, incident_id: int) -> Incident:
     return found
 
 
-def _view(app: App, row: EvidenceFile) -> dict[str, Any]:
+def _view(app: App, row: EvidenceFile | Row[Any]) -> dict[str, Any]:
     return {
         "id": row.id,
         "filename": row.filename,

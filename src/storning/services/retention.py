@@ -93,7 +93,7 @@ def records_status(app: App, session: Session, case: Case) -> dict[str, Any]:
     """What the case page shows about retention: whether the personal data is erased (when, under
     which decision), the legal hold in force, and whether a dispute holds the case automatically."""
     zone = app.zone
-    held = gallring.active_hold(session, case.id)
+    held = gallring.active_hold_row(session, case.id)
     try:
         kind = policy(app).case_types.get(case.case_type)
     except StorningError:  # an invalid policy must not take the case page down; the run reports it
