@@ -74,6 +74,24 @@ def test_reading_the_queue_is_written_to_the_access_log_at_every_door(doors):
     ]
 
 
+def test_the_menus_badge_counts_what_each_one_sees(doors):
+    """Norr's case item counts for norr (alice) and the administrator, not for bob of team syd; an
+    item no team owns yet counts for everyone; a handled one for no one."""
+    case = doors.open_case(now=NOW)  # alice's, team norr
+    put(doors, "dagbok", external_id="D-1", case_ref=case["ref"], text="Norrs anteckning")
+    put(doors, "jour", external_id="J-1", text="Okänd adress")
+    handled = put(doors, "jour", external_id="J-2", text="Redan avfärdad")
+    dismissed = doors.api(
+        "alice", "POST", f"/api/intake/{handled}/dismiss", now=LATER, json={"reason": "Dubblett"}
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    for user, expected in (("alice", 2), ("bob", 1), ("admin", 2)):
+        page = doors.browser(user, now=LATER).get("/", now=LATER)
+        assert re.search(
+            rf'href="/inkorg"[^>]*>Inkorg <span class="badge">{expected}<', page.text
+        ), user
+
+
 def test_bob_in_team_syd_does_not_see_norrs_items(doors):
     case = doors.open_case(now=NOW)  # alice's, team norr
     own = put(doors, "dagbok", external_id="D-1", case_ref=case["ref"], text="Norrs anteckning")

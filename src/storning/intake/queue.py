@@ -26,10 +26,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storning.store.models import IntakeItem, table
+from storning.store.prepared import Prepared
 
 Kind = Literal["jour", "dagbok"]
 KINDS: tuple[str, ...] = ("jour", "dagbok")
@@ -147,16 +148,25 @@ def team_filter(team: str | None, everything: bool) -> Any:
     return or_(IntakeItem.team.is_(None), IntakeItem.team == team)
 
 
-def open_count(session: Session, team: str | None, everything: bool) -> int:
-    """How many open items a principal of `team` sees (the menu's badge)."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(IntakeItem)
-            .where(IntakeItem.status == "open", team_filter(team, everything))
-        )
-        or 0
+def _open_count(visible: Any) -> Prepared:
+    return Prepared(
+        select(func.count()).select_from(IntakeItem).where(IntakeItem.status == "open", visible)
     )
+
+
+# The menu's badge is asked on every page: prepared (store.prepared), one per kind of principal.
+_OPEN_COUNT_ALL = _open_count(team_filter(None, everything=True))
+_OPEN_COUNT_NO_TEAM = _open_count(team_filter(None, everything=False))
+_OPEN_COUNT_TEAM = _open_count(or_(IntakeItem.team.is_(None), IntakeItem.team == bindparam("team")))
+
+
+def open_count(session: Session, team: str | None, everything: bool) -> int:
+    """How many open items a principal of `team` sees (the menu's badge; `team_filter`)."""
+    if everything:
+        return int(_OPEN_COUNT_ALL.scalar(session, {}))
+    if team is None:
+        return int(_OPEN_COUNT_NO_TEAM.scalar(session, {}))
+    return int(_OPEN_COUNT_TEAM.scalar(session, {"team": team}))
 
 
 def get_item(session: Session, item_id: int, *, lock: bool = False) -> IntakeItem | None:
