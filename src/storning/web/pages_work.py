@@ -78,6 +78,7 @@ def worklist(request: Request) -> Response:
         "due_count_most": due_lists.DUE_COUNT_MOST,
         "due_groups": _due_groups(due, due_counts),
         "track_columns": TRACK_COLUMNS,
+        "table_rows": _table_rows(page.rows),
         "case_types": reference(request, "case_types", lambda: readmodel.case_types(ctx.app)),
         "states": reference(request, "states", lambda: _state_options(ctx)),
         "teams": reference(request, "teams", lambda: readmodel.teams(ctx.app)),
@@ -95,6 +96,25 @@ DUE_SHOWN = 20
 TRACK_COLUMNS = tuple(
     (track, labels.TRACK_TITLES.get(track, track)) for track in ("legal", "authority", "customer")
 )
+
+
+def _table_rows(
+    rows: list[dict[str, Any]],
+) -> list[tuple[dict[str, Any], str, list[tuple[str, str]]]]:
+    """Each row of the table with its case type's name and its track columns' (title, state's
+    label): looked up here once per row, not by a dozen function calls per row in the template."""
+    types = labels.CASE_TYPES
+    return [
+        (
+            row,
+            types.get(row["type"], row["type"]),
+            [
+                (title, row["tracks"].get(track, {}).get("label", "–"))
+                for track, title in TRACK_COLUMNS
+            ],
+        )
+        for row in rows
+    ]
 
 
 def _due_groups(
