@@ -60,7 +60,7 @@ from storning import services
 from storning.app import App
 from storning.errors import InvalidInput, PermissionDenied
 from storning.outcomes.measures import StatsFilter, percentile, working_days_between
-from storning.services import outcomes
+from storning.services import case_outcome, outcomes
 from tests.conftest import ZONE
 from tests.doors import CASE_FIELDS, alert_of, cli_refused, form_fields, forms_on, open_doors
 from tests.helpers import GROUNDS, letter_id, open_storning
@@ -397,7 +397,9 @@ def test_children_and_source_are_recorded_checked_and_journaled(app):
         open_storning(app, source="grannen")
     with pytest.raises(InvalidInput, match="heltal"):
         open_storning(app, children="två")
-    doc = outcomes.update_household(app, "alice", t(3, 3), doc["ref"], children=2, source="polis")
+    doc = case_outcome.update_household(
+        app, "alice", t(3, 3), doc["ref"], children=2, source="polis"
+    )
     assert (doc["source"], doc["children"]) == ("polis", 2)
     entry = [e for e in doc["journal"] if e["event"] == "household_updated"][-1]
     assert entry["params"] == {
@@ -405,7 +407,7 @@ def test_children_and_source_are_recorded_checked_and_journaled(app):
         "after": {"children": 2, "source": "polis"},
     }
     with pytest.raises(PermissionDenied):
-        outcomes.update_household(app, "lisa", t(3, 4), doc["ref"], children=3)
+        case_outcome.update_household(app, "lisa", t(3, 4), doc["ref"], children=3)
 
 
 def test_working_days_and_percentiles_by_hand():
@@ -568,7 +570,7 @@ def test_a_result_is_reused_only_until_something_changes(app):
     ref = open_storning(app, "alice", t(3, 2), source="granne")["ref"]
     second = outcomes.stats(app, "carl", t(3, 10), march)
     assert values(second, "inflow") == {"2026-03|storning|granne": 1}
-    outcomes.update_household(app, "alice", t(3, 3), ref, source="polis")
+    case_outcome.update_household(app, "alice", t(3, 3), ref, source="polis")
     assert values(outcomes.stats(app, "carl", t(3, 10), march), "inflow") == {
         "2026-03|storning|polis": 1
     }

@@ -11,7 +11,7 @@ from storning import services
 from storning.cli.base import Ctx, emit, handles_errors, json_option, main, write_output
 from storning.cli.complainants import postal_lines
 from storning.cli.render import case_rows, case_text
-from storning.services import outcomes as outcome_services
+from storning.services import case_outcome
 from storning.vocabulary import COMPLAINT_SOURCES, INCIDENT_KINDS, VERIFICATION
 
 
@@ -309,7 +309,7 @@ def update(
         raise click.UsageError("Ange minst ett fält att ändra.")
     document = services.update_case(obj.app, obj.actor, obj.now, ref, changes) if changes else None
     if children is not None or source is not None:
-        document = outcome_services.update_household(
+        document = case_outcome.update_household(
             obj.app, obj.actor, obj.now, ref, children=children, source=source
         )
     emit(document, as_json, case_text)

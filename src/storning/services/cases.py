@@ -17,7 +17,7 @@ from storning.clock import local_day, parse_day
 from storning.definitions.model import Workflow
 from storning.errors import GuardBlocked, InvalidInput, NotFound, PermissionDenied, cli
 from storning.journal import append_journal
-from storning.services import outcomes
+from storning.services import case_outcome
 from storning.services.common import (
     Need,
     _actor,
@@ -89,8 +89,8 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
     facts = _checked_facts(new, today)
     details = _checked_details(new, today)
     details["personnummer"] = validation.personnummer(new.personnummer, today)
-    details["source"] = outcomes.checked_source(new.source)
-    details["children"] = outcomes.checked_children(new.children)
+    details["source"] = case_outcome.checked_source(new.source)
+    details["children"] = case_outcome.checked_children(new.children)
     complainants = [checked_complainant(as_details(c)) for c in new.complainants]
     with unit(app) as session:
         user = _actor(app, session, actor)
@@ -275,7 +275,7 @@ def _fire_checked(
     name = _resolve_track(app, session, case, event, track)
     # issue 14: closing the case records its outcome (a service rule, not a workflow param: it holds
     # for cases of every workflow version)
-    params, outcome = outcomes.take_outcome(event, name, params)
+    params, outcome = case_outcome.take_outcome(event, name, params)
     workflow = app.engine.workflow_of(session, case)
     gap = gap_for_event(workflow, case, name, event, app.settings.letters_dir)
     try:
@@ -296,7 +296,7 @@ def _fire_checked(
         raise GuardBlocked(event, [*blocked.reasons, gap], blocked.label) from None
     if gap is not None:  # the whole change rolls back: no letter is drafted that cannot be produced
         raise GuardBlocked(event, [gap], workflow.tracks[name].event_label(event))
-    outcomes.set_outcome(session, case, user, now, event, outcome)
+    case_outcome.set_outcome(session, case, user, now, event, outcome)
 
 
 # --- letters -----------------------------------------------------------------------------------------

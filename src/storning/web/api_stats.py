@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from storning.services import outcomes
+from storning.services import case_outcome, outcomes
 from storning.web.api_common import ERRORS, Auth, Ref
 from storning.web.api_models import MAX_INT
 from storning.web.context import Ctx
@@ -186,7 +186,7 @@ class HouseholdIn(BaseModel):
     summary="Registrera antal barn i hushållet och varifrån anmälan kom",
 )
 def update_household(ctx: Auth, ref: Ref, body: HouseholdIn) -> dict[str, Any]:
-    return outcomes.update_household(
+    return case_outcome.update_household(
         ctx.app,
         ctx.principal.username,
         ctx.now,

@@ -16,8 +16,7 @@ from starlette.datastructures import FormData
 from storning import validation
 from storning.clock import fact_instant, local_day, parse_day
 from storning.errors import InvalidInput
-from storning.services import ComplainantDetails, NewCase
-from storning.services import outcomes as outcome_rules
+from storning.services import ComplainantDetails, NewCase, case_outcome
 from storning.vocabulary import INCIDENT_KINDS, VERIFICATION
 
 COMPLAINANT_ROWS = 3
@@ -153,8 +152,8 @@ def parse_new_case(
         except InvalidInput as error:
             errors["personnummer"] = str(error)
     for name, rule in (
-        ("source", outcome_rules.checked_source),
-        ("children", outcome_rules.checked_children),
+        ("source", case_outcome.checked_source),
+        ("children", case_outcome.checked_children),
     ):
         if name not in errors:
             try:  # the services' rule, shown at the field; the services check it again

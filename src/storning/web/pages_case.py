@@ -22,7 +22,7 @@ from storning import services
 from storning.clock import fact_instant, local_day
 from storning.errors import InvalidInput, StorningError
 from storning.readmodel import MAX_ID
-from storning.services import outcomes as outcome_services
+from storning.services import case_outcome
 from storning.services.common import MISSING_VERSION
 from storning.web import labels
 from storning.web.case_view import case_view
@@ -190,7 +190,7 @@ async def update_household(request: Request, ref: str) -> Response:
 def _update_household(request: Request, ctx: Ctx, ref: str, form: FormData) -> Response:
     children, source = form_text(form, "children", 10), form_text(form, "source", 20)
     try:
-        outcome_services.update_household(
+        case_outcome.update_household(
             ctx.app,
             ctx.principal.username,
             ctx.now,

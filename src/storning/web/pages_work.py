@@ -14,7 +14,7 @@ from storning import access, due_lists, readmodel, services
 from storning.clock import local_day
 from storning.due import week_end
 from storning.errors import PermissionDenied, StorningError
-from storning.services import outcomes as outcome_rules
+from storning.services import case_outcome
 from storning.services.lists import open_cases_like
 from storning.web import labels
 from storning.web.context import Ctx, checked_form, page_ctx, reference
@@ -173,7 +173,7 @@ def _new_case_page(
             for key, title in readmodel.case_types(ctx.app).items()
         ],
         "owner_options": [(p.username, p.name or p.username) for p in _owners(request, ctx)],
-        "source_options": list(outcome_rules.source_choices().items()),  # issue 14
+        "source_options": list(case_outcome.source_choices().items()),  # issue 14
         "rows": range(1, COMPLAINANT_ROWS + 1),
         "error": error,
         "duplicates": duplicates,
