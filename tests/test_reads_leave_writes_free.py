@@ -11,13 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from storning import readmodel, services
 from storning.errors import StorningError
 from storning.readmodel import WorklistFilter
 from storning.services import common
+from storning.store.db import Database, DatabaseRefusedValue, DatabaseUnavailable
 from storning.store.models import AccessLog
 from tests.conftest import at
 from tests.helpers import open_storning
@@ -87,3 +88,40 @@ def test_a_transaction_that_reads_cannot_write(app):
     with app.db.engine.begin() as connection:  # and so does a plain transaction
         connection.execute(insert(AccessLog).values(row))
     assert _logged(app, "case_list") == before + 2
+
+
+def test_a_connection_that_read_goes_back_able_to_write(db_url):
+    """One pooled connection: after a read (and after a read that failed) it writes again, in a
+    unit of work, a plain transaction and raw (gallring empties SQLite's log through one)."""
+    database = Database.connect(db_url, pool_size=1, max_overflow=0)
+    row = {"at": at(0), "actor": "alice", "action": "case_list", "detail": "en"}
+    try:
+        with database.read() as session:
+            session.execute(select(AccessLog.id).limit(1))
+        with pytest.raises(DBAPIError), database.read() as session:
+            session.execute(insert(AccessLog).values(row))
+        raw = database.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                "insert into access_log (at, actor, action, detail) values (?, ?, ?, ?)"
+                if database.is_sqlite
+                else "insert into access_log (at, actor, action, detail) values (%s, %s, %s, %s)",
+                (at(0).replace(tzinfo=None), "alice", "case_list", "raw"),
+            )
+            raw.commit()
+        finally:
+            raw.close()
+        with database.write() as session:
+            session.execute(insert(AccessLog).values(row))
+    finally:
+        database.dispose()
+
+
+def test_a_read_still_says_what_is_wrong_with_a_value_or_the_database(app):
+    """Errors inside a read are translated as anywhere else: a number no column holds is refused in
+    Swedish, a missing table is 'the database is unavailable' (a 503 on the web), not a raw 500."""
+    with pytest.raises(DatabaseRefusedValue), app.db.read() as session:
+        session.execute(select(AccessLog.id).where(AccessLog.id == 2**70))
+    with pytest.raises(DatabaseUnavailable), app.db.read() as session:
+        session.execute(text("select * from no_such_table"))

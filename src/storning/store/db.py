@@ -242,14 +242,24 @@ def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
         # execution context that `exec_driver_sql` builds (every write pays it).
         cursor = conn.connection.cursor()
         try:
-            # `query_only` stays set on the connection: it is changed only when this transaction
-            # wants the other kind (the connection's record remembers which it has).
-            if conn.info.get("query_only", False) != read_only:
-                conn._cursor_execute(cursor, f"PRAGMA query_only={int(read_only)}", ())
-                conn.info["query_only"] = read_only
+            if read_only:  # until the transaction ends (`_end_read`)
+                conn._cursor_execute(cursor, "PRAGMA query_only=1", ())
+                conn.info["query_only"] = True
             conn._cursor_execute(cursor, f"BEGIN {mode}".strip(), ())
         finally:
             cursor.close()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end_read(conn: Any) -> None:
+        # The connection goes back to the pool able to write: the next user may be a writer, or
+        # take it raw (`engine.raw_connection()`), which no `begin` event sees.
+        if conn.info.pop("query_only", False):
+            cursor = conn.connection.cursor()
+            try:
+                conn._cursor_execute(cursor, "PRAGMA query_only=0", ())
+            finally:
+                cursor.close()
 
 
 def _watch(engine: Engine, availability: Availability) -> None:
@@ -269,8 +279,12 @@ def _watch(engine: Engine, availability: Availability) -> None:
     def _translate(context: ExceptionContext) -> BaseException | None:
         if context.is_pre_ping:
             return None  # the pool reconnects on its own
-        if context.connection is not None and context.connection.info.get("query_only"):
-            return None  # a write in a read (SQLite's "readonly database"): a bug, not the file
+        if (
+            context.connection is not None
+            and context.connection.info.get("query_only")
+            and "readonly database" in str(context.original_exception)
+        ):
+            return None  # a write in a read (`READ_ONLY`): a bug to see, not an unusable file
         connecting = context.connection is None
         reason = unavailable_reason(
             context.original_exception, connecting=connecting, lost=context.is_disconnect
