@@ -80,6 +80,30 @@ def test_concurrent_writers_get_no_spurious_conflicts(app):
     assert len(doc["incidents"]) == 8
 
 
+def test_officers_opening_the_years_first_cases_at_once_each_get_a_number(app):
+    """The year's case counter does not exist until its first case: four officers opening cases at
+    the same instant on 4 January 2027 make it once and get 0001 to 0004, none an error."""
+    now = moment("2027-01-04T08:00")
+    refs: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_one(n: int) -> None:
+        start.wait()
+        try:
+            refs.append(open_storning(app, "alice", now=now + timedelta(seconds=n))["ref"])
+        except BaseException as error:  # pragma: no cover - the assertion below reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(refs) == [f"S-2027-000{n}" for n in (1, 2, 3, 4)]
+
+
 @pytest.fixture
 def doors(app, db_url, monkeypatch):
     with open_doors(app, db_url, monkeypatch) as d:

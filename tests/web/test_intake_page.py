@@ -192,6 +192,60 @@ def test_open_a_new_case_from_an_item(doors):
     assert [i["verified_by"] for i in document["incidents"]] == ["jour"]
 
 
+def test_two_officers_opening_a_case_from_one_item_at_once_open_one_case(doors, monkeypatch):
+    """Both pass the first check before either has opened anything; the item is locked where the
+    case is opened, so the second is told the item is handled and no second case is left behind."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from storning.errors import InvalidInput
+    from storning.services.cases import NewCase
+    from storning.store.models import Case, IntakeItem
+
+    item = put(doors, "jour", external_id="J-RACE", text="Bråk i trapphuset")
+    both_checked = threading.Barrier(2, timeout=20)
+    check = intake_service._open_item_for_action
+
+    def checked_then_wait(session, principal, item_id, *, lock=True):
+        found = check(session, principal, item_id, lock=lock)
+        if not lock:  # the first check, in its own read
+            both_checked.wait()
+        return found
+
+    monkeypatch.setattr(intake_service, "_open_item_for_action", checked_then_wait)
+    with doors.app.db.read() as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+    results: dict[str, object] = {}
+
+    def open_as(user: str) -> None:
+        new = NewCase(
+            case_type="storning", tenant=f"Nils {user}", address="Ågatan 3", apartment="1"
+        )
+        try:
+            results[user] = intake_service.open_case_from_item(
+                doors.app, user, instant(LATER), item, new
+            )["ref"]
+        except InvalidInput as refused:
+            results[user] = refused
+
+    threads = [threading.Thread(target=open_as, args=(u,)) for u in ("alice", "carl")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    opened = [r for r in results.values() if isinstance(r, str)]
+    refused = [r for r in results.values() if isinstance(r, InvalidInput)]
+    assert len(opened) == 1 and len(refused) == 1, results
+    assert "redan hanterad" in str(refused[0])
+    with doors.app.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == before + 1
+        stored = session.get(IntakeItem, item)
+        assert stored is not None and stored.status == "opened"
+        ref = session.scalar(select(Case.ref).where(Case.id == stored.case_id))
+    assert ref == opened[0]
+
+
 def test_the_queue_module_is_idempotent_on_the_external_id(doors):
     first = put(doors, "jour", external_id="J-1")
     assert put(doors, "jour", external_id="J-1") == first

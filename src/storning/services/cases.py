@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storning import access, household, validation
@@ -33,6 +35,7 @@ from storning.services.common import (
 from storning.services.complainants import ComplainantDetails, as_details
 from storning.services.complainants import checked as checked_complainant
 from storning.services.rounds import refresh_rounds
+from storning.store.cases import refresh_next_due
 from storning.store.models import (
     Case,
     CaseCounter,
@@ -77,9 +80,18 @@ class NewCase:
 # --- set-up ------------------------------------------------------------------------------------------
 
 
-def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, Any]:
+def open_case(
+    app: App,
+    actor: str,
+    now: datetime,
+    new: NewCase,
+    *,
+    then: Callable[[Session, Case, User], None] | None = None,
+) -> dict[str, Any]:
     """Register a complaint: a case with three tracks in their initial states, its timers and letters.
-    The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`."""
+    The actor opens it for themself, or (a chef for the team, an admin for anyone) for `new.owner`.
+    `then` does more to the new case in the same transaction (an intake item attached to it): if it
+    refuses, no case is opened."""
     today = local_day(now, app.zone)
     register_note = None
     if new.fill_from_register:  # issue 16
@@ -147,6 +159,10 @@ def open_case(app: App, actor: str, now: datetime, new: NewCase) -> dict[str, An
         session.refresh(case, ["tracks", "owner"])
         app.engine.start_case(session, case, workflow, user, now)
         session.flush()
+        if then is not None:
+            then(session, case, user)
+            session.flush()
+            refresh_next_due(session, [case.id])
         document = document_for(app, session, case, user, principal, now)
         if register_note is not None:
             document["register"] = register_note
@@ -347,8 +363,18 @@ def _tracks_with(workflow: Workflow, event: str) -> tuple[str, ...]:
 def _next_ref(session: Session, prefix: str, year: int) -> str:
     counter = session.get(CaseCounter, (prefix, year), with_for_update=True)
     if counter is None:
-        counter = CaseCounter(prefix=prefix, year=year, last=0)
-        session.add(counter)
+        # The year's first case. Two officers may open one at once (on PostgreSQL; SQLite's writer
+        # holds the only write lock): the row is made once, and the second waits for the first's
+        # transaction, then counts on from it, as for every later case.
+        dialect = session.get_bind().dialect.name
+        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            make(CaseCounter).values(prefix=prefix, year=year, last=0).on_conflict_do_nothing()
+        )
+        counter = session.get(
+            CaseCounter, (prefix, year), with_for_update=True, populate_existing=True
+        )
+        assert counter is not None
     counter.last += 1
     return f"{prefix}-{year}-{counter.last:04d}"
 

@@ -427,24 +427,29 @@ def open_case_from_item(
     app: App, actor: str, now: datetime, item_id: int, new: Any
 ) -> dict[str, Any]:
     """Open a new case (`new`: a `services.cases.NewCase`, usually pre-filled with
-    `prefill_for_item`) and attach the item to it. The case is opened first and the item attached in
-    a second transaction; the item is checked before anything is opened, so a handled or invisible
-    item opens nothing. Returns the new case's document with `intake_item`."""
-    from storning.services.cases import open_case, show_case
+    `prefill_for_item`) with the item attached to it (its incident recorded on the case), in one
+    transaction: the item is locked and checked there, so of two officers opening a case from the
+    same item at once one opens it and the other is told it is handled, and nothing is opened for
+    a handled or invisible item. Returns the new case's document with `intake_item`."""
+    from storning.services.cases import open_case
 
-    with unit(app, write=False) as session:
+    with unit(app, write=False) as session:  # refused at once, before the new case's fields
         principal = principal_of(_actor(app, session, actor))
-        # a check before anything is opened, in a read: the item is locked when it is attached
         _open_item_for_action(session, principal, item_id, lock=False)
-    opened = open_case(app, actor, now, new)
-    item_doc = attach_item(app, actor, now, item_id, opened["ref"])
-    with unit(app) as session:
-        stored = queue.get_item(session, item_id, lock=True)
-        assert stored is not None
-        stored.status = "opened"
-        item_doc["status"] = "opened"
-        item_doc["status_label"] = STATUS_LABELS["opened"]
-    document = show_case(app, actor, now, opened["ref"])
+    item_doc: dict[str, Any] = {}
+
+    def attach(session: Session, case: Case, user: User) -> None:
+        principal = principal_of(user)
+        item, _about = _open_item_for_action(session, principal, item_id)  # locked
+        incident_id = record_incident(
+            app, session, case, user, now, item.kind, item.payload or {}, item.received_at
+        )
+        _resolve(item, "opened", user, now, None)
+        item.case_id, item.team, item.incident_id = case.id, case.team, incident_id
+        session.flush()
+        item_doc.update(item_document(app, item, case, principal))
+
+    document = open_case(app, actor, now, new, then=attach)
     document["intake_item"] = item_doc
     return document
 
