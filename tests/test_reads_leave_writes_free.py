@@ -125,3 +125,22 @@ def test_a_read_still_says_what_is_wrong_with_a_value_or_the_database(app):
         session.execute(select(AccessLog.id).where(AccessLog.id == 2**70))
     with pytest.raises(DatabaseUnavailable), app.db.read() as session:
         session.execute(text("select * from no_such_table"))
+
+
+def test_a_write_on_a_connection_left_read_only_makes_it_able_to_write(sqlite_app):
+    """If making a connection writable again failed after a read (it stays marked read-only), the
+    next write on it does it first instead of failing on every later write."""
+    database = Database.connect(str(sqlite_app.db.engine.url), pool_size=1, max_overflow=0)
+    try:
+        raw = database.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA query_only=1")  # as a read leaves it when its reset fails
+            raw.info["query_only"] = True
+        finally:
+            raw.close()
+        with database.write() as session:
+            session.execute(
+                insert(AccessLog).values(at=at(0), actor="alice", action="case_list", detail="")
+            )
+    finally:
+        database.dispose()

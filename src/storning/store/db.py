@@ -242,9 +242,11 @@ def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
         # execution context that `exec_driver_sql` builds (every write pays it).
         cursor = conn.connection.cursor()
         try:
-            if read_only:  # until the transaction ends (`_end_read`)
-                conn._cursor_execute(cursor, "PRAGMA query_only=1", ())
-                conn.info["query_only"] = True
+            # a read: until the transaction ends (`_end_read`); a write on a connection still
+            # marked read-only (its reset failed): made able to write first
+            if read_only or conn.info.get("query_only", False):
+                conn._cursor_execute(cursor, f"PRAGMA query_only={int(read_only)}", ())
+                conn.info["query_only"] = read_only
             conn._cursor_execute(cursor, f"BEGIN {mode}".strip(), ())
         finally:
             cursor.close()
@@ -254,10 +256,11 @@ def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
     def _end_read(conn: Any) -> None:
         # The connection goes back to the pool able to write: the next user may be a writer, or
         # take it raw (`engine.raw_connection()`), which no `begin` event sees.
-        if conn.info.pop("query_only", False):
+        if conn.info.get("query_only", False):
             cursor = conn.connection.cursor()
             try:
                 conn._cursor_execute(cursor, "PRAGMA query_only=0", ())
+                conn.info["query_only"] = False  # (only once it is done: see `_on_begin`)
             finally:
                 cursor.close()
 
