@@ -21,6 +21,7 @@ from storning.clock import system_now
 from storning.jobs import Job, scheduled_jobs
 from storning.runtime import Runtime
 from storning.services.scheduled import intake_jobs
+from storning.services.setup import background_checkpoints
 
 log = logging.getLogger("storning.worker")
 Clock = Callable[[], datetime]
@@ -58,5 +59,9 @@ def run_worker(app: Runtime, interval: int, fixed_now: datetime | None = None) -
     every = [*scheduled_jobs(interval), *intake_jobs(app, interval)]
     jobs = "; ".join(f"{j.id}: {j.description}" for j in every)
     log.info("worker started: interval %ss, %s, zone %s", interval, jobs, app.zone.key)
-    scheduler.start()
+    checkpointer = background_checkpoints(app.db)  # SQLite's log, outside the jobs
+    try:
+        scheduler.start()
+    finally:
+        checkpointer.stop()
     log.info("worker stopped")

@@ -19,6 +19,7 @@ from storning.services.common import (
     _user,
     _user_or_none,
 )
+from storning.store.db import Database, WalCheckpointer
 from storning.store.models import (
     Case,
     User,
@@ -133,3 +134,9 @@ def migrate_cases(
             "movable": [c.ref for c, _ in movable],
             "blocked": [{"ref": c.ref, "unmapped_states": m} for c, m in blocked],
         }
+
+
+def background_checkpoints(database: Database) -> WalCheckpointer:
+    """Started: SQLite's write-ahead log copied into the database file in the background, for a
+    process that serves or works for long (`store.db.WalCheckpointer`); `stop()` it at the end."""
+    return WalCheckpointer(database).start()

@@ -24,6 +24,7 @@ from storning.app import App
 from storning.clock import system_now
 from storning.services import accounts, outcomes, throttling
 from storning.services.outcomes_warmup import DailyWarmUp
+from storning.services.setup import background_checkpoints
 from storning.web import (
     api,
     api_intake,
@@ -68,7 +69,9 @@ def create_app(
         limiter.total_tokens = settings.threads
         # the dashboard's first views of the day, computed ahead at a large database
         warm_up = web.state.warm_up = DailyWarmUp(app, web.state.clock).start()
+        checkpointer = background_checkpoints(app.db)  # SQLite's log, outside the requests
         yield
+        checkpointer.stop()
         warm_up.stop()
         outcomes.stop_refreshing(app, wait=False)  # the dashboard's background process, if any
 
