@@ -15,7 +15,7 @@ unverified incident (a neighbour's report only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -335,20 +335,30 @@ def attach_item(
     for a night-patrol report, unverified for a diary entry) in the same transaction as the item is
     marked attached. Returns the item as the actor now sees it."""
     result: dict[str, Any] = {}
+    attach = _attaching(app, now, item_id, "attached", result)
+    _change(app, actor, now, ref, expected_version, attach, document=False, action="intake_attach")
+    return result
+
+
+def _attaching(
+    app: App, now: datetime, item_id: int, status: str, result: dict[str, Any]
+) -> Callable[[Session, Case, User], None]:
+    """The work of attaching the item to a case in the case's transaction: the item locked and
+    checked, its incident recorded on the case, the item marked `status` (attached, or opened with
+    a new case); `result` gets the item as the actor then sees it."""
 
     def attach(session: Session, case: Case, user: User) -> None:
         principal = principal_of(user)
-        item, _about = _open_item_for_action(session, principal, item_id)
+        item, _about = _open_item_for_action(session, principal, item_id)  # locked
         incident_id = record_incident(
             app, session, case, user, now, item.kind, item.payload or {}, item.received_at
         )
-        _resolve(item, "attached", user, now, None)
+        _resolve(item, status, user, now, None)
         item.case_id, item.team, item.incident_id = case.id, case.team, incident_id
         session.flush()
         result.update(item_document(app, item, case, principal))
 
-    _change(app, actor, now, ref, expected_version, attach, document=False, action="intake_attach")
-    return result
+    return attach
 
 
 def dismiss_item(app: App, actor: str, now: datetime, item_id: int, reason: str) -> dict[str, Any]:
@@ -437,19 +447,9 @@ def open_case_from_item(
         principal = principal_of(_actor(app, session, actor))
         _open_item_for_action(session, principal, item_id, lock=False)
     item_doc: dict[str, Any] = {}
-
-    def attach(session: Session, case: Case, user: User) -> None:
-        principal = principal_of(user)
-        item, _about = _open_item_for_action(session, principal, item_id)  # locked
-        incident_id = record_incident(
-            app, session, case, user, now, item.kind, item.payload or {}, item.received_at
-        )
-        _resolve(item, "opened", user, now, None)
-        item.case_id, item.team, item.incident_id = case.id, case.team, incident_id
-        session.flush()
-        item_doc.update(item_document(app, item, case, principal))
-
-    document = open_case(app, actor, now, new, then=attach)
+    document = open_case(
+        app, actor, now, new, then=_attaching(app, now, item_id, "opened", item_doc)
+    )
     document["intake_item"] = item_doc
     return document
 
