@@ -10,12 +10,12 @@ import time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
+from tests.conftest import at
 
 from storning.store import db as store_db
 from storning.store.db import WAL_AUTOCHECKPOINT_PAGES, Database, WalCheckpointer
 from storning.store.models import AccessLog
 from storning.web.app import create_app
-from tests.conftest import at
 
 
 def _write(database: Database, rows: int) -> None:
