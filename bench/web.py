@@ -65,9 +65,7 @@ HOT_PER_OFFICER = 10
 def settings_for(url: str) -> Settings:
     return replace(
         # the server's threads as an operator would set them (`--threads`: STORNING_WEB_THREADS)
-        Settings.from_env(
-            {k: v for k, v in os.environ.items() if k == "STORNING_WEB_THREADS"}
-        ),
+        Settings.from_env({k: v for k, v in os.environ.items() if k == "STORNING_WEB_THREADS"}),
         db_url=url,
         workflows_dir=ROOT / "workflows",
         letters_dir=ROOT / "letters",
