@@ -24,3 +24,12 @@ def test_the_web_server_is_in_the_base_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     base = {dep.split(">")[0].split("=")[0].split("[")[0] for dep in project["dependencies"]}
     assert {"fastapi", "uvicorn", "python-multipart", "itsdangerous"} <= base
+
+
+def test_by_default_two_long_requests_leave_a_process_room_for_pages():
+    """Exports run seconds at 100,000 rows and take one of a process's database slots each (the web's
+    threads less the two kept for the login page): two at once must leave slots for the pages."""
+    from storning.config import Settings
+    from storning.web.errors import RESERVED_THREADS
+
+    assert Settings.from_env({}).web_threads - RESERVED_THREADS - 2 >= 2

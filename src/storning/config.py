@@ -209,7 +209,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "STORNING_WEB_THREADS",
-        "4",
+        "8",
         "Trådar för sidor och API-anrop i en webbprocess (1–200).",
         "web_threads",
     ),
@@ -490,7 +490,7 @@ class Settings:
     session_hours: float = 8.0  # the absolute lifetime of a web session
     session_idle_minutes: int = 30
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For is believed
-    web_threads: int = 4
+    web_threads: int = 8
     stats_wait_ms: int = 200  # the dashboard may show its last computation beyond this (services)
     stats_warm_up: bool = True  # compute the dashboard's first views of a day ahead (services)
     # issue 16: evidence files, diary links, webhooks

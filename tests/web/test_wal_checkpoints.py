@@ -79,3 +79,19 @@ def test_the_web_process_checkpoints_while_it_serves(sqlite_app):
         assert client.get("/login").status_code == 200
         assert running()
     assert not running()
+
+
+def test_the_log_file_is_cut_back_when_it_starts_over(sqlite_app):
+    """Under a busy day's writes the log grows past the limit between checkpoints; once it has been
+    copied and starts over, its file is cut back to WAL_SIZE_LIMIT_BYTES, not kept at its peak."""
+    from pathlib import Path
+
+    from storning.store.db import WAL_SIZE_LIMIT_BYTES
+
+    database = sqlite_app.db
+    wal = Path(str(database.engine.url.database) + "-wal")
+    _write(database, 30_000)  # about 20 MB of log
+    assert wal.stat().st_size > WAL_SIZE_LIMIT_BYTES
+    database.checkpoint()
+    _write(database, 1)  # the next write starts the log over
+    assert wal.stat().st_size <= WAL_SIZE_LIMIT_BYTES

@@ -229,6 +229,9 @@ def _configure_sqlite(engine: Engine, busy_seconds: int) -> None:
         # (`WalCheckpointer`), so no officer's request pays for it; this only bounds the log when
         # neither runs.
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        # The log starts over from its beginning once all of it is copied; the file is then cut
+        # back to this size (it would otherwise keep the largest size it ever had).
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds) * 1000}")
         cursor.close()
@@ -345,6 +348,7 @@ _SQLITE_DOWN = ("unable to open database", "disk i/o error", "readonly database"
 
 BULK_ROWS = 1000  # a load this large refreshes PostgreSQL's statistics (`after_bulk_load`)
 WAL_AUTOCHECKPOINT_PAGES = 10_000  # 40 MB of log (SQLite's own default: 1,000 pages)
+WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024  # what the log's file is cut back to when it starts over
 CHECKPOINT_SECONDS = 1.0  # how often `WalCheckpointer` copies the log into the database file
 
 

@@ -23,7 +23,7 @@ class WebSettings:
     secret_key: str
     secure_cookies: bool
     session_max_age: int = 8 * 3600  # the cookie's Max-Age; the server ends sessions itself
-    threads: int = 4
+    threads: int = 8
 
     @classmethod
     def from_settings(
