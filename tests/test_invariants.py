@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from storning import services
 from storning.effects import EFFECTS, Effect
 from storning.errors import ClockError, StaleCase, StorningError
-from storning.journal import replay_states
+from storning.journal import journal_rows, replay_states
 from storning.store.models import Case, CaseTrack, JournalEntry, Letter, Timer
-from storning.store.queries import journal_rows
 from tests.conftest import ROOT, at
 from tests.helpers import letter_id, open_storning, states
 

@@ -14,11 +14,10 @@ from sqlalchemy import select
 
 from storning import services
 from storning.app import App
-from storning.journal import replay_states
+from storning.journal import journal_rows, replay_states
 from storning.outcomes import history
 from storning.outcomes.history import PATHS, Step, check_paths, generate_history
 from storning.store.models import Case, Incident, JournalEntry, Timer
-from storning.store.queries import journal_rows
 from tests.conftest import at, base_settings, populate
 
 NOW = at(0)

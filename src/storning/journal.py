@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storning.definitions.model import Workflow
@@ -132,3 +132,16 @@ def replay_states(
             )
         states[entry.track] = entry.to_state or entry.from_state
     return states
+
+
+_JOURNAL = table(JournalEntry)
+_JOURNAL_ROWS = (
+    select(_JOURNAL).where(_JOURNAL.c.case_id == bindparam("case_id")).order_by(_JOURNAL.c.id)
+)
+
+
+def journal_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    """The case's journal entries in the order they were written, as read-only rows (the case
+    document, the compiled report). Flushed first: a Core read skips the ORM's autoflush."""
+    session.flush()
+    return list(session.connection().execute(_JOURNAL_ROWS, {"case_id": case_id}))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from storning.clock import iso
 from storning.engine import Engine
 from storning.household import co_tenant_names, contract_holders
+from storning.journal import journal_rows
 from storning.store import queries
 from storning.store.models import Case, Complainant, Letter, Timer, User
 from storning.store.queries import (
@@ -31,7 +32,7 @@ def case_document(
 ) -> dict[str, Any]:
     zone = engine.zone
     workflow = engine.workflow_of(session, case)
-    journal = queries.journal_rows(session, case.id)
+    journal = journal_rows(session, case.id)
     parents = {e.id: e.caused_by for e in journal}
     tracks = {}
     for name, track in workflow.tracks.items():

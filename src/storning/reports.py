@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from storning.app import App
 from storning.clock import local_day
 from storning.intake.evidence import evidence_for_report
+from storning.journal import journal_rows
 from storning.letters import TEMPLATE_CATALOG
 from storning.letters.context import build_context
 from storning.letters.records import SENDING_METHODS
 from storning.store.models import Case, Letter
-from storning.store.queries import incidents_of, journal_rows, letters_of
+from storning.store.queries import incidents_of, letters_of
 from storning.vocabulary import INCIDENT_FIELDS
 
 SOCIAL_SERVICES_LETTERS = (

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storning.store.models import IntakeItem, table
@@ -138,7 +138,7 @@ def known_external_ids(session: Session, kind: str, external_ids: Iterable[str])
     return found
 
 
-def team_filter(team: str | None, everything: bool) -> Any:
+def team_filter(team: str | BindParameter[str] | None, everything: bool) -> Any:
     """The items a principal of `team` sees: its team's and those no team owns yet (an admin:
     `everything`)."""
     if everything:
@@ -157,7 +157,7 @@ def _open_count(visible: Any) -> Prepared:
 # The menu's badge is asked on every page: prepared (store.prepared), one per kind of principal.
 _OPEN_COUNT_ALL = _open_count(team_filter(None, everything=True))
 _OPEN_COUNT_NO_TEAM = _open_count(team_filter(None, everything=False))
-_OPEN_COUNT_TEAM = _open_count(or_(IntakeItem.team.is_(None), IntakeItem.team == bindparam("team")))
+_OPEN_COUNT_TEAM = _open_count(team_filter(bindparam("team"), everything=False))
 
 
 def open_count(session: Session, team: str | None, everything: bool) -> int:

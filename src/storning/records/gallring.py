@@ -306,7 +306,7 @@ def run(app: GallringRuntime, policy: Policy, actor: str, now: datetime) -> dict
         session.add(record)
         session.flush()
         run_id = record.id
-    _truncate_wal(app.db)
+    app.db.checkpoint("TRUNCATE")  # SQLite: the log holds the old pages; emptied
     return {
         "run": run_id,
         "at": now.astimezone(app.zone).isoformat(),
@@ -554,19 +554,6 @@ def _secure_session(db: Database, session: Session) -> None:
     """SQLite: overwrite freed space with zeros, so erased values do not linger in free pages."""
     if db.is_sqlite:
         session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
-
-
-def _truncate_wal(db: Database) -> None:
-    """SQLite: copy the write-ahead log into the database and empty it (it holds the old pages)."""
-    if not db.is_sqlite:
-        return
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        cursor.close()
-    finally:
-        raw.close()
 
 
 # --- the policy in force, and the worker's daily run ---------------------------------------------------

@@ -8,8 +8,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storning import access, household, validation
@@ -36,6 +34,7 @@ from storning.services.complainants import ComplainantDetails, as_details
 from storning.services.complainants import checked as checked_complainant
 from storning.services.rounds import refresh_rounds
 from storning.store.cases import refresh_next_due
+from storning.store.conflicts import insert_if_new
 from storning.store.models import (
     Case,
     CaseCounter,
@@ -367,9 +366,8 @@ def _next_ref(session: Session, prefix: str, year: int) -> str:
         # holds the only write lock): the row is made once, and the second waits for the first's
         # transaction, then counts on from it, as for every later case.
         dialect = session.get_bind().dialect.name
-        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
         session.execute(
-            make(CaseCounter).values(prefix=prefix, year=year, last=0).on_conflict_do_nothing()
+            insert_if_new(CaseCounter, dialect).values(prefix=prefix, year=year, last=0)
         )
         counter = session.get(
             CaseCounter, (prefix, year), with_for_update=True, populate_existing=True

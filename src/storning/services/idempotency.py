@@ -16,13 +16,12 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storning.app import App
 from storning.errors import InvalidInput, StaleCase
+from storning.store.conflicts import insert_if_new
 from storning.store.models import IdempotencyKey, table
 
 KEEP = timedelta(hours=24)
@@ -74,7 +73,7 @@ def begin(
     with app.db.write() as session:
         connection = session.connection()
         connection.execute(delete(_KEYS).where(_KEYS.c.created_at < now - KEEP))
-        reserve = _insert_if_new(connection.dialect.name).values(
+        reserve = insert_if_new(_KEYS, connection.dialect.name).values(
             owner=owner,
             scope=scope,
             key=key,
@@ -98,14 +97,6 @@ def begin(
             connection.execute(update(_KEYS).where(_KEYS.c.id == row.id).values(created_at=now))
             return None
         raise StillRunning("En likadan förfrågan behandlas redan; vänta och försök igen.")
-
-
-def _insert_if_new(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING: the unique key decides between two racing copies, and a
-    copy that lost leaves the transaction usable (no savepoint needed)."""
-    if dialect == "postgresql":
-        return postgresql.insert(_KEYS).on_conflict_do_nothing()
-    return sqlite.insert(_KEYS).on_conflict_do_nothing()
 
 
 def wait(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -420,16 +420,20 @@ class Database:
             for name in tables:
                 conn.exec_driver_sql(f'ANALYZE "{name}"')
 
-    def checkpoint(self) -> tuple[int, int] | None:
-        """SQLite: copy what the write-ahead log holds into the database file, without waiting for
-        readers or writers (PASSIVE): (pages in the log, pages copied). None on PostgreSQL."""
+    def checkpoint(
+        self, mode: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE"
+    ) -> tuple[int, int] | None:
+        """SQLite: copy what the write-ahead log holds into the database file: without waiting for
+        readers or writers (PASSIVE), or waiting for them and then emptying the log's file
+        (TRUNCATE: gallring, so that erased values do not linger in it). (Pages in the log, pages
+        copied); None on PostgreSQL."""
         if not self.is_sqlite:
             return None
         with _pool_bounded():
             raw = self.engine.raw_connection()  # outside a transaction: no `begin` event
         try:
             cursor = raw.cursor()
-            _busy, log_pages, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            _busy, log_pages, copied = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
             cursor.close()
         finally:
             raw.close()

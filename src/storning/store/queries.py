@@ -65,15 +65,9 @@ _LETTER_ROWS = (
 )
 
 # Read-only rows of the case page's other lists (a Core read costs a fifth of an ORM one: no objects to
-# build and track per request): the journal, the evidence files' metadata (never their bytes) and the
-# complainants' diary links.
+# build and track per request): the evidence files' metadata (never their bytes) and the complainants'
+# diary links (the journal's: `journal.journal_rows`).
 _EVIDENCE, _DIARY_LINK = table(EvidenceFile), table(DiaryLink)
-# (the journal's table is named only by its one writer, `journal`: tests/test_invariants.py)
-_JOURNAL_ROWS = (
-    select(JournalEntry.__table__)
-    .where(JournalEntry.case_id == bindparam("case_id"))
-    .order_by(JournalEntry.id)
-)
 _EVIDENCE_ROWS = (
     select(*(column for column in _EVIDENCE.c if column.key != "data"))
     .where(_EVIDENCE.c.case_id == bindparam("case_id"))
@@ -126,11 +120,6 @@ def letter_rows(session: Session, case_id: int) -> list[Row[Any]]:
     return list(_rows(session, _LETTER_ROWS, case_id))
 
 
-def journal_rows(session: Session, case_id: int) -> list[Row[Any]]:
-    """The case's journal entries in the order they were written, as read-only rows."""
-    return list(_rows(session, _JOURNAL_ROWS, case_id))
-
-
 def evidence_rows(session: Session, case_id: int) -> list[Row[Any]]:
     """The case's evidence files, oldest first: every column but the file's bytes."""
     return list(_rows(session, _EVIDENCE_ROWS, case_id))
@@ -161,7 +150,6 @@ __all__ = [
     "evidence_rows",
     "incidents_of",
     "journal_parents",
-    "journal_rows",
     "letter_rows",
     "letters_of",
     "timer_rows",
