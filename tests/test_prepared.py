@@ -107,3 +107,55 @@ def test_a_step_drafting_letters_to_several_complainants_gives_each_its_own(app)
     confirmations = [data for template, data in drafts if template == "bekraftelse"]
     assert len(confirmations) == 2
     assert len({data["complainant_id"] for data in confirmations}) == 2
+
+
+def test_a_utc_time_is_stored_on_sqlite_as_sqlalchemys_datetime_text_and_read_back_aware():
+    """The UTC column's own conversion on SQLite (one function each way) writes exactly the text
+    SQLAlchemy's DATETIME writes for the same moment in UTC, so stored values compare and sort as
+    before; it refuses a naive time and reads the old text forms back as aware UTC."""
+    from datetime import timedelta, timezone
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.dialects.sqlite.base import DATETIME
+
+    from storning.store.models import UTCDateTime
+
+    dialect = sqlite.dialect()
+    to_text = UTCDateTime().bind_processor(dialect)
+    from_text = UTCDateTime().result_processor(dialect, None)
+    sqlalchemys = DATETIME().bind_processor(dialect)
+    stockholm_winter = timezone(timedelta(hours=1))
+    for moment in (
+        datetime(2026, 3, 2, 9, 0, tzinfo=stockholm_winter),  # 08:00 UTC
+        datetime(2026, 7, 1, 0, 0, 0, 123, tzinfo=UTC),
+        datetime(999, 1, 1, tzinfo=UTC),  # a year below 1000 keeps four digits
+    ):
+        text = to_text(moment)
+        assert text == sqlalchemys(moment.astimezone(UTC).replace(tzinfo=None))
+        assert from_text(text) == moment and from_text(text).tzinfo is UTC
+    assert to_text(None) is None and from_text(None) is None
+    assert from_text("2026-03-02 08:00:00") == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="naive"):
+        to_text(datetime(2026, 3, 2, 9, 0))
+
+
+def test_prepared_statements_use_the_connection_of_the_sessions_current_transaction(app):
+    """The connection a session's statements ran on is remembered for its transaction only: after a
+    commit or a rollback the next statement begins a new transaction, as `Session.execute` does."""
+    ref = open_storning(app)["ref"]
+    session = app.db._writer()
+    try:
+        case = load_case(session, ref)
+        assert case is not None
+        first = session.connection()
+        session.rollback()
+        assert load_case(session, ref) is not None
+        second = session.connection()
+        assert second is not first and not first.in_transaction()
+        assert second.in_transaction()
+        session.commit()
+        assert session.get_transaction() is None
+        assert load_case(session, ref) is not None  # begins again
+        assert session.get_transaction() is not None
+    finally:
+        session.close()

@@ -45,6 +45,33 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
+    # On SQLite the value is text: the two conversions (ours above and SQLite's DATETIME, which
+    # writes "YYYY-MM-DD HH:MM:SS.ffffff" and reads with `fromisoformat`) done in one function each.
+    # Every step converts a few dozen of them (issue 13); the text is the same as DATETIME's.
+
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return to_text
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def from_text(value: str | None) -> datetime | None:
+            return None if value is None else parse(value).replace(tzinfo=UTC)
+
+        return from_text
+
 
 class Base(DeclarativeBase):
     """The declarative base; `table(Model)` gives a model's Core table for prepared statements."""
@@ -234,7 +261,7 @@ class Timer(Base):
 
     __tablename__ = "timers"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     track: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(60))
     label: Mapped[str] = mapped_column(String(200))
@@ -254,7 +281,8 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
         Index("ix_timers_owner_due", "owner_id", "status", "due_on"),
-        Index("ix_timers_case_due", "case_id", "status", "due_on"),  # the worklist's next deadline
+        # the worklist's next deadline; also a case's timers (case_id leads: migration 0019)
+        Index("ix_timers_case_due", "case_id", "status", "due_on"),
     )
 
 

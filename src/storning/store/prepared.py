@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -108,7 +109,7 @@ class Prepared:
     ) -> tuple[Sequence[Any], tuple[Any, ...]]:
         """The rows as the driver returns them, and each column's result processor (or None), for a
         caller that converts only the columns it needs (`convert`)."""
-        connection = session.connection()
+        connection = _connection_of(session)
         compiled = self._compiled(connection.dialect)
         cursor = connection.connection.cursor()
         try:
@@ -129,7 +130,7 @@ class Prepared:
 
     def run(self, session: Session, values: Mapping[str, Any]) -> int:
         """Execute once; the number of rows the statement changed."""
-        connection = session.connection()
+        connection = _connection_of(session)
         compiled = self._compiled(connection.dialect)
         cursor = connection.connection.cursor()
         try:
@@ -141,7 +142,7 @@ class Prepared:
     def run_each(self, session: Session, many: Iterable[Mapping[str, Any]]) -> int:
         """Execute once per parameter set, on one cursor; the rows changed in all. (A few rows at a
         time: single executions cost less than the executemany machinery.)"""
-        connection = session.connection()
+        connection = _connection_of(session)
         compiled = self._compiled(connection.dialect)
         cursor = connection.connection.cursor()
         changed = 0
@@ -202,6 +203,25 @@ class Prepared:
                 for kind, column in zip(compiled.result_types, description, strict=True)
             )
         return processors
+
+
+_CONNECTION = "storning.prepared.connection"  # session.info: (root transaction, its connection)
+
+
+def _connection_of(session: Session) -> Connection:
+    """The connection of the session's transaction (`Session.connection()`, beginning it if need
+    be), remembered for the rest of that transaction: a step runs five to eight statements, and
+    finding the connection through the session's layers each time cost about as much as SQLite's
+    own work for one of them."""
+    cached = session.info.get(_CONNECTION)
+    if cached is not None:
+        transaction, connection = cached
+        current = session.get_transaction()
+        if current is transaction and current is not None and current.is_active:
+            return connection  # type: ignore[no-any-return]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def convert(values: Sequence[Any], processors: Sequence[Any]) -> list[Any]:
