@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from storning import readmodel, services
+from storning import services, worklist_page
 from storning.errors import StorningError
 from storning.readmodel import WorklistFilter
 from storning.services import common
@@ -50,7 +50,9 @@ def _logged(app: Any, action: str) -> int:
 def test_officers_can_change_cases_while_someone_reads_the_worklist(app, monkeypatch):
     open_storning(app, "alice", at(0))
     opened: list[str] = []
-    monkeypatch.setattr(readmodel, "worklist_in", _meanwhile(app, opened, readmodel.worklist_in))
+    monkeypatch.setattr(
+        worklist_page, "worklist_in", _meanwhile(app, opened, worklist_page.worklist_in)
+    )
     for view in (
         lambda: services.worklist(app, "alice", at(0, hours=2), WorklistFilter(scope="team")),
         lambda: services.worklist_view(app, "alice", at(0, hours=2), WorklistFilter(), 20),

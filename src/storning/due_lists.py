@@ -89,17 +89,25 @@ def due_items(app: App, principal: Principal, now: datetime) -> list[dict[str, A
 
 
 def due_overview_in(
-    session: Session, app: App, principal: Principal, now: datetime, shown: int
+    session: Session,
+    app: App,
+    principal: Principal,
+    now: datetime,
+    shown: int,
+    *,
+    me: int | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """The first `shown` items of each part of `due_items` (`DUE_PARTS`: overdue, today, the rest
-    of the week), and how many each part has, up to DUE_COUNT_MOST, in the caller's transaction."""
+    of the week), and how many each part has, up to DUE_COUNT_MOST, in the caller's transaction.
+    `me`: the principal's id (`user_id_now`), when the caller has it."""
     today = local_day(now, app.zone)
     bounds = {
         "overdue": (_EARLIEST, today - timedelta(days=1)),
         "today": (today, today),
         "week": (today + timedelta(days=1), week_end(today)),
     }
-    me = user_id_now(session, principal.username)
+    if me is None:
+        me = user_id_now(session, principal.username)
     parts, counts = {}, {}
     for part, (first, end) in bounds.items():
         rows = _due_rows(session, me, first, end, shown)

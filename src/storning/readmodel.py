@@ -1,5 +1,6 @@
-"""The read model: the queries behind every list (the worklist with filters and search, pending
-timers, people, teams, case types; what is due for one officer is `due_lists`). They never write:
+"""The read model: the queries behind every list (pending timers, people, teams, case types, the
+worklist's filter and the cases like a new complaint's; the worklist's page of cases is
+`worklist_page`, what is due for one officer `due_lists`). They never write:
 they run in `Database.read`, which the database itself holds to reading.
 
 Each list is restricted to what the principal may read (`access.visibility`); the services call these
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, true
@@ -30,18 +31,14 @@ from storning.access import (
     ACTING_ROLES,
     CaseScope,
     Principal,
-    may_act_at_all,
     principal_of,
     team_only,
     visibility,
 )
 from storning.app import App
 from storning.clock import iso, local_day
-from storning.due import when
 from storning.store.models import (
     Case,
-    CaseTrack,
-    Complainant,
     Letter,
     Timer,
     User,
@@ -195,26 +192,14 @@ def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
     return or_(Case.team == principal.team, Case.owner_id == me)
 
 
-def _sees_protected(session: Session, principal: Principal) -> ColumnElement[bool]:
-    """The cases whose protected complainants the principal may see (`access.can_see_protected`,
-    which is `can_act`: an admin every case, an officer or chef their own and their team's)."""
-    if principal.is_admin:
-        return true()
-    if not may_act_at_all(principal):
-        return false()
-    me = _user_id(principal.username)
-    if principal.team is None:
-        return Case.owner_id == me
-    return or_(Case.team == principal.team, Case.owner_id == me)
-
-
 # --- the one definition of what is due -------------------------------------------------------------
 
 
 # --- the worklist ------------------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """`text` as a LIKE pattern that matches it anywhere, its wildcards escaped (ESCAPE '\\')."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -222,111 +207,6 @@ def _like(text: str) -> str:
 def _equal(column: Any, text: str) -> ColumnElement[bool]:
     """Equal whatever the letter case (SQLite's lower() folds only ASCII, so the exact text too)."""
     return or_(column == text, func.lower(column) == text.lower())
-
-
-def _matches(session: Session, principal: Principal, text: str) -> ColumnElement[bool]:
-    """The search: the reference or part of it, tenant, address, apartment number, contract number,
-    and a complainant's name, phone or e-mail (a protected one only where the principal may see it)."""
-    words = " ".join(text.split())
-    pattern = _like(words)
-    complainant = (
-        select(Complainant.id)
-        .where(
-            Complainant.case_id == Case.id,
-            or_(
-                Complainant.name.ilike(pattern, escape="\\"),
-                Complainant.phone.ilike(pattern, escape="\\"),
-                Complainant.email.ilike(pattern, escape="\\"),
-            ),
-            or_(Complainant.protected.is_(False), _sees_protected(session, principal)),
-        )
-        .correlate(Case)
-        .exists()
-    )
-    return or_(
-        Case.ref.ilike(pattern, escape="\\"),
-        Case.tenant_name.ilike(pattern, escape="\\"),
-        Case.address.ilike(pattern, escape="\\"),
-        _equal(Case.apartment, words),
-        Case.contract.ilike(pattern, escape="\\"),
-        complainant,
-    )
-
-
-def _filtered(session: Session, principal: Principal, wanted: WorklistFilter) -> Any:
-    owner = OWNER
-    query = (
-        select(*ROW_COLUMNS, owner.username.label("owner"), Case.next_due.label("next_due"))
-        .join(owner, owner.id == Case.owner_id)
-        .where(_visible(session, principal))
-    )
-    if wanted.scope == "mine":
-        query = query.where(Case.owner_id == user_id_now(session, principal.username))
-    if not wanted.include_closed:
-        query = query.where(Case.status == "open")
-    if wanted.case_type:
-        query = query.where(Case.case_type == wanted.case_type)
-    if wanted.team:
-        query = query.where(Case.team == wanted.team)
-    if wanted.owner:
-        query = query.where(owner.username == wanted.owner)
-    if wanted.state and ":" in wanted.state:
-        track, state = wanted.state.split(":", 1)
-        in_state = select(CaseTrack.case_id).where(
-            CaseTrack.case_id == Case.id, CaseTrack.track == track, CaseTrack.state == state
-        )
-        query = query.where(in_state.exists())
-    text = clean(wanted.q)
-    if text:
-        query = query.where(_matches(session, principal, text))
-    return query
-
-
-def worklist_in(
-    session: Session, app: App, principal: Principal, now: datetime, wanted: WorklistFilter
-) -> WorklistPage:
-    """One page of the cases the principal may see that match, by next deadline (so overdue first;
-    cases with nothing due last), in the caller's transaction."""
-    today = local_day(now, app.zone)
-    query = _filtered(session, principal, wanted)
-    if wanted.overdue:
-        query = query.where(Case.status == "open", Case.next_due < today)
-    page = max(wanted.page, 1)
-    rows = _by_next_due(session, query, (page - 1) * wanted.page_size, wanted.page_size + 1)
-    shown = rows[: wanted.page_size]
-    states = _states(session, [row.id for row in shown])
-    result = [_row(app, session, row, states.get(row.id, {}), today) for row in shown]
-    return WorklistPage(result, len(rows) > wanted.page_size)
-
-
-def _by_next_due(session: Session, query: Any, skip: int, count: int) -> list[Any]:
-    """`count` rows of `query` from the `skip`th on, by next deadline and then id, cases with none
-    last (by id).
-
-    The dated and the undated cases are two statements, the second only when the page reaches past
-    the dated ones. Each is ordered as an index on (owner, status, next_due) is, so with one the
-    database reads a page's rows and stops; one statement ordered NULLS LAST cannot use it on SQLite
-    (which sorts NULLs first) and sorts every matching case to show fifty."""
-    dated = query.where(Case.next_due.is_not(None))
-    rows = list(
-        session.execute(dated.order_by(Case.next_due, Case.id).limit(count).offset(skip)).all()
-    )
-    if len(rows) == count:
-        return rows
-    if rows or not skip:
-        before = skip + len(rows)  # every dated case is on this page or an earlier one
-    else:
-        before = session.scalar(select(func.count()).select_from(dated.subquery())) or 0
-    undated = (
-        query.where(Case.next_due.is_(None))
-        .order_by(Case.id)
-        .limit(count - len(rows))
-        .offset(max(0, skip - before))
-    )
-    # (on PostgreSQL the two statements may see different commits: a case whose last deadline was
-    # removed in between is shown once)
-    dated_ids = {row.id for row in rows}
-    return rows + [row for row in session.execute(undated).all() if row.id not in dated_ids]
 
 
 def open_cases_matching(
@@ -385,46 +265,6 @@ def _same_parts(row: Any, tenant: str, address: str, apartment: str, contract: s
 def _same_text(stored: str | None, typed: str) -> bool:
     typed = " ".join(typed.split()).lower()
     return bool(typed) and stored is not None and " ".join(stored.split()).lower() == typed
-
-
-def _row(
-    app: App, session: Session, case: Any, states: dict[str, str], today: date
-) -> dict[str, Any]:
-    workflow = app.registry.get(session, case.case_type, case.workflow_version)
-    due: date | None = case.next_due
-    return {
-        "ref": case.ref,
-        "type": case.case_type,
-        "status": case.status,
-        "tenant": case.tenant_name,
-        "address": case.address,
-        "apartment": case.apartment,
-        "owner": case.owner,
-        "team": case.team,
-        "opened_at": iso(case.opened_at, app.zone),
-        "tracks": {
-            name: {"state": state, "label": workflow.tracks[name].label(state)}
-            for name, state in sorted(states.items())
-        },
-        "next_due": due.isoformat() if due else None,
-        "when": when(due, today) if due else None,
-        "overdue": bool(due and when(due, today) == "overdue"),
-    }
-
-
-# The track states of a page of cases: the ids as one expanding parameter, not fifty bound values
-# to coerce per request.
-_STATES = select(CaseTrack.case_id, CaseTrack.track, CaseTrack.state).where(
-    CaseTrack.case_id.in_(bindparam("ids", expanding=True))
-)
-
-
-def _states(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
-    result: dict[int, dict[str, str]] = {}
-    if ids:
-        for case_id, track, state in session.execute(_STATES, {"ids": ids}):
-            result.setdefault(case_id, {})[track] = state
-    return result
 
 
 def timers(

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storning import access, due_lists, readmodel
+from storning import access, due_lists, readmodel, worklist_page
 from storning.access import Principal
 from storning.app import App
 from storning.errors import NotFound, cli
@@ -47,7 +47,7 @@ def worklist(app: App, actor: str, now: datetime, wanted: WorklistFilter) -> Wor
     """One page of the cases the actor may read that match `wanted`, overdue first."""
     with unit(app, write=False) as session:
         who = _principal_in(app, session, actor)
-        page = readmodel.worklist_in(session, app, who, now, wanted)
+        page = worklist_page.worklist_in(session, app, who, now, wanted)
     _log_list(app, who, now, wanted, page)
     return page
 
@@ -80,8 +80,9 @@ def worklist_view(
     not four)."""
     with unit(app, write=False) as session:
         who = _principal_in(app, session, actor)
-        page = readmodel.worklist_in(session, app, who, now, wanted)
-        due, counts = due_lists.due_overview_in(session, app, who, now, due_shown)
+        me = readmodel.user_id_now(session, who.username)
+        page = worklist_page.worklist_in(session, app, who, now, wanted, me=me)
+        due, counts = due_lists.due_overview_in(session, app, who, now, due_shown, me=me)
     _log_list(app, who, now, wanted, page)
     return WorklistView(page, due, counts)
 
