@@ -172,3 +172,29 @@ def test_the_stored_next_deadline_is_the_computed_one_for_every_demo_case(app):
     assert mismatches() == []
     run_due(app, LATER + timedelta(days=60))
     assert mismatches() == []
+
+
+def test_the_worklist_pages_through_dated_cases_then_those_with_nothing_due(app):
+    """Every page is the next slice of one order: cases by next deadline (then by id), then the
+    cases with nothing due (closed ones here) by id; paging past the dated cases reaches the undated
+    ones without losing or repeating a case, whatever the page size."""
+    refs = [open_storning(app, "alice", at(0, hours=n / 60))["ref"] for n in range(5)]
+    for ref in refs[1:4]:  # three closed: nothing due
+        services.fire_event(app, "alice", at(0, hours=1), ref, "tenant_moved")
+    everything = WorklistFilter(scope="mine", include_closed=True, page_size=100)
+    whole = [row["ref"] for row in services.worklist(app, "alice", at(1), everything).rows]
+    assert sorted(whole) == sorted(refs)
+    # the two open cases (same deadlines, so by id) first, then the closed ones by id
+    assert whole == [refs[0], refs[4], refs[1], refs[2], refs[3]]
+    for size in (1, 2, 3):
+        seen, number = [], 1
+        while True:
+            wanted = WorklistFilter(scope="mine", include_closed=True, page_size=size, page=number)
+            page = services.worklist(app, "alice", at(1), wanted)
+            seen += [row["ref"] for row in page.rows]
+            if not page.has_next:
+                break
+            number += 1
+        assert seen == whole, size
+    beyond = WorklistFilter(scope="mine", include_closed=True, page_size=2, page=9)
+    assert services.worklist(app, "alice", at(1), beyond).rows == []
