@@ -159,3 +159,28 @@ def test_prepared_statements_use_the_connection_of_the_sessions_current_transact
         assert session.get_transaction() is not None
     finally:
         session.close()
+
+
+def test_a_cases_lists_are_read_as_named_rows_with_the_columns_the_orm_reads(app):
+    """The case page's read-only rows (store.queries, run prepared) carry every selected column
+    under its name, converted as SQLAlchemy converts it (aware UTC times, booleans, JSON)."""
+    from storning.store.queries import complainant_rows, incidents_of, timer_rows
+
+    ref = open_storning(app)["ref"]
+    services.add_incident(
+        app, "alice", at(1), ref, at=at(0, hours=22), kind="noise", text="Fest", verified_by="jour"
+    )
+    with app.db.read() as session:
+        case_id = session.scalar(select(Case.id).where(Case.ref == ref))
+        (incident,) = incidents_of(session, case_id)
+        assert (incident.kind, incident.text, incident.verified_by) == ("noise", "Fest", "jour")
+        assert incident.at == at(0, hours=22) and incident.at.tzinfo is UTC
+        (complainant,) = complainant_rows(session, case_id)
+        assert complainant.name == "Greta Granne" and complainant.protected is True
+        orm_timers = session.scalars(
+            select(Timer).where(Timer.case_id == case_id).order_by(Timer.due_at, Timer.id)
+        ).all()
+        rows = timer_rows(session, case_id)
+        assert [(t.id, t.due_at, t.due_on, t.recipients) for t in rows] == [
+            (t.id, t.due_at, t.due_on, t.recipients) for t in orm_timers
+        ]

@@ -18,6 +18,7 @@ Python-side defaults are computed here).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -81,7 +82,7 @@ class _Compiled:
 class Prepared:
     """A Core statement run on the DBAPI cursor of a session's connection (see the module)."""
 
-    __slots__ = ("_by_dialect", "_result", "keys", "statement")
+    __slots__ = ("_by_dialect", "_named", "_result", "keys", "statement")
 
     def __init__(self, statement: ClauseElement, keys: Iterable[str] | None = None) -> None:
         self.statement = statement
@@ -89,6 +90,7 @@ class Prepared:
         self._by_dialect: dict[str, _Compiled] = {}
         # per dialect: the result processors, known once a cursor has described the columns
         self._result: dict[str, tuple[Any, ...]] = {}
+        self._named: Any = None  # the named tuple of a SELECT's rows (`named_rows`), made once
 
     def rows(self, session: Session, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows the statement returns (a SELECT, or DML with RETURNING), converted."""
@@ -120,6 +122,15 @@ class Prepared:
             return fetched, self._processors(connection.dialect, compiled, cursor.description)
         finally:
             cursor.close()
+
+    def named_rows(self, session: Session, values: Mapping[str, Any]) -> list[Any]:
+        """The rows of a SELECT, converted, as named tuples: each selected column's name is an
+        attribute, as on SQLAlchemy's `Row` (read-only rows for a page, at the cost of a tuple)."""
+        named = self._named
+        if named is None:
+            names = [column.key for column in self.statement.selected_columns]  # type: ignore[attr-defined]
+            named = self._named = namedtuple("Row", names)
+        return [named._make(row) for row in self.rows(session, values)]
 
     def scalar(self, session: Session, values: Mapping[str, Any]) -> Any:
         """The first column of the one row returned (an INSERT … RETURNING id)."""

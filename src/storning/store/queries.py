@@ -25,6 +25,7 @@ from storning.store.models import (
     Timer,
     table,
 )
+from storning.store.prepared import Prepared
 
 _INCIDENT = table(Incident)
 
@@ -79,14 +80,28 @@ _DIARY_LINK_ROWS = (
     .order_by(_DIARY_LINK.c.id.desc())
 )
 
+# The read-only rows of one case's lists, run prepared (`store.prepared`: compiled once, on the
+# driver's cursor; a case page reads eight of them): named tuples with the columns as attributes.
+_PREPARED = {
+    statement: Prepared(statement)
+    for statement in (
+        _INCIDENTS,
+        _COMPLAINANT_ROWS,
+        _TIMER_ROWS,
+        _LETTER_ROWS,
+        _EVIDENCE_ROWS,
+        _DIARY_LINK_ROWS,
+    )
+}
+
 # An incident as read: a read-only row with the columns of `incidents` as attributes
 # (id, at, ends_at, time_known, kind, text, place, verified_by, reporter, corrected_at, …).
-IncidentRow = Row[Any]
+IncidentRow = Any
 
 
 def incidents_of(session: Session, case_id: int) -> list[IncidentRow]:
     """The case's incidents, oldest first (then in the order they were recorded)."""
-    return list(session.connection().execute(_INCIDENTS, {"case_id": case_id}))
+    return _PREPARED[_INCIDENTS].named_rows(session, {"case_id": case_id})
 
 
 def letters_of(session: Session, case_id: int, template: str | None = None) -> list[Letter]:
@@ -130,11 +145,11 @@ def diary_link_rows(session: Session, case_id: int) -> list[Row[Any]]:
     return list(_rows(session, _DIARY_LINK_ROWS, case_id))
 
 
-def _rows(session: Session, statement: Any, case_id: int) -> Any:
+def _rows(session: Session, statement: Any, case_id: int) -> list[Any]:
     # Core reads skip the ORM's autoflush: flush first, so rows added in this transaction (an event's
     # letters and timers, before the document is returned) are read as the ORM would read them.
     session.flush()
-    return session.connection().execute(statement, {"case_id": case_id})
+    return _PREPARED[statement].named_rows(session, {"case_id": case_id})
 
 
 def journal_parents(session: Session, case_id: int) -> dict[int, int | None]:
