@@ -135,13 +135,13 @@ def replay_states(
 
 
 _JOURNAL = table(JournalEntry)
-_JOURNAL_ROWS = (
+_JOURNAL_ROWS = Prepared(
     select(_JOURNAL).where(_JOURNAL.c.case_id == bindparam("case_id")).order_by(_JOURNAL.c.id)
 )
 
 
-def journal_rows(session: Session, case_id: int) -> list[Row[Any]]:
-    """The case's journal entries in the order they were written, as read-only rows (the case
-    document, the compiled report). Flushed first: a Core read skips the ORM's autoflush."""
+def journal_rows(session: Session, case_id: int) -> list[Any]:
+    """The case's journal entries in the order they were written, as read-only rows (named tuples:
+    the case document, the compiled report). Flushed first: a Core read skips the ORM's autoflush."""
     session.flush()
-    return list(session.connection().execute(_JOURNAL_ROWS, {"case_id": case_id}))
+    return _JOURNAL_ROWS.named_rows(session, {"case_id": case_id})

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, String, Table, bindparam, cast, delete, func, literal, select, update
+from sqlalchemy import String, Table, bindparam, cast, delete, func, literal, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ from storning.store.models import (
     WebSession,
     table,
 )
+from storning.store.prepared import Prepared
 
 log = logging.getLogger("storning.gallring")
 
@@ -232,7 +233,7 @@ def _count(session: Session, t: Table, where: Any) -> int:
 
 
 _HOLD = table(LegalHold)
-_ACTIVE_HOLD_ROW = (
+_ACTIVE_HOLD_ROW = Prepared(
     select(_HOLD)
     .where(_HOLD.c.case_id == bindparam("case_id"), _HOLD.c.lifted_at.is_(None))
     .order_by(_HOLD.c.id.desc())
@@ -240,10 +241,11 @@ _ACTIVE_HOLD_ROW = (
 )
 
 
-def active_hold_row(session: Session, case_id: int) -> Row[Any] | None:
-    """`active_hold` as a read-only row, for the case page."""
+def active_hold_row(session: Session, case_id: int) -> Any | None:
+    """`active_hold` as a read-only row (a named tuple), for the case page."""
     session.flush()  # a Core read skips the ORM's autoflush: a hold placed in this transaction
-    return session.connection().execute(_ACTIVE_HOLD_ROW, {"case_id": case_id}).first()
+    rows = _ACTIVE_HOLD_ROW.named_rows(session, {"case_id": case_id})
+    return rows[0] if rows else None
 
 
 def active_hold(session: Session, case_id: int) -> LegalHold | None:
