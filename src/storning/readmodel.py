@@ -179,20 +179,33 @@ def user_id_now(session: Session, username: str) -> int:
 
 
 def _visible(session: Session, principal: Principal) -> ColumnElement[bool]:
+    return whose(seeing(principal), _user_id(principal.username), principal.team)
+
+
+def seeing(principal: Principal) -> str:
+    """Which cases a principal's lists hold (`access.visibility`), with "team" told apart:
+    `team_only` (a reader: their team's cases) or `team_or_own` (an officer or chef: also their own
+    elsewhere). The other kinds are `all`, `own` and `none`."""
     seen = visibility(principal)
-    if seen == "all":
+    if seen == "team":
+        return "team_only" if team_only(principal) else "team_or_own"
+    return seen
+
+
+def whose(
+    kind: str, me: ColumnElement[int], team: str | ColumnElement[str] | None
+) -> ColumnElement[bool]:
+    """The cases of a kind of seeing (`seeing`), for the user whose id is `me` and whose team is
+    `team` (values, SQL expressions or bound parameters): the one visibility clause of every list."""
+    if kind == "all":
         return true()
-    if seen == "none":
-        return false()
-    me = _user_id(principal.username)
-    if seen == "own":
+    if kind == "own":
         return Case.owner_id == me
-    if team_only(principal):
-        return Case.team == principal.team
-    return or_(Case.team == principal.team, Case.owner_id == me)
-
-
-# --- the one definition of what is due -------------------------------------------------------------
+    if kind == "team_only":
+        return Case.team == team
+    if kind == "team_or_own":
+        return or_(Case.team == team, Case.owner_id == me)
+    return false()
 
 
 # --- the worklist ------------------------------------------------------------------------------------
@@ -205,8 +218,13 @@ def like_pattern(text: str) -> str:
 
 
 def _equal(column: Any, text: str) -> ColumnElement[bool]:
-    """Equal whatever the letter case (SQLite's lower() folds only ASCII, so the exact text too)."""
-    return or_(column == text, func.lower(column) == text.lower())
+    return equal_folded(column, text, text.lower())
+
+
+def equal_folded(column: Any, text: Any, lowered: Any) -> ColumnElement[bool]:
+    """Equal to `text` whatever the letter case, `lowered` being `text` in lower case (values or
+    bound parameters): SQLite's lower() folds only ASCII, so the exact text is compared too."""
+    return or_(column == text, func.lower(column) == lowered)
 
 
 def open_cases_matching(

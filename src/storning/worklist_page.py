@@ -17,10 +17,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, false, func, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from storning.access import Principal, may_act_at_all, team_only, visibility
+from storning.access import Principal, may_act_at_all
 from storning.app import App
 from storning.clock import iso, local_day
 from storning.definitions.model import Workflow
@@ -32,15 +32,18 @@ from storning.readmodel import (
     WorklistFilter,
     WorklistPage,
     clean,
+    equal_folded,
     like_pattern,
+    seeing,
     user_id_now,
+    whose,
 )
 from storning.store.models import Case, CaseTrack, Complainant
 from storning.store.prepared import Prepared
 
 
 class _Shape(NamedTuple):
-    seen: str  # `visibility`, with "team" split into team_only (a reader) and team_or_own
+    seen: str  # `readmodel.seeing`
     mine: bool
     open_only: bool
     overdue: bool
@@ -51,36 +54,11 @@ class _Shape(NamedTuple):
     search: str | None  # None: no search; else whose protected complainants it may match
 
 
-class _WorklistRow(NamedTuple):
-    id: int
-    ref: str
-    case_type: str
-    workflow_version: int
-    status: str
-    tenant_name: str
-    address: str
-    apartment: str
-    team: str | None
-    opened_at: datetime
-    owner: str
-    next_due: date | None
-    legal: str | None
-    authority: str | None
-    customer: str | None
-
-
 @dataclass(frozen=True)
 class _WorklistStatements:
     dated: Prepared  # the cases with a next deadline, by it and then id (b_limit, b_offset)
     undated: Prepared  # the cases with none, by id
     dated_count: Prepared
-
-
-def _kind_of_seeing(principal: Principal) -> str:
-    seen = visibility(principal)
-    if seen == "team":
-        return "team_only" if team_only(principal) else "team_or_own"
-    return seen
 
 
 def _kind_of_protected(principal: Principal) -> str:
@@ -94,18 +72,10 @@ def _kind_of_protected(principal: Principal) -> str:
 
 
 def _whose(kind: str) -> ColumnElement[bool]:
-    """The cases of a visibility kind, with the principal's id and team bound (b_me, b_my_team)."""
+    """`readmodel.whose` with the principal's id and team bound (b_me, b_my_team)."""
     me: BindParameter[int] = bindparam("b_me")
     my_team: BindParameter[str] = bindparam("b_my_team")
-    if kind == "all":
-        return true()
-    if kind == "own":
-        return Case.owner_id == me
-    if kind == "team_only":
-        return Case.team == my_team
-    if kind == "team_or_own":
-        return or_(Case.team == my_team, Case.owner_id == me)
-    return false()
+    return whose(kind, me, my_team)
 
 
 def _search(protected: str) -> ColumnElement[bool]:
@@ -134,7 +104,7 @@ def _search(protected: str) -> ColumnElement[bool]:
         Case.ref.ilike(pattern, escape="\\"),
         Case.tenant_name.ilike(pattern, escape="\\"),
         Case.address.ilike(pattern, escape="\\"),
-        or_(Case.apartment == words, func.lower(Case.apartment) == lowered),
+        equal_folded(Case.apartment, words, lowered),
         Case.contract.ilike(pattern, escape="\\"),
         complainant,
     )
@@ -207,7 +177,7 @@ def worklist_in(
     text = clean(wanted.q)
     state = wanted.state.split(":", 1) if ":" in wanted.state else None
     shape = _Shape(
-        seen=_kind_of_seeing(principal),
+        seen=seeing(principal),
         mine=wanted.scope == "mine",
         open_only=not wanted.include_closed,
         overdue=wanted.overdue,
@@ -251,36 +221,33 @@ def _by_next_due(
     values: dict[str, Any],
     skip: int,
     count: int,
-) -> list[_WorklistRow]:
+) -> list[Any]:
     """`count` rows from the `skip`th on, by next deadline and then id, cases with none last (by id).
 
     The dated and the undated cases are two statements, the second only when the page reaches past
     the dated ones. Each is ordered as an index on (owner, status, next_due) is, so with one the
     database reads a page's rows and stops; one statement ordered NULLS LAST cannot use it on SQLite
     (which sorts NULLs first) and sorts every matching case to show fifty."""
-    rows = [
-        _WorklistRow(*row)
-        for row in statements.dated.rows(session, {**values, "b_limit": count, "b_offset": skip})
-    ]
+    rows = statements.dated.named_rows(session, {**values, "b_limit": count, "b_offset": skip})
     if len(rows) == count:
         return rows
     if rows or not skip:
         before = skip + len(rows)  # every dated case is on this page or an earlier one
     else:
         before = statements.dated_count.scalar(session, values)
-    undated = statements.undated.rows(
+    undated = statements.undated.named_rows(
         session, {**values, "b_limit": count - len(rows), "b_offset": max(0, skip - before)}
     )
     # (on PostgreSQL the two statements may see different commits: a case whose last deadline was
     # removed in between is shown once)
     dated_ids = {row.id for row in rows}
-    return rows + [_WorklistRow(*row) for row in undated if row[0] not in dated_ids]
+    return rows + [row for row in undated if row.id not in dated_ids]
 
 
 def _row(
     app: App,
     session: Session,
-    case: _WorklistRow,
+    case: Any,
     today: date,
     workflows: dict[tuple[str, int], Workflow],
 ) -> dict[str, Any]:

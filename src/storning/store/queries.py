@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storning.store.models import (
@@ -30,7 +30,7 @@ from storning.store.prepared import Prepared
 _INCIDENT = table(Incident)
 
 # Oldest first; the id orders two incidents at the same minute as they were recorded.
-_INCIDENTS = (
+_INCIDENTS = Prepared(
     select(_INCIDENT)
     .where(_INCIDENT.c.case_id == bindparam("case_id"))
     .order_by(_INCIDENT.c.at, _INCIDENT.c.id)
@@ -49,17 +49,17 @@ _PARENTS = select(JournalEntry.id, JournalEntry.caused_by).where(
 # The same lists as read-only rows for the case document (`presenters`), which only reads them: no
 # ORM objects to build and track per request, and a letter's PDF is not read to show its status.
 _COMPLAINANT, _TIMER, _LETTER = table(Complainant), table(Timer), table(Letter)
-_COMPLAINANT_ROWS = (
+_COMPLAINANT_ROWS = Prepared(
     select(_COMPLAINANT)
     .where(_COMPLAINANT.c.case_id == bindparam("case_id"))
     .order_by(_COMPLAINANT.c.id)
 )
-_TIMER_ROWS = (
+_TIMER_ROWS = Prepared(
     select(_TIMER)
     .where(_TIMER.c.case_id == bindparam("case_id"))
     .order_by(_TIMER.c.due_at, _TIMER.c.id)
 )
-_LETTER_ROWS = (
+_LETTER_ROWS = Prepared(
     select(*(column for column in _LETTER.c if column.key != "pdf"))
     .where(_LETTER.c.case_id == bindparam("case_id"))
     .order_by(_LETTER.c.id)
@@ -69,39 +69,25 @@ _LETTER_ROWS = (
 # build and track per request): the evidence files' metadata (never their bytes) and the complainants'
 # diary links (the journal's: `journal.journal_rows`).
 _EVIDENCE, _DIARY_LINK = table(EvidenceFile), table(DiaryLink)
-_EVIDENCE_ROWS = (
+_EVIDENCE_ROWS = Prepared(
     select(*(column for column in _EVIDENCE.c if column.key != "data"))
     .where(_EVIDENCE.c.case_id == bindparam("case_id"))
     .order_by(_EVIDENCE.c.id)
 )
-_DIARY_LINK_ROWS = (
+_DIARY_LINK_ROWS = Prepared(
     select(_DIARY_LINK)
     .where(_DIARY_LINK.c.case_id == bindparam("case_id"))
     .order_by(_DIARY_LINK.c.id.desc())
 )
 
-# The read-only rows of one case's lists, run prepared (`store.prepared`: compiled once, on the
-# driver's cursor; a case page reads eight of them): named tuples with the columns as attributes.
-_PREPARED = {
-    statement: Prepared(statement)
-    for statement in (
-        _INCIDENTS,
-        _COMPLAINANT_ROWS,
-        _TIMER_ROWS,
-        _LETTER_ROWS,
-        _EVIDENCE_ROWS,
-        _DIARY_LINK_ROWS,
-    )
-}
-
-# An incident as read: a read-only row with the columns of `incidents` as attributes
-# (id, at, ends_at, time_known, kind, text, place, verified_by, reporter, corrected_at, …).
+# An incident as read: a read-only row (a named tuple, `Prepared.named_rows`) with the columns of
+# `incidents` as attributes (id, at, ends_at, time_known, kind, text, place, verified_by, reporter, …).
 IncidentRow = Any
 
 
 def incidents_of(session: Session, case_id: int) -> list[IncidentRow]:
     """The case's incidents, oldest first (then in the order they were recorded)."""
-    return _PREPARED[_INCIDENTS].named_rows(session, {"case_id": case_id})
+    return _INCIDENTS.named_rows(session, {"case_id": case_id})
 
 
 def letters_of(session: Session, case_id: int, template: str | None = None) -> list[Letter]:
@@ -120,36 +106,36 @@ def timers_of(session: Session, case_id: int) -> list[Timer]:
     return list(session.scalars(_TIMERS, {"case_id": case_id}))
 
 
-def complainant_rows(session: Session, case_id: int) -> list[Row[Any]]:
+def complainant_rows(session: Session, case_id: int) -> list[Any]:
     """`complainants_of` as read-only rows (the columns of `complainants` as attributes)."""
-    return list(_rows(session, _COMPLAINANT_ROWS, case_id))
+    return _rows(session, _COMPLAINANT_ROWS, case_id)
 
 
-def timer_rows(session: Session, case_id: int) -> list[Row[Any]]:
+def timer_rows(session: Session, case_id: int) -> list[Any]:
     """`timers_of` as read-only rows (the columns of `timers` as attributes)."""
-    return list(_rows(session, _TIMER_ROWS, case_id))
+    return _rows(session, _TIMER_ROWS, case_id)
 
 
-def letter_rows(session: Session, case_id: int) -> list[Row[Any]]:
+def letter_rows(session: Session, case_id: int) -> list[Any]:
     """`letters_of` as read-only rows: every column of `letters` but the PDF."""
-    return list(_rows(session, _LETTER_ROWS, case_id))
+    return _rows(session, _LETTER_ROWS, case_id)
 
 
-def evidence_rows(session: Session, case_id: int) -> list[Row[Any]]:
+def evidence_rows(session: Session, case_id: int) -> list[Any]:
     """The case's evidence files, oldest first: every column but the file's bytes."""
-    return list(_rows(session, _EVIDENCE_ROWS, case_id))
+    return _rows(session, _EVIDENCE_ROWS, case_id)
 
 
-def diary_link_rows(session: Session, case_id: int) -> list[Row[Any]]:
+def diary_link_rows(session: Session, case_id: int) -> list[Any]:
     """The case's diary links, newest first, as read-only rows."""
-    return list(_rows(session, _DIARY_LINK_ROWS, case_id))
+    return _rows(session, _DIARY_LINK_ROWS, case_id)
 
 
-def _rows(session: Session, statement: Any, case_id: int) -> list[Any]:
+def _rows(session: Session, statement: Prepared, case_id: int) -> list[Any]:
     # Core reads skip the ORM's autoflush: flush first, so rows added in this transaction (an event's
     # letters and timers, before the document is returned) are read as the ORM would read them.
     session.flush()
-    return _PREPARED[statement].named_rows(session, {"case_id": case_id})
+    return statement.named_rows(session, {"case_id": case_id})
 
 
 def journal_parents(session: Session, case_id: int) -> dict[int, int | None]:
