@@ -118,7 +118,7 @@ def test_a_utc_time_is_stored_on_sqlite_as_sqlalchemys_datetime_text_and_read_ba
     from sqlalchemy.dialects import sqlite
     from sqlalchemy.dialects.sqlite.base import DATETIME
 
-    from storning.store.models import UTCDateTime
+    from storning.store.types import UTCDateTime
 
     dialect = sqlite.dialect()
     to_text = UTCDateTime().bind_processor(dialect)

@@ -6,7 +6,7 @@ written only by `engine.fire` (invariant 1); `journal` is append-only (invariant
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,55 +21,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware datetime stored as naive UTC, the same on SQLite and PostgreSQL."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-    # On SQLite the value is text: the two conversions (ours above and SQLite's DATETIME, which
-    # writes "YYYY-MM-DD HH:MM:SS.ffffff" and reads with `fromisoformat`) done in one function each.
-    # Every step converts a few dozen of them (issue 13); the text is the same as DATETIME's.
-
-    def bind_processor(self, dialect: Any) -> Any:
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-
-        def to_text(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return to_text
-
-    def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
-        parse = datetime.fromisoformat
-
-        def from_text(value: str | None) -> datetime | None:
-            return None if value is None else parse(value).replace(tzinfo=UTC)
-
-        return from_text
+from storning.store.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
